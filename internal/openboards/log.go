@@ -1,0 +1,53 @@
+package openboards
+
+import "time"
+
+// Ticket action types (the Ticket Action Type enumeration). The first five
+// are documented; the rest follow the same naming.
+const (
+	ActionTicketCreated            = "ticket_created"
+	ActionTicketRead               = "ticket_read"
+	ActionTicketStatusChanged      = "ticket_status_changed"
+	ActionTicketAssignedToUser     = "ticket_assigned_to_user"
+	ActionReplyCreated             = "reply_created"
+	ActionTicketUnassigned         = "ticket_unassigned"
+	ActionTicketCategoryChanged    = "ticket_category_changed"
+	ActionTicketTagsChanged        = "ticket_tags_changed"
+	ActionTicketCustomFieldChanged = "ticket_custom_field_changed"
+	ActionReplyUpdated             = "reply_updated"
+	ActionReplyDeleted             = "reply_deleted"
+	ActionReplyTagsChanged         = "reply_tags_changed"
+	ActionNoteCreated              = "note_created"
+	ActionNoteUpdated              = "note_updated"
+	ActionNoteDeleted              = "note_deleted"
+)
+
+// ActionTypes lists every ticket action type.
+var ActionTypes = []string{
+	ActionTicketCreated, ActionTicketRead, ActionTicketStatusChanged, ActionTicketAssignedToUser,
+	ActionReplyCreated, ActionTicketUnassigned, ActionTicketCategoryChanged, ActionTicketTagsChanged,
+	ActionTicketCustomFieldChanged, ActionReplyUpdated, ActionReplyDeleted, ActionReplyTagsChanged,
+	ActionNoteCreated, ActionNoteUpdated, ActionNoteDeleted,
+}
+
+// IncludedItems are the objects a log entry's text refers to with
+// {User:id}, {Category:id} and {Tag:id} placeholders, as they were when the
+// action happened.
+type IncludedItems struct {
+	Categories []CategoryRef
+	Tags       []Tag
+	Users      []User
+}
+
+// LogEntry is one action in a ticket's history.
+type LogEntry struct {
+	ID           int64
+	TicketID     int64
+	CommunityID  int64
+	UserID       string
+	User         *User // filled on reads
+	ActionType   string
+	ActionString string
+	Included     IncludedItems
+	CreatedAt    time.Time
+}

@@ -1,0 +1,126 @@
+package openboards
+
+import (
+	"context"
+	"time"
+)
+
+// Reader is the read half of the storage seam. Every lookup is scoped to a
+// community; a "find by id" of another community's object reports
+// CodeNotFound. Find methods never return (nil, nil).
+type Reader interface {
+	Setting(ctx context.Context, key string) ([]byte, error)
+
+	FindCommunityByID(ctx context.Context, id int64) (*Community, error)
+	FindCommunityByName(ctx context.Context, name string) (*Community, error)
+	FindCommunityByClientID(ctx context.Context, clientID string) (*Community, error)
+	FindRefreshTokenByHash(ctx context.Context, hash []byte) (*RefreshToken, error)
+	FindRefreshTokenByID(ctx context.Context, id int64) (*RefreshToken, error)
+	FindRefreshTokens(ctx context.Context, communityID int64) ([]*RefreshToken, error)
+
+	FindUserByID(ctx context.Context, communityID int64, id string) (*User, error)
+	FindUserByEmail(ctx context.Context, communityID int64, email string) (*User, error)
+	FindUserByCustomIdentifier(ctx context.Context, communityID int64, ci string) (*User, error)
+	FindUsersByIDs(ctx context.Context, communityID int64, ids []string) ([]User, error)
+	// FindTeammates lists a community's teammates by name, only the members
+	// of group groupID when it is not nil.
+	FindTeammates(ctx context.Context, communityID int64, groupID *int64) ([]*User, error)
+
+	FindUserGroupByID(ctx context.Context, communityID, id int64) (*UserGroup, error)
+	FindUserGroups(ctx context.Context, communityID int64) ([]*UserGroup, error)
+	FindUserGroupMemberIDs(ctx context.Context, communityID, groupID int64) ([]string, error)
+
+	FindCategoryByID(ctx context.Context, communityID, id int64) (*Category, error)
+	// FindCategories lists every category of a community, parents before
+	// children is not promised; use BuildCategoryTree.
+	FindCategories(ctx context.Context, communityID int64) ([]*Category, error)
+	CountCategoryChildren(ctx context.Context, communityID, id int64) (int, error)
+
+	FindCustomFieldByID(ctx context.Context, communityID, id int64) (*CustomField, error)
+	FindCustomFields(ctx context.Context, communityID int64) ([]*CustomField, error)
+
+	FindTags(ctx context.Context, communityID int64) ([]*Tag, error)
+
+	FindTicketByID(ctx context.Context, communityID, id int64) (*Ticket, error)
+	FindTickets(ctx context.Context, f TicketFilter) ([]*Ticket, error)
+	FindTicketIDs(ctx context.Context, f TicketFilter) ([]int64, error)
+
+	FindReplyByID(ctx context.Context, communityID, ticketID, id int64) (*Reply, error)
+	// FindReplies lists a ticket's replies oldest first.
+	FindReplies(ctx context.Context, communityID, ticketID int64, skip, take int) ([]*Reply, error)
+
+	FindNoteByID(ctx context.Context, communityID, ticketID, id int64) (*Note, error)
+	// FindNotes lists a ticket's notes oldest first.
+	FindNotes(ctx context.Context, communityID, ticketID int64, skip, take int) ([]*Note, error)
+
+	// FindLogEntries lists a ticket's log newest first, only the given
+	// action types unless types is empty.
+	FindLogEntries(ctx context.Context, communityID, ticketID int64, types []string, skip, take int) ([]*LogEntry, error)
+
+	FindWidgetSchedules(ctx context.Context, communityID int64, widgetID *int64) ([]*WidgetSchedule, error)
+}
+
+// Tx is a storage transaction: reads see its own writes, and its writes
+// commit together or not at all. Create methods set the new object's id.
+type Tx interface {
+	Reader
+
+	PutSetting(ctx context.Context, key string, value []byte) error
+
+	CreateCommunity(ctx context.Context, c *Community) error
+	CreateRefreshToken(ctx context.Context, t *RefreshToken) error
+	RevokeRefreshToken(ctx context.Context, communityID, id int64, at time.Time) error
+
+	CreateUser(ctx context.Context, u *User) error
+	UpdateUser(ctx context.Context, u *User) error
+
+	CreateUserGroup(ctx context.Context, g *UserGroup) error
+	UpdateUserGroup(ctx context.Context, g *UserGroup) error
+	DeleteUserGroup(ctx context.Context, communityID, id int64) error
+	AddUserGroupMembers(ctx context.Context, communityID, groupID int64, userIDs []string) error
+	RemoveUserGroupMember(ctx context.Context, communityID, groupID int64, userID string) error
+
+	CreateCategory(ctx context.Context, c *Category) error
+	UpdateCategory(ctx context.Context, c *Category) error
+	// DeleteCategory removes a category and leaves its tickets uncategorised.
+	DeleteCategory(ctx context.Context, communityID, id int64) error
+
+	CreateCustomField(ctx context.Context, f *CustomField) error
+	UpdateCustomField(ctx context.Context, f *CustomField) error
+	// DeleteCustomField removes a field and every ticket's value of it.
+	DeleteCustomField(ctx context.Context, communityID, id int64) error
+
+	// UpsertTags returns the community's tags with the given names (matched
+	// without regard to case), creating the missing ones, in input order.
+	UpsertTags(ctx context.Context, communityID int64, names []string) ([]Tag, error)
+
+	CreateTicket(ctx context.Context, t *Ticket) error
+	UpdateTicket(ctx context.Context, communityID, id int64, u TicketUpdate) error
+	// SetTicketFieldValue sets one custom field value; an empty value clears it.
+	SetTicketFieldValue(ctx context.Context, communityID, ticketID, fieldID int64, value string) error
+
+	CreateReply(ctx context.Context, r *Reply) error
+	UpdateReply(ctx context.Context, communityID, ticketID, id int64, u ReplyUpdate) error
+	DeleteReply(ctx context.Context, communityID, ticketID, id int64) error
+
+	CreateNote(ctx context.Context, n *Note) error
+	UpdateNote(ctx context.Context, n *Note) error
+	DeleteNote(ctx context.Context, communityID, ticketID, id int64) error
+
+	CreateLogEntry(ctx context.Context, e *LogEntry) error
+
+	// PutWidgetSchedule creates the widget when WidgetID is 0 (setting it)
+	// and otherwise replaces the schedule of an existing widget.
+	PutWidgetSchedule(ctx context.Context, s *WidgetSchedule) error
+	DeleteWidgetSchedule(ctx context.Context, communityID, widgetID int64) error
+}
+
+// Store is the storage seam: plain reads, plus transactions for every write.
+type Store interface {
+	Reader
+	// InTx runs fn in one transaction, committed durably when fn returns nil
+	// and rolled back when it returns an error, which InTx returns. fn must
+	// not call InTx.
+	InTx(ctx context.Context, fn func(Tx) error) error
+	Close() error
+}

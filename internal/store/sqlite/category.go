@@ -1,0 +1,247 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+
+	"openboards/internal/openboards"
+)
+
+const categoryColumns = `id, parent_id, name, auto_archive, can_be_chosen, is_hidden, is_muted`
+
+func scanCategory(r interface{ Scan(...any) error }, communityID int64) (*openboards.Category, error) {
+	cat := openboards.Category{CommunityID: communityID}
+	var parent sql.NullInt64
+	if err := r.Scan(&cat.ID, &parent, &cat.Name, &cat.AutoArchive, &cat.CanBeChosen, &cat.IsHidden, &cat.IsMuted); err != nil {
+		return nil, err
+	}
+	cat.ParentID = nullInt(parent)
+	return &cat, nil
+}
+
+// FindCategoryByID returns one category without its children.
+func (c *conn) FindCategoryByID(ctx context.Context, communityID, id int64) (*openboards.Category, error) {
+	cat, err := scanCategory(c.queryRow(ctx, `SELECT `+categoryColumns+` FROM categories WHERE community_id = ? AND id = ?`, communityID, id), communityID)
+	return cat, interpret(err, "find category", "category %d not found", id)
+}
+
+// FindCategories lists every category of a community by id.
+func (c *conn) FindCategories(ctx context.Context, communityID int64) ([]*openboards.Category, error) {
+	rows, err := c.query(ctx, `SELECT `+categoryColumns+` FROM categories WHERE community_id = ? ORDER BY id`, communityID)
+	if err != nil {
+		return nil, interpret(err, "find categories", "")
+	}
+	defer rows.Close()
+	out := []*openboards.Category{}
+	for rows.Next() {
+		cat, err := scanCategory(rows, communityID)
+		if err != nil {
+			return nil, interpret(err, "find categories", "")
+		}
+		out = append(out, cat)
+	}
+	return out, interpret(rows.Err(), "find categories", "")
+}
+
+// CountCategoryChildren counts a category's direct subcategories.
+func (c *conn) CountCategoryChildren(ctx context.Context, communityID, id int64) (int, error) {
+	var n int
+	err := c.queryRow(ctx, `SELECT COUNT(*) FROM categories WHERE community_id = ? AND parent_id = ?`, communityID, id).Scan(&n)
+	return n, interpret(err, "count subcategories", "")
+}
+
+// CreateCategory stores a new category and sets its ID.
+func (c *conn) CreateCategory(ctx context.Context, cat *openboards.Category) error {
+	err := c.queryRow(ctx, `INSERT INTO categories (community_id, parent_id, name, auto_archive, can_be_chosen, is_hidden, is_muted)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		cat.CommunityID, cat.ParentID, cat.Name, cat.AutoArchive, cat.CanBeChosen, cat.IsHidden, cat.IsMuted).Scan(&cat.ID)
+	return interpret(err, "create category", "")
+}
+
+// UpdateCategory stores every field of cat.
+func (c *conn) UpdateCategory(ctx context.Context, cat *openboards.Category) error {
+	res, err := c.exec(ctx, `UPDATE categories SET parent_id = ?, name = ?, auto_archive = ?, can_be_chosen = ?, is_hidden = ?, is_muted = ?
+		WHERE community_id = ? AND id = ?`,
+		cat.ParentID, cat.Name, cat.AutoArchive, cat.CanBeChosen, cat.IsHidden, cat.IsMuted, cat.CommunityID, cat.ID)
+	return interpret(affected(res, err, "category %d not found", cat.ID), "update category", "")
+}
+
+// DeleteCategory removes a category; its tickets become uncategorised.
+func (c *conn) DeleteCategory(ctx context.Context, communityID, id int64) error {
+	if _, err := c.exec(ctx, `UPDATE tickets SET category_id = NULL WHERE community_id = ? AND category_id = ?`, communityID, id); err != nil {
+		return interpret(err, "delete category", "")
+	}
+	res, err := c.exec(ctx, `DELETE FROM categories WHERE community_id = ? AND id = ?`, communityID, id)
+	return interpret(affected(res, err, "category %d not found", id), "delete category", "")
+}
+
+const customFieldColumns = `id, name, type, sort_order, placeholder, default_value, is_hidden, is_required, is_sensitive_data, possible_values, assigned_category_ids`
+
+func scanCustomField(r interface{ Scan(...any) error }, communityID int64) (*openboards.CustomField, error) {
+	f := openboards.CustomField{CommunityID: communityID}
+	var placeholder, def sql.NullString
+	var pv, cats string
+	if err := r.Scan(&f.ID, &f.Name, &f.Type, &f.Order, &placeholder, &def, &f.IsHidden, &f.IsRequired, &f.IsSensitiveData, &pv, &cats); err != nil {
+		return nil, err
+	}
+	f.Placeholder, f.DefaultValue = nullString(placeholder), nullString(def)
+	f.PossibleValues = []openboards.PossibleValue{}
+	f.AssignedCategoryIDs = []int64{}
+	if err := fromJSON(pv, &f.PossibleValues); err != nil {
+		return nil, err
+	}
+	if err := fromJSON(cats, &f.AssignedCategoryIDs); err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+// FindCustomFieldByID returns one custom field.
+func (c *conn) FindCustomFieldByID(ctx context.Context, communityID, id int64) (*openboards.CustomField, error) {
+	f, err := scanCustomField(c.queryRow(ctx, `SELECT `+customFieldColumns+` FROM custom_fields WHERE community_id = ? AND id = ?`, communityID, id), communityID)
+	return f, interpret(err, "find custom field", "custom field %d not found", id)
+}
+
+// FindCustomFields lists a community's custom fields by order, then id.
+func (c *conn) FindCustomFields(ctx context.Context, communityID int64) ([]*openboards.CustomField, error) {
+	rows, err := c.query(ctx, `SELECT `+customFieldColumns+` FROM custom_fields WHERE community_id = ? ORDER BY sort_order, id`, communityID)
+	if err != nil {
+		return nil, interpret(err, "find custom fields", "")
+	}
+	defer rows.Close()
+	out := []*openboards.CustomField{}
+	for rows.Next() {
+		f, err := scanCustomField(rows, communityID)
+		if err != nil {
+			return nil, interpret(err, "find custom fields", "")
+		}
+		out = append(out, f)
+	}
+	return out, interpret(rows.Err(), "find custom fields", "")
+}
+
+// CreateCustomField stores a new custom field and sets its ID.
+func (c *conn) CreateCustomField(ctx context.Context, f *openboards.CustomField) error {
+	err := c.queryRow(ctx, `INSERT INTO custom_fields (community_id, name, type, sort_order, placeholder, default_value, is_hidden, is_required,
+		is_sensitive_data, possible_values, assigned_category_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		f.CommunityID, f.Name, f.Type, f.Order, f.Placeholder, f.DefaultValue, f.IsHidden, f.IsRequired, f.IsSensitiveData,
+		jsonText(f.PossibleValues), jsonText(f.AssignedCategoryIDs)).Scan(&f.ID)
+	return interpret(err, "create custom field", "")
+}
+
+// UpdateCustomField stores every field of f.
+func (c *conn) UpdateCustomField(ctx context.Context, f *openboards.CustomField) error {
+	res, err := c.exec(ctx, `UPDATE custom_fields SET name = ?, type = ?, sort_order = ?, placeholder = ?, default_value = ?, is_hidden = ?,
+		is_required = ?, is_sensitive_data = ?, possible_values = ?, assigned_category_ids = ? WHERE community_id = ? AND id = ?`,
+		f.Name, f.Type, f.Order, f.Placeholder, f.DefaultValue, f.IsHidden, f.IsRequired, f.IsSensitiveData,
+		jsonText(f.PossibleValues), jsonText(f.AssignedCategoryIDs), f.CommunityID, f.ID)
+	return interpret(affected(res, err, "custom field %d not found", f.ID), "update custom field", "")
+}
+
+// DeleteCustomField removes a custom field and its values on tickets.
+func (c *conn) DeleteCustomField(ctx context.Context, communityID, id int64) error {
+	res, err := c.exec(ctx, `DELETE FROM custom_fields WHERE community_id = ? AND id = ?`, communityID, id)
+	return interpret(affected(res, err, "custom field %d not found", id), "delete custom field", "")
+}
+
+// FindTags lists a community's tags by name.
+func (c *conn) FindTags(ctx context.Context, communityID int64) ([]*openboards.Tag, error) {
+	rows, err := c.query(ctx, `SELECT id, name FROM tags WHERE community_id = ? ORDER BY name_key, id`, communityID)
+	if err != nil {
+		return nil, interpret(err, "find tags", "")
+	}
+	defer rows.Close()
+	out := []*openboards.Tag{}
+	for rows.Next() {
+		t := openboards.Tag{CommunityID: communityID}
+		if err := rows.Scan(&t.ID, &t.Name); err != nil {
+			return nil, interpret(err, "find tags", "")
+		}
+		out = append(out, &t)
+	}
+	return out, interpret(rows.Err(), "find tags", "")
+}
+
+// UpsertTags returns the tags with the given names, creating missing ones.
+func (c *conn) UpsertTags(ctx context.Context, communityID int64, names []string) ([]openboards.Tag, error) {
+	out := make([]openboards.Tag, 0, len(names))
+	for _, name := range names {
+		t := openboards.Tag{CommunityID: communityID}
+		// DO UPDATE (a no-op) rather than DO NOTHING so RETURNING yields
+		// the existing row too.
+		err := c.queryRow(ctx, `INSERT INTO tags (community_id, name, name_key) VALUES (?, ?, ?)
+			ON CONFLICT (community_id, name_key) DO UPDATE SET name_key = excluded.name_key RETURNING id, name`,
+			communityID, name, openboards.NormalizeEmail(name)).Scan(&t.ID, &t.Name)
+		if err != nil {
+			return nil, interpret(err, "upsert tag", "")
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// FindWidgetSchedules lists a community's widget schedules by widget id.
+func (c *conn) FindWidgetSchedules(ctx context.Context, communityID int64, widgetID *int64) ([]*openboards.WidgetSchedule, error) {
+	var rows *sql.Rows
+	var err error
+	if widgetID == nil {
+		rows, err = c.query(ctx, `SELECT id, time_period, times, custom_times FROM widgets WHERE community_id = ? ORDER BY id`, communityID)
+	} else {
+		rows, err = c.query(ctx, `SELECT id, time_period, times, custom_times FROM widgets WHERE community_id = ? AND id = ?`, communityID, *widgetID)
+	}
+	if err != nil {
+		return nil, interpret(err, "find widget schedules", "")
+	}
+	defer rows.Close()
+	out := []*openboards.WidgetSchedule{}
+	for rows.Next() {
+		s := openboards.WidgetSchedule{CommunityID: communityID}
+		var times, custom sql.NullString
+		if err := rows.Scan(&s.WidgetID, &s.TimePeriod, &times, &custom); err != nil {
+			return nil, interpret(err, "find widget schedules", "")
+		}
+		if times.Valid {
+			if err := json.Unmarshal([]byte(times.String), &s.Times); err != nil {
+				return nil, interpret(err, "find widget schedules", "")
+			}
+		}
+		if custom.Valid {
+			s.CustomTimes = &openboards.CustomTimes{}
+			if err := json.Unmarshal([]byte(custom.String), s.CustomTimes); err != nil {
+				return nil, interpret(err, "find widget schedules", "")
+			}
+		}
+		out = append(out, &s)
+	}
+	return out, interpret(rows.Err(), "find widget schedules", "")
+}
+
+// PutWidgetSchedule creates a widget (WidgetID 0) or replaces its schedule.
+func (c *conn) PutWidgetSchedule(ctx context.Context, s *openboards.WidgetSchedule) error {
+	var times, custom any
+	if s.Times != nil {
+		times = jsonText(s.Times)
+	}
+	if s.CustomTimes != nil {
+		b, err := json.Marshal(s.CustomTimes)
+		if err != nil {
+			return err
+		}
+		custom = string(b)
+	}
+	if s.WidgetID == 0 {
+		err := c.queryRow(ctx, `INSERT INTO widgets (community_id, time_period, times, custom_times) VALUES (?, ?, ?, ?) RETURNING id`,
+			s.CommunityID, s.TimePeriod, times, custom).Scan(&s.WidgetID)
+		return interpret(err, "create widget", "")
+	}
+	res, err := c.exec(ctx, `UPDATE widgets SET time_period = ?, times = ?, custom_times = ? WHERE community_id = ? AND id = ?`,
+		s.TimePeriod, times, custom, s.CommunityID, s.WidgetID)
+	return interpret(affected(res, err, "widget %d not found", s.WidgetID), "update widget schedule", "")
+}
+
+// DeleteWidgetSchedule removes a widget and its schedule.
+func (c *conn) DeleteWidgetSchedule(ctx context.Context, communityID, widgetID int64) error {
+	res, err := c.exec(ctx, `DELETE FROM widgets WHERE community_id = ? AND id = ?`, communityID, widgetID)
+	return interpret(affected(res, err, "widget %d not found", widgetID), "delete widget", "")
+}

@@ -1,0 +1,474 @@
+// Package sqlite implements openboards.Store on an embedded SQLite database
+// (the pure-Go modernc.org/sqlite driver, so the binary needs no cgo).
+//
+// All writes go through one connection owned by a writer goroutine. Writes
+// that arrive while a commit is in flight are gathered into the next
+// transaction, each inside its own savepoint, so many requests share one
+// fsync (group commit) while each still commits or rolls back on its own.
+// Reads use a separate pool of read-only connections, which WAL mode lets
+// run beside the writer.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"openboards/internal/openboards"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Options tune a Store. The zero value is usable.
+type Options struct {
+	// ReadConns is the size of the read pool; 0 means max(4, 2×GOMAXPROCS).
+	ReadConns int
+	// MaxBatch caps how many write transactions share one commit; 0 means 256.
+	MaxBatch int
+	// Log receives errors that cannot be returned to a caller.
+	Log *slog.Logger
+	// Migrate applies pending migrations to a database that already has a
+	// schema. A new, empty database is always migrated.
+	Migrate bool
+}
+
+// Store is an openboards.Store on one SQLite file.
+type Store struct {
+	*conn // reads on the read pool
+
+	path   string
+	wdb    *sql.DB
+	rdb    *sql.DB
+	wconn  *conn // statement cache of the writer connection
+	writes chan *writeReq
+	stop   chan struct{}
+	done   chan struct{}
+	batch  int
+	log    *slog.Logger
+	close  sync.Once
+}
+
+var _ openboards.Store = (*Store)(nil)
+
+// ErrSchemaOutdated reports a database whose schema is older than this
+// program's and that was opened without Options.Migrate.
+var ErrSchemaOutdated = errors.New("sqlite: database schema is out of date; run `openboards migrate` or serve with --migrate")
+
+// Open opens (creating if needed) the database at path and applies
+// migrations as Options say.
+func Open(ctx context.Context, path string, opt Options) (*Store, error) {
+	if opt.ReadConns <= 0 {
+		opt.ReadConns = max(4, 2*runtime.GOMAXPROCS(0))
+	}
+	if opt.MaxBatch <= 0 {
+		opt.MaxBatch = 256
+	}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("sqlite: create data directory: %w", err)
+		}
+	}
+	// busy_timeout comes first so that the pragmas after it wait for locks.
+	// synchronous=FULL makes every commit fsync the WAL: an acknowledged
+	// write survives power loss, not only a process crash.
+	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
+	wdb, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	// Only the writer goroutine uses wdb, one transaction at a time. The
+	// second connection lets a statement be prepared (and cached) while the
+	// first is inside that transaction; database/sql then re-prepares it on
+	// the transaction's connection once and reuses it.
+	wdb.SetMaxOpenConns(2)
+	wdb.SetMaxIdleConns(2)
+	wdb.SetConnMaxLifetime(0)
+	wdb.SetConnMaxIdleTime(0)
+	if err := wdb.PingContext(ctx); err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if err := migrate(ctx, wdb, opt.Migrate); err != nil {
+		wdb.Close()
+		return nil, err
+	}
+	rdb, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	if err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	rdb.SetMaxOpenConns(opt.ReadConns)
+	rdb.SetMaxIdleConns(opt.ReadConns)
+	rdb.SetConnMaxLifetime(0)
+	rdb.SetConnMaxIdleTime(0)
+
+	s := &Store{
+		conn:   &conn{db: rdb, stmts: &stmtCache{}},
+		path:   path,
+		wdb:    wdb,
+		rdb:    rdb,
+		wconn:  &conn{db: wdb, stmts: &stmtCache{}},
+		writes: make(chan *writeReq, 4*opt.MaxBatch),
+		stop:   make(chan struct{}),
+		done:   make(chan struct{}),
+		batch:  opt.MaxBatch,
+		log:    opt.Log,
+	}
+	go s.writeLoop()
+	return s, nil
+}
+
+// Close stops the writer after the writes already queued and closes the
+// database.
+func (s *Store) Close() error {
+	var err error
+	s.close.Do(func() {
+		close(s.stop)
+		<-s.done
+		s.stmts.close()
+		s.wconn.stmts.close()
+		err = errors.Join(s.rdb.Close(), s.wdb.Close())
+	})
+	return err
+}
+
+// Migrate applies pending migrations to the database at path and closes it.
+func Migrate(ctx context.Context, path string) error {
+	s, err := Open(ctx, path, Options{Migrate: true, ReadConns: 1})
+	if err != nil {
+		return err
+	}
+	return s.Close()
+}
+
+// migrate applies the embedded migrations not yet recorded in
+// schema_migrations, each in its own transaction.
+func migrate(ctx context.Context, db *sql.DB, apply bool) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	var applied int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&applied); err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		version, err := strconv.Atoi(strings.SplitN(filepath.Base(name), "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("sqlite: migration %s: bad name", name)
+		}
+		var n int
+		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
+			return fmt.Errorf("sqlite: migrate: %w", err)
+		}
+		if n > 0 {
+			continue
+		}
+		if applied > 0 && !apply {
+			return ErrSchemaOutdated
+		}
+		body, err := migrationFS.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("sqlite: migration %s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("sqlite: migration %s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, version, time.Now().UnixNano()); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("sqlite: migration %s: %w", name, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("sqlite: migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// writeReq is one InTx call waiting for the writer.
+type writeReq struct {
+	ctx  context.Context
+	fn   func(openboards.Tx) error
+	done chan error
+}
+
+// InTx runs fn on the writer connection inside a savepoint of the current
+// group transaction and returns once that transaction has committed (or fn
+// failed and its savepoint was rolled back).
+func (s *Store) InTx(ctx context.Context, fn func(openboards.Tx) error) error {
+	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case s.writes <- req:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.stop:
+		return openboards.Errorf(openboards.CodeUnavailable, "the server is shutting down")
+	}
+	// Once queued, the outcome is waited for even if ctx ends: the write may
+	// already be committed, and the caller must not report otherwise.
+	return <-req.done
+}
+
+func (s *Store) writeLoop() {
+	defer close(s.done)
+	batch := make([]*writeReq, 0, s.batch)
+	for {
+		var first *writeReq
+		select {
+		case first = <-s.writes:
+		case <-s.stop:
+			// Finish what is queued, then stop.
+			for {
+				select {
+				case r := <-s.writes:
+					s.commit([]*writeReq{r})
+				default:
+					return
+				}
+			}
+		}
+		batch = append(batch[:0], first)
+	gather:
+		for len(batch) < s.batch {
+			select {
+			case r := <-s.writes:
+				batch = append(batch, r)
+			default:
+				break gather
+			}
+		}
+		s.commit(batch)
+	}
+}
+
+// commit runs a batch of writes in one transaction, each in a savepoint.
+func (s *Store) commit(batch []*writeReq) {
+	ctx := context.Background()
+	errs := make([]error, len(batch))
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		s.log.Error("sqlite: begin", "err", err)
+		for _, r := range batch {
+			r.done <- fmt.Errorf("sqlite: begin: %w", err)
+		}
+		return
+	}
+	c := &conn{db: s.wdb, stmts: s.wconn.stmts, tx: tx}
+	ok := 0
+	for i, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			errs[i] = err
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+			errs[i] = fmt.Errorf("sqlite: savepoint: %w", err)
+			continue
+		}
+		errs[i] = s.run(r, c)
+		if errs[i] != nil {
+			if _, err := tx.ExecContext(ctx, "ROLLBACK TO w"); err != nil {
+				// The transaction can no longer be trusted: fail the whole batch.
+				s.log.Error("sqlite: rollback to savepoint", "err", err)
+				tx.Rollback()
+				for j, r := range batch {
+					if errs[j] == nil || j == i {
+						errs[j] = fmt.Errorf("sqlite: rollback to savepoint: %w", err)
+					}
+					r.done <- errs[j]
+				}
+				return
+			}
+		} else {
+			ok++
+		}
+		if _, err := tx.ExecContext(ctx, "RELEASE w"); err != nil {
+			s.log.Error("sqlite: release savepoint", "err", err)
+		}
+	}
+	if ok == 0 {
+		err = tx.Rollback()
+	} else {
+		err = tx.Commit()
+	}
+	if err != nil {
+		s.log.Error("sqlite: commit", "err", err, "writes", len(batch))
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = fmt.Errorf("sqlite: commit: %w", err)
+			}
+		}
+	}
+	for i, r := range batch {
+		r.done <- errs[i]
+	}
+}
+
+// run calls r.fn, turning a panic into an error so that one bad request
+// cannot take the writer down.
+func (s *Store) run(r *writeReq, c *conn) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			buf := make([]byte, 4096)
+			buf = buf[:runtime.Stack(buf, false)]
+			s.log.Error("sqlite: panic in transaction", "panic", p, "stack", string(buf))
+			err = fmt.Errorf("sqlite: panic in transaction: %v", p)
+		}
+	}()
+	return r.fn(c)
+}
+
+// stmtCache keeps one prepared statement per query text. A statement
+// prepared on a *sql.DB is re-prepared lazily per connection by database/sql
+// and reused by transactions on the same connection.
+type stmtCache struct{ m sync.Map }
+
+func (c *stmtCache) get(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
+	if st, ok := c.m.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := c.m.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+func (c *stmtCache) close() {
+	c.m.Range(func(k, v any) bool {
+		v.(*sql.Stmt).Close()
+		c.m.Delete(k)
+		return true
+	})
+}
+
+// conn runs queries on the read pool (tx nil) or inside the writer's
+// transaction. Its methods implement openboards.Tx.
+type conn struct {
+	db    *sql.DB
+	stmts *stmtCache
+	tx    *sql.Tx
+}
+
+func (c *conn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	st, err := c.stmts.get(ctx, c.db, query)
+	if err != nil {
+		return nil, err
+	}
+	if c.tx != nil {
+		st = c.tx.StmtContext(ctx, st)
+	}
+	return st, nil
+}
+
+func (c *conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := c.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (c *conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := c.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// row is a *sql.Row that may carry a prepare error.
+type row struct {
+	r   *sql.Row
+	err error
+}
+
+func (r row) Scan(dest ...any) error {
+	if r.err != nil {
+		return r.err
+	}
+	return r.r.Scan(dest...)
+}
+
+func (c *conn) queryRow(ctx context.Context, query string, args ...any) row {
+	st, err := c.stmt(ctx, query)
+	if err != nil {
+		return row{err: err}
+	}
+	return row{r: st.QueryRowContext(ctx, args...)}
+}
+
+// affected returns CodeNotFound with msg when res changed no row.
+func affected(res sql.Result, err error, msg string, args ...any) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return openboards.Errorf(openboards.CodeNotFound, msg, args...)
+	}
+	return nil
+}
+
+// interpret maps driver errors to coded errors: no rows to not_found (with
+// the given message), constraint violations to conflict, and wraps the rest
+// with op for the log.
+func interpret(err error, op string, notFound string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return openboards.Errorf(openboards.CodeNotFound, notFound, args...)
+	}
+	var oe *openboards.Error
+	if errors.As(err, &oe) {
+		return err
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return openboards.Errorf(openboards.CodeConflict, "%s: already exists", op)
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return openboards.Errorf(openboards.CodeConflict, "%s: still referenced by other data", op)
+		case sqlite3.SQLITE_FULL:
+			return openboards.Errorf(openboards.CodeUnavailable, "the database disk is full")
+		}
+	}
+	return fmt.Errorf("sqlite: %s: %w", op, err)
+}

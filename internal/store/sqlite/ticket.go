@@ -1,0 +1,278 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+
+	"openboards/internal/openboards"
+)
+
+const ticketSelect = `SELECT t.id, t.community_id, t.title, t.message, t.html_message, t.category_id, cat.name, t.status, t.sentiment,
+	t.source, t.detailed_source, t.source_name, t.original_link, t.cc, t.tags, t.attachments, t.reply_count,
+	t.is_muted, t.is_spam, t.is_hidden, t.is_deleted, t.is_anonymized, t.is_sensitive, t.created_at, t.last_activity_at, t.updated_at,
+	EXISTS (SELECT 1 FROM replies d WHERE d.ticket_id = t.id AND d.is_draft = 1),
+	` + "a.id, a.name, a.email, a.custom_identifier, a.image, a.phone_number, a.is_bot, a.status, a.role, a.created_at, " +
+	"l.id, l.name, l.email, l.custom_identifier, l.image, l.phone_number, l.is_bot, l.status, l.role, l.created_at" + `
+	FROM tickets t
+	JOIN users a ON a.id = t.author_id
+	LEFT JOIN users l ON l.id = t.assignee_id
+	LEFT JOIN categories cat ON cat.id = t.category_id`
+
+func scanTicket(r interface{ Scan(...any) error }) (*openboards.Ticket, error) {
+	var t openboards.Ticket
+	var catID sql.NullInt64
+	var catName, sentiment, sourceName, link sql.NullString
+	var cc, tags, attachments string
+	var created, activity, updated int64
+	var author, assignee userScan
+	dest := []any{&t.ID, &t.CommunityID, &t.Title, &t.Message, &t.HTMLMessage, &catID, &catName, &t.Status, &sentiment,
+		&t.Source, &t.DetailedSource, &sourceName, &link, &cc, &tags, &attachments, &t.ReplyCount,
+		&t.IsMuted, &t.IsSpam, &t.IsHidden, &t.IsDeleted, &t.IsAnonymized, &t.IsSensitive, &created, &activity, &updated, &t.HasDraft}
+	dest = append(dest, author.dest()...)
+	dest = append(dest, assignee.dest()...)
+	if err := r.Scan(dest...); err != nil {
+		return nil, err
+	}
+	t.CategoryID = nullInt(catID)
+	if t.CategoryID != nil {
+		t.Category = &openboards.CategoryRef{ID: catID.Int64, Name: catName.String}
+	}
+	t.Sentiment, t.SourceName, t.OriginalLink = nullString(sentiment), nullString(sourceName), nullString(link)
+	t.CC, t.Tags, t.Attachments = []string{}, []string{}, []openboards.Attachment{}
+	if err := fromJSON(cc, &t.CC); err != nil {
+		return nil, err
+	}
+	if err := fromJSON(tags, &t.Tags); err != nil {
+		return nil, err
+	}
+	if err := fromJSON(attachments, &t.Attachments); err != nil {
+		return nil, err
+	}
+	t.CreatedAt, t.LastActivityAt, t.UpdatedAt = fromNanos(created), fromNanos(activity), fromNanos(updated)
+	t.Author = author.user(t.CommunityID)
+	t.AuthorID = t.Author.ID
+	t.Assignee = assignee.user(t.CommunityID)
+	if t.Assignee != nil {
+		t.AssigneeID = &t.Assignee.ID
+	}
+	t.CustomFields = []openboards.FieldValue{}
+	return &t, nil
+}
+
+// FindTicketByID returns one ticket with its author, assignee, category and
+// custom field values.
+func (c *conn) FindTicketByID(ctx context.Context, communityID, id int64) (*openboards.Ticket, error) {
+	t, err := scanTicket(c.queryRow(ctx, ticketSelect+` WHERE t.community_id = ? AND t.id = ? AND t.is_deleted = 0`, communityID, id))
+	if err != nil {
+		return nil, interpret(err, "find ticket", "ticket %d not found", id)
+	}
+	if err := c.loadFieldValues(ctx, []*openboards.Ticket{t}); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// loadFieldValues fills CustomFields of tickets with one query.
+func (c *conn) loadFieldValues(ctx context.Context, tickets []*openboards.Ticket) error {
+	if len(tickets) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*openboards.Ticket, len(tickets))
+	var rows *sql.Rows
+	var err error
+	if len(tickets) == 1 {
+		byID[tickets[0].ID] = tickets[0]
+		rows, err = c.query(ctx, `SELECT ticket_id, field_id, value FROM ticket_field_values WHERE ticket_id = ? ORDER BY field_id`, tickets[0].ID)
+	} else {
+		ids := make([]int64, len(tickets))
+		for i, t := range tickets {
+			ids[i] = t.ID
+			byID[t.ID] = t
+		}
+		list, _ := json.Marshal(ids)
+		rows, err = c.query(ctx, `SELECT ticket_id, field_id, value FROM ticket_field_values
+			WHERE ticket_id IN (SELECT value FROM json_each(?)) ORDER BY ticket_id, field_id`, string(list))
+	}
+	if err != nil {
+		return interpret(err, "find field values", "")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var tid int64
+		var v openboards.FieldValue
+		if err := rows.Scan(&tid, &v.FieldID, &v.Value); err != nil {
+			return interpret(err, "find field values", "")
+		}
+		if t := byID[tid]; t != nil {
+			t.CustomFields = append(t.CustomFields, v)
+		}
+	}
+	return interpret(rows.Err(), "find field values", "")
+}
+
+// ticketWhere builds the WHERE clause of a filter from fixed fragments.
+func ticketWhere(f openboards.TicketFilter) (string, []any) {
+	var b strings.Builder
+	args := []any{f.CommunityID}
+	b.WriteString(` WHERE t.community_id = ? AND t.is_deleted = 0`)
+	if f.CategorySet {
+		if f.CategoryID == nil {
+			b.WriteString(` AND t.category_id IS NULL`)
+		} else {
+			b.WriteString(` AND t.category_id = ?`)
+			args = append(args, *f.CategoryID)
+		}
+	}
+	if f.Status != nil {
+		b.WriteString(` AND t.status = ?`)
+		args = append(args, string(*f.Status))
+	}
+	if f.Source != nil {
+		b.WriteString(` AND t.source = ?`)
+		args = append(args, *f.Source)
+	}
+	if f.From != nil {
+		b.WriteString(` AND t.created_at >= ?`)
+		args = append(args, nanos(*f.From))
+	}
+	if f.To != nil {
+		b.WriteString(` AND t.created_at <= ?`)
+		args = append(args, nanos(*f.To))
+	}
+	if f.TicketIDs != nil {
+		list, _ := json.Marshal(f.TicketIDs)
+		b.WriteString(` AND t.id IN (SELECT value FROM json_each(?))`)
+		args = append(args, string(list))
+	}
+	for _, cf := range f.CustomFields {
+		b.WriteString(` AND EXISTS (SELECT 1 FROM ticket_field_values v WHERE v.ticket_id = t.id AND v.field_id = ? AND v.value = ?)`)
+		args = append(args, cf.FieldID, cf.Value)
+	}
+	return b.String(), args
+}
+
+func ticketOrder(orderBy string) string {
+	switch orderBy {
+	case openboards.OrderLastActivityAsc:
+		return ` ORDER BY t.last_activity_at, t.id`
+	case openboards.OrderCreationDesc:
+		return ` ORDER BY t.created_at DESC, t.id DESC`
+	case openboards.OrderCreationAsc:
+		return ` ORDER BY t.created_at, t.id`
+	default:
+		return ` ORDER BY t.last_activity_at DESC, t.id DESC`
+	}
+}
+
+// FindTickets lists the tickets matching f, one page of them.
+func (c *conn) FindTickets(ctx context.Context, f openboards.TicketFilter) ([]*openboards.Ticket, error) {
+	where, args := ticketWhere(f)
+	args = append(args, f.Take, f.Skip)
+	rows, err := c.query(ctx, ticketSelect+where+ticketOrder(f.OrderBy)+` LIMIT ? OFFSET ?`, args...)
+	if err != nil {
+		return nil, interpret(err, "find tickets", "")
+	}
+	defer rows.Close()
+	out := []*openboards.Ticket{}
+	for rows.Next() {
+		t, err := scanTicket(rows)
+		if err != nil {
+			return nil, interpret(err, "find tickets", "")
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, interpret(err, "find tickets", "")
+	}
+	return out, c.loadFieldValues(ctx, out)
+}
+
+// FindTicketIDs lists the ids of the tickets matching f, one page of them.
+func (c *conn) FindTicketIDs(ctx context.Context, f openboards.TicketFilter) ([]int64, error) {
+	where, args := ticketWhere(f)
+	args = append(args, f.Take, f.Skip)
+	rows, err := c.query(ctx, `SELECT t.id FROM tickets t`+where+ticketOrder(f.OrderBy)+` LIMIT ? OFFSET ?`, args...)
+	if err != nil {
+		return nil, interpret(err, "find ticket ids", "")
+	}
+	defer rows.Close()
+	out := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, interpret(err, "find ticket ids", "")
+		}
+		out = append(out, id)
+	}
+	return out, interpret(rows.Err(), "find ticket ids", "")
+}
+
+// CreateTicket stores a new ticket with its custom field values and sets
+// its ID.
+func (c *conn) CreateTicket(ctx context.Context, t *openboards.Ticket) error {
+	err := c.queryRow(ctx, `INSERT INTO tickets (community_id, title, message, html_message, author_id, category_id, assignee_id, status,
+		sentiment, source, detailed_source, source_name, original_link, cc, tags, attachments, reply_count, created_at, last_activity_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		t.CommunityID, t.Title, t.Message, t.HTMLMessage, t.AuthorID, t.CategoryID, t.AssigneeID, string(t.Status),
+		t.Sentiment, t.Source, t.DetailedSource, t.SourceName, t.OriginalLink, jsonText(t.CC), jsonText(t.Tags), jsonText(t.Attachments),
+		t.ReplyCount, nanos(t.CreatedAt), nanos(t.LastActivityAt), nanos(t.UpdatedAt)).Scan(&t.ID)
+	if err != nil {
+		return interpret(err, "create ticket", "")
+	}
+	for _, v := range t.CustomFields {
+		if _, err := c.exec(ctx, `INSERT INTO ticket_field_values (ticket_id, field_id, value) VALUES (?, ?, ?)`, t.ID, v.FieldID, v.Value); err != nil {
+			return interpret(err, "create ticket field value", "")
+		}
+	}
+	return nil
+}
+
+// UpdateTicket applies u to a ticket.
+func (c *conn) UpdateTicket(ctx context.Context, communityID, id int64, u openboards.TicketUpdate) error {
+	var b strings.Builder
+	var args []any
+	b.WriteString(`UPDATE tickets SET updated_at = ?`)
+	args = append(args, nanos(u.UpdatedAt))
+	if u.Status != nil {
+		b.WriteString(`, status = ?`)
+		args = append(args, string(*u.Status))
+	}
+	if u.CategoryID != nil {
+		b.WriteString(`, category_id = ?`)
+		args = append(args, *u.CategoryID)
+	}
+	if u.AssigneeID != nil {
+		b.WriteString(`, assignee_id = ?`)
+		args = append(args, *u.AssigneeID)
+	}
+	if u.Tags != nil {
+		b.WriteString(`, tags = ?`)
+		args = append(args, jsonText(*u.Tags))
+	}
+	if u.ReplyCountDiff != 0 {
+		b.WriteString(`, reply_count = reply_count + ?`)
+		args = append(args, u.ReplyCountDiff)
+	}
+	if u.LastActivityAt != nil {
+		b.WriteString(`, last_activity_at = MAX(last_activity_at, ?)`)
+		args = append(args, nanos(*u.LastActivityAt))
+	}
+	b.WriteString(` WHERE community_id = ? AND id = ?`)
+	args = append(args, communityID, id)
+	res, err := c.exec(ctx, b.String(), args...)
+	return interpret(affected(res, err, "ticket %d not found", id), "update ticket", "")
+}
+
+// SetTicketFieldValue sets or (with an empty value) clears one value.
+func (c *conn) SetTicketFieldValue(ctx context.Context, communityID, ticketID, fieldID int64, value string) error {
+	var err error
+	if value == "" {
+		_, err = c.exec(ctx, `DELETE FROM ticket_field_values WHERE ticket_id = ? AND field_id = ?`, ticketID, fieldID)
+	} else {
+		_, err = c.exec(ctx, `INSERT INTO ticket_field_values (ticket_id, field_id, value) VALUES (?, ?, ?)
+			ON CONFLICT (ticket_id, field_id) DO UPDATE SET value = excluded.value`, ticketID, fieldID, value)
+	}
+	return interpret(err, "set ticket field value", "")
+}
