@@ -1,0 +1,175 @@
+// Package ticket holds the use-cases of the Ticket API: every write to
+// tickets, replies, notes, tags, categories, custom fields, user groups and
+// widget schedules. Each write runs in one store transaction together with
+// the action-log entries it causes, so a change and its history commit or
+// fail together.
+package ticket
+
+import (
+	"context"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"openboards/internal/openboards"
+	"openboards/internal/richtext"
+)
+
+// Service performs the Ticket API's writes for any community.
+type Service struct {
+	store openboards.Store
+	now   func() time.Time
+}
+
+// NewService returns a Service on store; now is the clock (time.Now in
+// production, a fixed clock in tests).
+func NewService(store openboards.Store, now func() time.Time) *Service {
+	return &Service{store: store, now: now}
+}
+
+// clock returns the time for one operation, in UTC and at the 100 ns
+// precision the API prints, so what is stored is what is shown.
+func (s *Service) clock() time.Time {
+	return s.now().UTC().Truncate(100 * time.Nanosecond)
+}
+
+// Limits on free text.
+const (
+	maxTitleLen   = 1000
+	maxNameLen    = 200
+	maxTagLen     = 100
+	maxTags       = 100
+	maxListLen    = 100
+	maxMessageLen = 512 << 10
+)
+
+// AttachmentInput is a file link in a request.
+type AttachmentInput struct {
+	URL  string
+	Name string
+}
+
+// attachments validates request attachments, naming them under field.
+func attachments(field string, in []AttachmentInput) ([]openboards.Attachment, error) {
+	if len(in) > maxListLen {
+		return nil, openboards.Errorf(openboards.CodeInvalid, "%s: more than %d attachments", field, maxListLen)
+	}
+	out := make([]openboards.Attachment, 0, len(in))
+	for i, a := range in {
+		u, err := url.Parse(strings.TrimSpace(a.URL))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, openboards.Errorf(openboards.CodeInvalid, "%s[%d].url: must be an absolute http or https URL", field, i)
+		}
+		name := strings.TrimSpace(a.Name)
+		if name == "" {
+			name = path.Base(u.Path)
+			if name == "/" || name == "." {
+				name = u.Host
+			}
+		}
+		if len(name) > 500 {
+			return nil, openboards.Errorf(openboards.CodeInvalid, "%s[%d].name: longer than 500 characters", field, i)
+		}
+		out = append(out, openboards.Attachment{URL: u.String(), Name: name})
+	}
+	return out, nil
+}
+
+// cleanTags trims, drops empties and de-duplicates tag names without
+// regard to case, keeping the first spelling.
+func cleanTags(field string, in []string) ([]string, error) {
+	if len(in) > maxTags {
+		return nil, openboards.Errorf(openboards.CodeInvalid, "%s: more than %d tags", field, maxTags)
+	}
+	seen := make(map[string]bool, len(in))
+	out := make([]string, 0, len(in))
+	for i, t := range in {
+		t = strings.Join(strings.Fields(t), " ")
+		if t == "" {
+			return nil, openboards.Errorf(openboards.CodeInvalid, "%s[%d]: empty tag name", field, i)
+		}
+		if len(t) > maxTagLen {
+			return nil, openboards.Errorf(openboards.CodeInvalid, "%s[%d]: longer than %d characters", field, i, maxTagLen)
+		}
+		if k := strings.ToLower(t); !seen[k] {
+			seen[k] = true
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// emails validates a list of e-mail addresses.
+func emails(field string, in []string) ([]string, error) {
+	if len(in) > maxListLen {
+		return nil, openboards.Errorf(openboards.CodeInvalid, "%s: more than %d addresses", field, maxListLen)
+	}
+	out := make([]string, 0, len(in))
+	for i, e := range in {
+		e = strings.TrimSpace(e)
+		if !openboards.ValidEmail(e) {
+			return nil, openboards.Errorf(openboards.CodeInvalid, "%s[%d]: %q is not an e-mail address", field, i, e)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// body renders a message as sanitised HTML and plain text.
+func body(field, message string, isHTML bool) (text, html string, err error) {
+	if len(message) > maxMessageLen {
+		return "", "", openboards.Errorf(openboards.CodeInvalid, "%s: longer than %d bytes", field, maxMessageLen)
+	}
+	if isHTML {
+		html = richtext.Sanitize(message)
+		return richtext.Text(html), html, nil
+	}
+	text = strings.TrimSpace(message)
+	return text, richtext.FromText(text), nil
+}
+
+// resolveUser finds the user a UserRef names: by id, else e-mail, else
+// custom identifier.
+func resolveUser(ctx context.Context, tx openboards.Reader, communityID int64, field string, ref openboards.UserRef) (*openboards.User, error) {
+	var u *openboards.User
+	var err error
+	switch {
+	case ref.ID != "":
+		if !openboards.IsGUID(ref.ID) {
+			return nil, openboards.Errorf(openboards.CodeInvalid, "%s.id: %q is not a GUID", field, ref.ID)
+		}
+		u, err = tx.FindUserByID(ctx, communityID, strings.ToLower(ref.ID))
+	case ref.Email != "":
+		u, err = tx.FindUserByEmail(ctx, communityID, ref.Email)
+	case ref.CustomIdentifier != "":
+		u, err = tx.FindUserByCustomIdentifier(ctx, communityID, ref.CustomIdentifier)
+	default:
+		return nil, openboards.Errorf(openboards.CodeInvalid, "%s: required (give id, email or customIdentifier)", field)
+	}
+	if openboards.ErrorCode(err) == openboards.CodeNotFound {
+		return nil, openboards.Errorf(openboards.CodeInvalid, "%s: %s", field, openboards.ErrorMessage(err))
+	}
+	return u, err
+}
+
+// teammate resolves ref and requires a teammate.
+func teammate(ctx context.Context, tx openboards.Reader, communityID int64, field string, ref openboards.UserRef) (*openboards.User, error) {
+	u, err := resolveUser(ctx, tx, communityID, field, ref)
+	if err != nil {
+		return nil, err
+	}
+	if u.Status != openboards.StatusTeam {
+		return nil, openboards.Errorf(openboards.CodeInvalid, "%s: user %s is not a teammate", field, u.ID)
+	}
+	return u, nil
+}
+
+
+// touch is the ticket update that records activity at now.
+func touch(now time.Time) openboards.TicketUpdate {
+	return openboards.TicketUpdate{UpdatedAt: now}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -1,0 +1,529 @@
+package ticket
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"openboards/internal/openboards"
+)
+
+// CreatorInput identifies (and describes) the customer opening a ticket.
+// An existing user is found by ID, else Email, else CustomIdentifier, and
+// updated with the given details; otherwise a new customer is created.
+type CreatorInput struct {
+	ID               string
+	Name             *string
+	Email            *string
+	CustomIdentifier *string
+	Image            *string
+	PhoneNumber      *string
+}
+
+// FieldValueInput sets one custom field; a nil or empty Value clears it.
+type FieldValueInput struct {
+	ID    int64
+	Value *string
+}
+
+// CreateTicketInput is a new ticket as a client submits it.
+type CreateTicketInput struct {
+	Title        string
+	Message      string
+	IsHTML       *bool // nil means true, as documented
+	Creator      *CreatorInput
+	AssigneeID   *string
+	CategoryID   *int64
+	CC           []string
+	CustomFields []FieldValueInput
+	Sentiment    *string
+	SourceName   *string
+	Tags         []string
+	Attachments  []AttachmentInput
+}
+
+// CreateTicket validates in, stores the ticket (upserting its creator) and
+// logs its creation, returning the new ticket id.
+func (s *Service) CreateTicket(ctx context.Context, cm *openboards.Community, in CreateTicketInput) (int64, error) {
+	now := s.clock()
+	t := &openboards.Ticket{
+		CommunityID:    cm.ID,
+		Title:          strings.TrimSpace(in.Title),
+		Status:         openboards.TicketOpen,
+		Source:         openboards.SourceAPI,
+		DetailedSource: openboards.DetailedSourceAPI,
+		CreatedAt:      now,
+		LastActivityAt: now,
+		UpdatedAt:      now,
+	}
+	if len(t.Title) > maxTitleLen {
+		return 0, openboards.Errorf(openboards.CodeInvalid, "title: longer than %d characters", maxTitleLen)
+	}
+	isHTML := in.IsHTML == nil || *in.IsHTML
+	var err error
+	if t.Message, t.HTMLMessage, err = body("message", in.Message, isHTML); err != nil {
+		return 0, err
+	}
+	if t.Title == "" && t.Message == "" {
+		return 0, openboards.Errorf(openboards.CodeInvalid, "title: a ticket needs a title or a message")
+	}
+	if in.Creator == nil {
+		return 0, openboards.Errorf(openboards.CodeInvalid, "creator: required")
+	}
+	if in.Sentiment != nil && *in.Sentiment != "" {
+		v, err := openboards.ParseSentiment("sentiment", *in.Sentiment)
+		if err != nil {
+			return 0, err
+		}
+		t.Sentiment = &v
+	}
+	if in.SourceName != nil {
+		if v := strings.TrimSpace(*in.SourceName); v != "" {
+			if len(v) > maxNameLen {
+				return 0, openboards.Errorf(openboards.CodeInvalid, "sourceName: longer than %d characters", maxNameLen)
+			}
+			t.SourceName = &v
+		}
+	}
+	if t.CC, err = emails("cc", in.CC); err != nil {
+		return 0, err
+	}
+	if t.Attachments, err = attachments("attachments", in.Attachments); err != nil {
+		return 0, err
+	}
+	tagNames, err := cleanTags("tags", in.Tags)
+	if err != nil {
+		return 0, err
+	}
+	if in.AssigneeID != nil && (*in.AssigneeID == "" || strings.EqualFold(*in.AssigneeID, "null")) {
+		in.AssigneeID = nil
+	}
+
+	err = s.store.InTx(ctx, func(tx openboards.Tx) error {
+		author, err := s.upsertCreator(ctx, tx, cm.ID, in.Creator, now)
+		if err != nil {
+			return err
+		}
+		t.AuthorID = author.ID
+		if in.CategoryID != nil {
+			cat, err := chosenCategory(ctx, tx, cm.ID, "categoryId", *in.CategoryID)
+			if err != nil {
+				return err
+			}
+			t.CategoryID = &cat.ID
+		}
+		var assignee *openboards.User
+		if in.AssigneeID != nil {
+			if assignee, err = assignable(ctx, tx, cm.ID, "assigneeId", *in.AssigneeID); err != nil {
+				return err
+			}
+			t.AssigneeID = &assignee.ID
+		}
+		if t.CustomFields, err = ticketFieldValues(ctx, tx, cm.ID, in.CustomFields); err != nil {
+			return err
+		}
+		if len(tagNames) > 0 {
+			tags, err := tx.UpsertTags(ctx, cm.ID, tagNames)
+			if err != nil {
+				return err
+			}
+			t.Tags = tagNamesOf(tags)
+		}
+		if err := tx.CreateTicket(ctx, t); err != nil {
+			return err
+		}
+		if err := (entry{ticket: t, userID: author.ID, typ: openboards.ActionTicketCreated, text: "created the ticket"}).write(ctx, tx, now); err != nil {
+			return err
+		}
+		if assignee != nil {
+			return assigneeEntry(t, cm.APIUserID, nil, assignee).write(ctx, tx, now)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return t.ID, nil
+}
+
+// upsertCreator finds or creates the customer of a new ticket.
+func (s *Service) upsertCreator(ctx context.Context, tx openboards.Tx, communityID int64, in *CreatorInput, now time.Time) (*openboards.User, error) {
+	email, ci := trimmed(in.Email), trimmed(in.CustomIdentifier)
+	if email != "" && !openboards.ValidEmail(email) {
+		return nil, openboards.Errorf(openboards.CodeInvalid, "creator.email: %q is not an e-mail address", email)
+	}
+	ci = openboards.NormalizeCustomIdentifier(ci)
+	image := trimmed(in.Image)
+	if image != "" {
+		if _, err := attachments("creator.image", []AttachmentInput{{URL: image, Name: "image"}}); err != nil {
+			return nil, openboards.Errorf(openboards.CodeInvalid, "creator.image: must be an absolute http or https URL")
+		}
+	}
+	name := strings.TrimSpace(trimmed(in.Name))
+	if len(name) > maxNameLen {
+		return nil, openboards.Errorf(openboards.CodeInvalid, "creator.name: longer than %d characters", maxNameLen)
+	}
+	var u *openboards.User
+	var err error
+	switch {
+	case in.ID != "":
+		if u, err = resolveUser(ctx, tx, communityID, "creator", openboards.UserRef{ID: in.ID}); err != nil {
+			return nil, err
+		}
+	case email != "":
+		u, err = tx.FindUserByEmail(ctx, communityID, email)
+	case ci != "":
+		u, err = tx.FindUserByCustomIdentifier(ctx, communityID, ci)
+	default:
+		return nil, openboards.Errorf(openboards.CodeInvalid, "creator: give an email or a customIdentifier")
+	}
+	if err != nil && openboards.ErrorCode(err) != openboards.CodeNotFound {
+		return nil, err
+	}
+	if u == nil {
+		if name == "" {
+			name = email
+			if name == "" {
+				name = ci
+			}
+		}
+		u = &openboards.User{ID: openboards.NewID(), CommunityID: communityID, Name: name,
+			Email: optional(email), CustomIdentifier: optional(ci), Image: optional(image), PhoneNumber: optional(trimmed(in.PhoneNumber)),
+			Status: openboards.StatusClient, CreatedAt: now}
+		return u, tx.CreateUser(ctx, u)
+	}
+	// Known user: fill in what the request adds or changes.
+	changed := false
+	set := func(dst **string, v string) {
+		if v != "" && (*dst == nil || **dst != v) {
+			*dst, changed = &v, true
+		}
+	}
+	if name != "" && name != u.Name {
+		u.Name, changed = name, true
+	}
+	set(&u.Email, email)
+	set(&u.CustomIdentifier, ci)
+	set(&u.Image, image)
+	set(&u.PhoneNumber, trimmed(in.PhoneNumber))
+	if changed {
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			if openboards.ErrorCode(err) == openboards.CodeConflict {
+				return nil, openboards.Errorf(openboards.CodeConflict, "creator: %s", openboards.ErrorMessage(err))
+			}
+			return nil, err
+		}
+	}
+	return u, nil
+}
+
+func trimmed(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return strings.TrimSpace(*p)
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func tagNamesOf(tags []openboards.Tag) []string {
+	out := make([]string, len(tags))
+	for i, t := range tags {
+		out[i] = t.Name
+	}
+	return out
+}
+
+// chosenCategory returns the category id names, which tickets may use.
+func chosenCategory(ctx context.Context, tx openboards.Reader, communityID int64, field string, id int64) (*openboards.Category, error) {
+	cat, err := tx.FindCategoryByID(ctx, communityID, id)
+	if openboards.ErrorCode(err) == openboards.CodeNotFound {
+		return nil, openboards.Errorf(openboards.CodeInvalid, "%s: category %d not found", field, id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !cat.CanBeChosen {
+		return nil, openboards.Errorf(openboards.CodeInvalid, "%s: category %d cannot be chosen for tickets", field, id)
+	}
+	return cat, nil
+}
+
+// assignable returns the teammate id names if tickets may be assigned to it.
+func assignable(ctx context.Context, tx openboards.Reader, communityID int64, field, id string) (*openboards.User, error) {
+	if !openboards.IsGUID(id) {
+		return nil, openboards.Errorf(openboards.CodeInvalid, "%s: %q is not a GUID", field, id)
+	}
+	u, err := tx.FindUserByID(ctx, communityID, strings.ToLower(id))
+	if openboards.ErrorCode(err) == openboards.CodeNotFound {
+		return nil, openboards.Errorf(openboards.CodeInvalid, "%s: no teammate has id %s", field, id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if u.Status != openboards.StatusTeam || !u.Role.CanBeAssigned() {
+		return nil, openboards.Errorf(openboards.CodeInvalid, "%s: user %s cannot be assigned tickets (only admins and team members can)", field, u.ID)
+	}
+	return u, nil
+}
+
+// ticketFieldValues validates the custom field values of a new ticket,
+// applies defaults and checks required fields.
+func ticketFieldValues(ctx context.Context, tx openboards.Reader, communityID int64, in []FieldValueInput) ([]openboards.FieldValue, error) {
+	fields, err := tx.FindCustomFields(ctx, communityID)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*openboards.CustomField, len(fields))
+	for _, f := range fields {
+		byID[f.ID] = f
+	}
+	values := map[int64]string{}
+	for i, v := range in {
+		f := byID[v.ID]
+		if f == nil {
+			return nil, openboards.Errorf(openboards.CodeInvalid, "customFields[%d].id: custom field %d not found", i, v.ID)
+		}
+		if v.Value == nil || *v.Value == "" {
+			continue
+		}
+		nv, err := f.NormalizeValue(*v.Value)
+		if err != nil {
+			return nil, openboards.Errorf(openboards.CodeInvalid, "customFields[%d].value: %s", i, openboards.ErrorMessage(err))
+		}
+		values[f.ID] = nv
+	}
+	out := []openboards.FieldValue{}
+	for _, f := range fields {
+		v, ok := values[f.ID]
+		if !ok && f.DefaultValue != nil && *f.DefaultValue != "" {
+			v, ok = *f.DefaultValue, true
+		}
+		if !ok {
+			if f.IsRequired {
+				return nil, openboards.Errorf(openboards.CodeInvalid, "customFields: custom field %d (%q) is required", f.ID, f.Name)
+			}
+			continue
+		}
+		out = append(out, openboards.FieldValue{FieldID: f.ID, Value: v})
+	}
+	return out, nil
+}
+
+// UpdateTicketStatus sets a ticket's status and logs the change.
+func (s *Service) UpdateTicketStatus(ctx context.Context, cm *openboards.Community, ticketID int64, status string) error {
+	st, err := openboards.ParseTicketStatus("status", status)
+	if err != nil {
+		return err
+	}
+	now := s.clock()
+	return s.store.InTx(ctx, func(tx openboards.Tx) error {
+		t, err := tx.FindTicketByID(ctx, cm.ID, ticketID)
+		if err != nil || t.Status == st {
+			return err
+		}
+		u := touch(now)
+		u.Status = &st
+		if err := tx.UpdateTicket(ctx, cm.ID, ticketID, u); err != nil {
+			return err
+		}
+		return statusEntry(t, cm.APIUserID, t.Status, st).write(ctx, tx, now)
+	})
+}
+
+// UpdateTicketAssignee assigns a ticket to a teammate (nil unassigns) if it is
+// currently assigned to previous (nil: unassigned), and logs the change. A
+// mismatch reports CodeConflict: someone else changed the assignee first.
+func (s *Service) UpdateTicketAssignee(ctx context.Context, cm *openboards.Community, ticketID int64, assigneeID, previous *string) error {
+	now := s.clock()
+	return s.store.InTx(ctx, func(tx openboards.Tx) error {
+		t, err := tx.FindTicketByID(ctx, cm.ID, ticketID)
+		if err != nil {
+			return err
+		}
+		current := ""
+		if t.AssigneeID != nil {
+			current = *t.AssigneeID
+		}
+		want := ""
+		if previous != nil {
+			want = strings.ToLower(*previous)
+		}
+		if current != want {
+			if current == "" {
+				return openboards.Errorf(openboards.CodeConflict, "previousAssigneeId: the ticket is unassigned, not assigned to %s", want)
+			}
+			return openboards.Errorf(openboards.CodeConflict, "previousAssigneeId: the ticket is assigned to %s", current)
+		}
+		var next *openboards.User
+		if assigneeID != nil {
+			if next, err = assignable(ctx, tx, cm.ID, "assigneeId", *assigneeID); err != nil {
+				return err
+			}
+		}
+		if (next == nil && current == "") || (next != nil && next.ID == current) {
+			return nil
+		}
+		u := touch(now)
+		var id *string
+		if next != nil {
+			id = &next.ID
+		}
+		u.AssigneeID = &id
+		if err := tx.UpdateTicket(ctx, cm.ID, ticketID, u); err != nil {
+			return err
+		}
+		return assigneeEntry(t, cm.APIUserID, t.Assignee, next).write(ctx, tx, now)
+	})
+}
+
+// UpdateTicketCategory moves a ticket to a category (nil: uncategorised) and logs
+// the change.
+func (s *Service) UpdateTicketCategory(ctx context.Context, cm *openboards.Community, ticketID int64, categoryID *int64) error {
+	now := s.clock()
+	return s.store.InTx(ctx, func(tx openboards.Tx) error {
+		t, err := tx.FindTicketByID(ctx, cm.ID, ticketID)
+		if err != nil {
+			return err
+		}
+		var next *openboards.Category
+		if categoryID != nil {
+			if next, err = chosenCategory(ctx, tx, cm.ID, "id", *categoryID); err != nil {
+				return err
+			}
+		}
+		if (next == nil && t.CategoryID == nil) || (next != nil && t.CategoryID != nil && *t.CategoryID == next.ID) {
+			return nil
+		}
+		u := touch(now)
+		var id *int64
+		if next != nil {
+			id = &next.ID
+		}
+		u.CategoryID = &id
+		if err := tx.UpdateTicket(ctx, cm.ID, ticketID, u); err != nil {
+			return err
+		}
+		return categoryEntry(t, cm.APIUserID, t.Category, next).write(ctx, tx, now)
+	})
+}
+
+// SetTicketTags replaces a ticket's tags and logs the change.
+func (s *Service) SetTicketTags(ctx context.Context, cm *openboards.Community, ticketID int64, names []string) error {
+	names, err := cleanTags("tags", names)
+	if err != nil {
+		return err
+	}
+	now := s.clock()
+	return s.store.InTx(ctx, func(tx openboards.Tx) error {
+		t, err := tx.FindTicketByID(ctx, cm.ID, ticketID)
+		if err != nil {
+			return err
+		}
+		tags, err := tx.UpsertTags(ctx, cm.ID, names)
+		if err != nil {
+			return err
+		}
+		next := tagNamesOf(tags)
+		if equalStrings(t.Tags, next) {
+			return nil
+		}
+		u := touch(now)
+		u.Tags = &next
+		if err := tx.UpdateTicket(ctx, cm.ID, ticketID, u); err != nil {
+			return err
+		}
+		return tagsEntry(t, cm.APIUserID, openboards.ActionTicketTagsChanged, "the ticket", tags).write(ctx, tx, now)
+	})
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// SetTicketFieldValues sets custom field values of a ticket (an empty value
+// clears one) and logs each change. A required field cannot be cleared.
+func (s *Service) SetTicketFieldValues(ctx context.Context, cm *openboards.Community, ticketID int64, in []FieldValueInput) error {
+	if len(in) == 0 {
+		return openboards.Errorf(openboards.CodeInvalid, "id: give a custom field id and value")
+	}
+	now := s.clock()
+	return s.store.InTx(ctx, func(tx openboards.Tx) error {
+		t, err := tx.FindTicketByID(ctx, cm.ID, ticketID)
+		if err != nil {
+			return err
+		}
+		current := make(map[int64]string, len(t.CustomFields))
+		for _, v := range t.CustomFields {
+			current[v.FieldID] = v.Value
+		}
+		changed := false
+		for i, v := range in {
+			field := "id"
+			if len(in) > 1 {
+				field = "[" + itoa(i) + "].id"
+			}
+			f, err := tx.FindCustomFieldByID(ctx, cm.ID, v.ID)
+			if openboards.ErrorCode(err) == openboards.CodeNotFound {
+				return openboards.Errorf(openboards.CodeInvalid, "%s: custom field %d not found", field, v.ID)
+			}
+			if err != nil {
+				return err
+			}
+			next := ""
+			if v.Value != nil && *v.Value != "" {
+				if next, err = f.NormalizeValue(*v.Value); err != nil {
+					return openboards.Errorf(openboards.CodeInvalid, "%svalue: %s", strings.TrimSuffix(field, "id"), openboards.ErrorMessage(err))
+				}
+			}
+			if next == "" && f.IsRequired {
+				return openboards.Errorf(openboards.CodeInvalid, "%svalue: custom field %d (%q) is required and cannot be cleared", strings.TrimSuffix(field, "id"), f.ID, f.Name)
+			}
+			prev := current[f.ID]
+			if prev == next {
+				continue
+			}
+			if err := tx.SetTicketFieldValue(ctx, cm.ID, ticketID, f.ID, next); err != nil {
+				return err
+			}
+			current[f.ID] = next
+			changed = true
+			if err := fieldEntry(t, cm.APIUserID, f, prev, next).write(ctx, tx, now); err != nil {
+				return err
+			}
+		}
+		if !changed {
+			return nil
+		}
+		return tx.UpdateTicket(ctx, cm.ID, ticketID, touch(now))
+	})
+}
+
+// MarkRead records that a teammate read a ticket.
+func (s *Service) MarkRead(ctx context.Context, cm *openboards.Community, ticketID int64, reader openboards.UserRef) error {
+	now := s.clock()
+	return s.store.InTx(ctx, func(tx openboards.Tx) error {
+		t, err := tx.FindTicketByID(ctx, cm.ID, ticketID)
+		if err != nil {
+			return err
+		}
+		u, err := teammate(ctx, tx, cm.ID, "user", reader)
+		if err != nil {
+			return err
+		}
+		return entry{ticket: t, userID: u.ID, typ: openboards.ActionTicketRead, text: "read the ticket"}.write(ctx, tx, now)
+	})
+}
