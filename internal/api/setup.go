@@ -1,0 +1,530 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"openboards/internal/openboards"
+	"openboards/internal/ticket"
+)
+
+// Categories.
+
+func (h *Handler) handleCategoryList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	includeHidden, err := queryBool(r, "includeHidden")
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	all, err := h.store.FindCategories(r.Context(), cm.ID)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	out := []*categoryJSON{}
+	for _, c := range openboards.BuildCategoryTree(all) {
+		if !c.IsHidden || includeHidden {
+			out = append(out, categoryOut(c, true, includeHidden))
+		}
+	}
+	h.writeData(w, out)
+}
+
+// handleSubcategories lists the direct children of a category, or the root
+// categories when no parent id is given (or it is 0).
+func (h *Handler) handleSubcategories(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	includeHidden, err := queryBool(r, "includeHidden")
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	var parent *int64
+	if r.PathValue("id") != "" && r.PathValue("id") != "0" {
+		id, err := pathID(r, "id")
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		if _, err := h.store.FindCategoryByID(r.Context(), cm.ID, id); err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		parent = &id
+	}
+	all, err := h.store.FindCategories(r.Context(), cm.ID)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	out := []*categoryJSON{}
+	for _, c := range all {
+		if (c.ParentID == nil) != (parent == nil) || (parent != nil && *c.ParentID != *parent) {
+			continue
+		}
+		if !c.IsHidden || includeHidden {
+			out = append(out, categoryOut(c, false, includeHidden))
+		}
+	}
+	h.writeData(w, out)
+}
+
+func (h *Handler) handleCategoryGet(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	includeHidden, err := queryBool(r, "includeHidden")
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	all, err := h.store.FindCategories(r.Context(), cm.ID)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	openboards.BuildCategoryTree(all)
+	for _, c := range all {
+		if c.ID == id {
+			h.writeData(w, categoryOut(c, true, includeHidden))
+			return
+		}
+	}
+	h.writeError(w, r, openboards.Errorf(openboards.CodeNotFound, "category %d not found", id))
+}
+
+type categoryRequest struct {
+	Name        *string         `json:"name"`
+	ParentID    nullable[int64] `json:"parentId"`
+	AutoArchive *bool           `json:"autoArchive"`
+	CanBeChosen *bool           `json:"canBeChosen"`
+	IsHidden    *bool           `json:"isHidden"`
+	IsMuted     *bool           `json:"isMuted"`
+}
+
+func (req categoryRequest) input() ticket.CategoryInput {
+	in := ticket.CategoryInput{Name: req.Name, AutoArchive: req.AutoArchive, CanBeChosen: req.CanBeChosen, IsHidden: req.IsHidden, IsMuted: req.IsMuted}
+	if req.ParentID.Set {
+		p := req.ParentID.Value
+		if p != nil && *p == 0 {
+			p = nil
+		}
+		in.ParentID = &p
+	}
+	return in
+}
+
+func (h *Handler) handleCategoryCreate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	var req categoryRequest
+	if err := decode(r, &req, true); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	c, err := h.tickets.CreateCategory(r.Context(), cm, req.input())
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.writeData(w, categoryOut(c, true, true))
+}
+
+func (h *Handler) handleCategoryUpdate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	var req categoryRequest
+	if err := decode(r, &req, true); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	c, err := h.tickets.UpdateCategory(r.Context(), cm, id, req.input())
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.writeData(w, categoryOut(c, false, true))
+}
+
+func (h *Handler) handleCategoryDelete(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if err := h.tickets.DeleteCategory(r.Context(), cm, id); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.writeData(w, emptyObject)
+}
+
+// Custom fields.
+
+func (h *Handler) handleCustomFieldList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	includeHidden, err := queryBool(r, "includeHidden")
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	fields, err := h.store.FindCustomFields(r.Context(), cm.ID)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	out := []*customFieldJSON{}
+	for _, f := range fields {
+		if !f.IsHidden || includeHidden {
+			out = append(out, customFieldOut(f))
+		}
+	}
+	h.writeData(w, out)
+}
+
+func (h *Handler) handleCustomFieldGet(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	f, err := h.store.FindCustomFieldByID(r.Context(), cm.ID, id)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.writeData(w, customFieldOut(f))
+}
+
+type customFieldRequest struct {
+	Name                string                     `json:"name"`
+	Type                string                     `json:"type"`
+	Order               int                        `json:"order"`
+	Placeholder         *string                    `json:"placeholder"`
+	DefaultValue        scalar                     `json:"defaultValue"`
+	IsHidden            bool                       `json:"isHidden"`
+	IsRequired          bool                       `json:"isRequired"`
+	IsSensitiveData     bool                       `json:"isSensitiveData"`
+	PossibleValues      []openboards.PossibleValue `json:"possibleValues"`
+	AssignedCategoryIDs []int64                    `json:"assignedCategoryIds"`
+}
+
+func (req *customFieldRequest) field(id int64) *openboards.CustomField {
+	f := &openboards.CustomField{ID: id, Name: req.Name, Type: req.Type, Order: req.Order, Placeholder: req.Placeholder,
+		DefaultValue: req.DefaultValue.Value, IsHidden: req.IsHidden, IsRequired: req.IsRequired, IsSensitiveData: req.IsSensitiveData,
+		PossibleValues: req.PossibleValues, AssignedCategoryIDs: req.AssignedCategoryIDs}
+	if f.DefaultValue != nil && *f.DefaultValue == "" {
+		f.DefaultValue = nil
+	}
+	return f
+}
+
+func (h *Handler) handleCustomFieldCreate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	var req customFieldRequest
+	if err := decode(r, &req, true); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	f := req.field(0)
+	if err := h.tickets.CreateCustomField(r.Context(), cm, f); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.writeData(w, customFieldOut(f))
+}
+
+func (h *Handler) handleCustomFieldUpdate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	var req customFieldRequest
+	if err := decode(r, &req, true); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	f := req.field(id)
+	if err := h.tickets.UpdateCustomField(r.Context(), cm, f); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.writeData(w, customFieldOut(f))
+}
+
+func (h *Handler) handleCustomFieldDelete(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if err := h.tickets.DeleteCustomField(r.Context(), cm, id); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.writeData(w, emptyObject)
+}
+
+// Teammates and user groups.
+
+func (h *Handler) handleTeammateList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	group, set, err := queryInt(r, "group")
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	var groupID *int64
+	if set {
+		id := int64(group)
+		if _, err := h.store.FindUserGroupByID(r.Context(), cm.ID, id); err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		groupID = &id
+	}
+	users, err := h.store.FindTeammates(r.Context(), cm.ID, groupID)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	out := make([]teammateJSON, len(users))
+	for i, u := range users {
+		out[i] = teammateJSON{ID: u.ID, Name: u.Name, Email: u.Email, Role: string(u.Role), Image: u.Image}
+	}
+	h.writeData(w, out)
+}
+
+func (h *Handler) handleUserGroupList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	groups, err := h.store.FindUserGroups(r.Context(), cm.ID)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	out := make([]userGroupJSON, len(groups))
+	for i, g := range groups {
+		out[i] = userGroupJSON{ID: g.ID, Name: g.Name}
+	}
+	h.writeData(w, out)
+}
+
+func (h *Handler) writeUserGroup(w http.ResponseWriter, r *http.Request, cm *openboards.Community, id int64) {
+	g, err := h.store.FindUserGroupByID(r.Context(), cm.ID, id)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	members, err := h.store.FindUserGroupMemberIDs(r.Context(), cm.ID, id)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.writeData(w, userGroupJSON{ID: g.ID, Name: g.Name, TeammateIDs: members})
+}
+
+func (h *Handler) handleUserGroupGet(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.writeUserGroup(w, r, cm, id)
+}
+
+type userGroupRequest struct {
+	Name        string   `json:"name"`
+	TeammateIDs []string `json:"teammateIds"`
+}
+
+func (h *Handler) handleUserGroupCreate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	var req userGroupRequest
+	if err := decode(r, &req, true); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	g, err := h.tickets.CreateUserGroup(r.Context(), cm, req.Name, req.TeammateIDs)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.writeUserGroup(w, r, cm, g.ID)
+}
+
+func (h *Handler) handleUserGroupUpdate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	var req userGroupRequest
+	if err := decode(r, &req, true); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if _, err := h.tickets.RenameUserGroup(r.Context(), cm, id, req.Name); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.writeUserGroup(w, r, cm, id)
+}
+
+func (h *Handler) handleUserGroupDelete(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if err := h.tickets.DeleteUserGroup(r.Context(), cm, id); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.writeData(w, emptyObject)
+}
+
+func (h *Handler) handleUserGroupAddMembers(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	var req userGroupRequest
+	if err := decode(r, &req, true); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if err := h.tickets.AddUserGroupMembers(r.Context(), cm, id, req.TeammateIDs); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.writeUserGroup(w, r, cm, id)
+}
+
+func (h *Handler) handleUserGroupRemoveMember(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	userID := r.PathValue("userId")
+	if !openboards.IsGUID(userID) {
+		h.writeError(w, r, openboards.Errorf(openboards.CodeInvalid, "userId: %q is not a GUID", userID))
+		return
+	}
+	if err := h.tickets.RemoveUserGroupMember(r.Context(), cm, id, userID); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.writeUserGroup(w, r, cm, id)
+}
+
+// Tags.
+
+func (h *Handler) handleTagList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	tags, err := h.store.FindTags(r.Context(), cm.ID)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	out := make([]tagJSON, len(tags))
+	for i, t := range tags {
+		out[i] = tagJSON{ID: t.ID, Name: t.Name}
+	}
+	h.writeData(w, out)
+}
+
+// tagsRequest reads a tag list sent as a bare array or as {"tags": [...]}.
+func tagsRequest(r *http.Request) ([]string, error) {
+	var raw rawBody
+	if err := decode(r, &raw, true); err != nil {
+		return nil, err
+	}
+	var names []string
+	if strings.HasPrefix(strings.TrimSpace(string(raw)), "[") {
+		if err := unmarshal(raw, &names); err != nil {
+			return nil, err
+		}
+	} else {
+		var obj struct {
+			Tags *[]string `json:"tags"`
+		}
+		if err := unmarshal(raw, &obj); err != nil {
+			return nil, err
+		}
+		if obj.Tags == nil {
+			return nil, openboards.Errorf(openboards.CodeInvalid, "tags: required (send an array of tag names)")
+		}
+		names = *obj.Tags
+	}
+	if names == nil {
+		names = []string{}
+	}
+	return names, nil
+}
+
+// rawBody keeps a JSON body as it is, for endpoints that accept more than
+// one shape.
+type rawBody []byte
+
+func (b *rawBody) UnmarshalJSON(data []byte) error {
+	*b = append((*b)[:0], data...)
+	return nil
+}
+
+// Widget schedules.
+
+func (h *Handler) handleWidgetScheduleList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	widget, set, err := queryInt(r, "widgetId")
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	var widgetID *int64
+	if set {
+		id := int64(widget)
+		widgetID = &id
+	}
+	list, err := h.store.FindWidgetSchedules(r.Context(), cm.ID, widgetID)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	out := make([]*widgetScheduleJSON, len(list))
+	for i, s := range list {
+		out[i] = widgetScheduleOut(s)
+	}
+	h.writeData(w, out)
+}
+
+type widgetScheduleRequest struct {
+	WidgetID    int64                     `json:"widgetId"`
+	TimePeriod  int                       `json:"timePeriod"`
+	Times       []openboards.ScheduleTime `json:"times"`
+	CustomTimes *openboards.CustomTimes   `json:"customTimes"`
+}
+
+func (h *Handler) handleWidgetSchedulePut(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	var req widgetScheduleRequest
+	if err := decode(r, &req, true); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	ws := &openboards.WidgetSchedule{WidgetID: req.WidgetID, TimePeriod: req.TimePeriod, Times: req.Times, CustomTimes: req.CustomTimes}
+	if err := h.tickets.PutWidgetSchedule(r.Context(), cm, ws); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.writeData(w, widgetScheduleOut(ws))
+}
+
+func (h *Handler) handleWidgetScheduleDelete(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	id, err := pathID(r, "widgetId")
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if err := h.tickets.DeleteWidgetSchedule(r.Context(), cm, id); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.writeData(w, emptyObject)
+}

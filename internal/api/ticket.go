@@ -1,0 +1,506 @@
+package api
+
+import (
+	"bytes"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"openboards/internal/openboards"
+	"openboards/internal/ticket"
+)
+
+type attachmentRequest struct {
+	URL  string `json:"url"`
+	Name string `json:"name"`
+}
+
+func attachmentsIn(in []attachmentRequest) []ticket.AttachmentInput {
+	if in == nil {
+		return nil
+	}
+	out := make([]ticket.AttachmentInput, len(in))
+	for i, a := range in {
+		out[i] = ticket.AttachmentInput{URL: a.URL, Name: a.Name}
+	}
+	return out
+}
+
+// fieldValueRequest is a custom field value; the id may be sent as "id"
+// (Create Ticket) or "key" (List Tickets).
+type fieldValueRequest struct {
+	ID    *int64 `json:"id"`
+	Key   *int64 `json:"key"`
+	Value scalar `json:"value"`
+}
+
+func fieldValuesIn(field string, in []fieldValueRequest) ([]ticket.FieldValueInput, error) {
+	out := make([]ticket.FieldValueInput, len(in))
+	for i, v := range in {
+		id := v.ID
+		if id == nil {
+			id = v.Key
+		}
+		if id == nil {
+			return nil, openboards.Errorf(openboards.CodeInvalid, "%s[%d].id: required", field, i)
+		}
+		out[i] = ticket.FieldValueInput{ID: *id, Value: v.Value.Value}
+	}
+	return out, nil
+}
+
+type creatorRequest struct {
+	ID               string  `json:"id"`
+	Name             *string `json:"name"`
+	Email            *string `json:"email"`
+	CustomIdentifier *string `json:"customIdentifier"`
+	Image            *string `json:"image"`
+	PhoneNumber      *string `json:"phoneNumber"`
+}
+
+type ticketCreateRequest struct {
+	AssigneeID   *string             `json:"assigneeId"`
+	Attachments  []attachmentRequest `json:"attachments"`
+	CategoryID   *int64              `json:"categoryId"`
+	CC           []string            `json:"cc"`
+	Creator      *creatorRequest     `json:"creator"`
+	CustomFields []fieldValueRequest `json:"customFields"`
+	IsHTML       *bool               `json:"isHtml"`
+	Message      string              `json:"message"`
+	Sentiment    *string             `json:"sentiment"`
+	SourceName   *string             `json:"sourceName"`
+	Tags         []string            `json:"tags"`
+	Title        string              `json:"title"`
+}
+
+func (h *Handler) handleTicketCreate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	var req ticketCreateRequest
+	if err := decode(r, &req, true); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	fields, err := fieldValuesIn("customFields", req.CustomFields)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	in := ticket.CreateTicketInput{
+		Title: req.Title, Message: req.Message, IsHTML: req.IsHTML, AssigneeID: guid(req.AssigneeID), CategoryID: req.CategoryID,
+		CC: req.CC, CustomFields: fields, Sentiment: req.Sentiment, SourceName: req.SourceName, Tags: req.Tags,
+		Attachments: attachmentsIn(req.Attachments),
+	}
+	if c := req.Creator; c != nil {
+		in.Creator = &ticket.CreatorInput{ID: c.ID, Name: c.Name, Email: c.Email, CustomIdentifier: c.CustomIdentifier, Image: c.Image, PhoneNumber: c.PhoneNumber}
+	}
+	id, err := h.tickets.CreateTicket(r.Context(), cm, in)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.writeData(w, id)
+}
+
+type ticketListRequest struct {
+	CategoryID   nullable[int64]     `json:"categoryId"`
+	CustomFields []fieldValueRequest `json:"customFields"`
+	From         *string             `json:"from"`
+	To           *string             `json:"to"`
+	OrderBy      *string             `json:"orderBy"`
+	Skip         int                 `json:"skip"`
+	Take         int                 `json:"take"`
+	Source       *string             `json:"source"`
+	Status       *string             `json:"status"`
+	TicketIDs    []int64             `json:"ticketIds"`
+}
+
+// filter validates a list request into a store filter.
+func (req *ticketListRequest) filter(communityID int64) (openboards.TicketFilter, error) {
+	f := openboards.TicketFilter{CommunityID: communityID, CategorySet: req.CategoryID.Set, CategoryID: req.CategoryID.Value, TicketIDs: req.TicketIDs}
+	f.Skip, f.Take = openboards.ClampPage(req.Skip, req.Take)
+	var err error
+	if req.From != nil && *req.From != "" {
+		if f.From, err = parseTime("from", *req.From); err != nil {
+			return f, err
+		}
+	}
+	if req.To != nil && *req.To != "" {
+		if f.To, err = parseTime("to", *req.To); err != nil {
+			return f, err
+		}
+	}
+	if req.OrderBy != nil && *req.OrderBy != "" {
+		for _, o := range openboards.TicketOrders {
+			if strings.EqualFold(o, *req.OrderBy) {
+				f.OrderBy = o
+			}
+		}
+		if f.OrderBy == "" {
+			return f, openboards.Errorf(openboards.CodeInvalid, "orderBy: unknown order %q (want one of %s)", *req.OrderBy, strings.Join(openboards.TicketOrders, ", "))
+		}
+	}
+	if req.Status != nil && *req.Status != "" {
+		st, err := openboards.ParseTicketStatus("status", *req.Status)
+		if err != nil {
+			return f, err
+		}
+		f.Status = &st
+	}
+	if req.Source != nil && *req.Source != "" {
+		src := strings.ToLower(strings.TrimSpace(*req.Source))
+		f.Source = &src
+	}
+	if len(f.TicketIDs) > 1000 {
+		return f, openboards.Errorf(openboards.CodeInvalid, "ticketIds: more than 1000 ids")
+	}
+	for i, v := range req.CustomFields {
+		id := v.Key
+		if id == nil {
+			id = v.ID
+		}
+		if id == nil {
+			return f, openboards.Errorf(openboards.CodeInvalid, "customFields[%d].key: required", i)
+		}
+		if v.Value.Value == nil {
+			return f, openboards.Errorf(openboards.CodeInvalid, "customFields[%d].value: required", i)
+		}
+		f.CustomFields = append(f.CustomFields, openboards.FieldValue{FieldID: *id, Value: *v.Value.Value})
+	}
+	return f, nil
+}
+
+func (h *Handler) handleTicketList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	var req ticketListRequest
+	if err := decode(r, &req, false); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	f, err := req.filter(cm.ID)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	tickets, err := h.store.FindTickets(r.Context(), f)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	out := make([]*ticketJSON, len(tickets))
+	for i, t := range tickets {
+		out[i] = ticketOut(t)
+	}
+	h.writeData(w, out)
+}
+
+func (h *Handler) handleTicketIDs(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	var req ticketListRequest
+	if err := decode(r, &req, false); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	f, err := req.filter(cm.ID)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	ids, err := h.store.FindTicketIDs(r.Context(), f)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.writeData(w, ids)
+}
+
+func (h *Handler) handleTicketGet(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	t, err := h.store.FindTicketByID(r.Context(), cm.ID, id)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.writeData(w, ticketOut(t))
+}
+
+// handleTicketFieldValues sets custom field values: one {"id", "value"}
+// object or an array of them.
+func (h *Handler) handleTicketFieldValues(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	var raw rawBody
+	if err := decode(r, &raw, true); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	var reqs []fieldValueRequest
+	if bytes.HasPrefix(bytes.TrimSpace(raw), []byte("[")) {
+		err = unmarshal(raw, &reqs)
+	} else {
+		var one fieldValueRequest
+		err = unmarshal(raw, &one)
+		reqs = []fieldValueRequest{one}
+	}
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	in, err := fieldValuesIn("customFields", reqs)
+	if err != nil {
+		if len(reqs) == 1 {
+			err = openboards.Errorf(openboards.CodeInvalid, "id: required")
+		}
+		h.writeError(w, r, err)
+		return
+	}
+	if err := h.tickets.SetTicketFieldValues(r.Context(), cm, id, in); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.writeData(w, emptyObject)
+}
+
+type assigneeRequest struct {
+	AssigneeID         nullable[string] `json:"assigneeId"`
+	PreviousAssigneeID nullable[string] `json:"previousAssigneeId"`
+}
+
+func (h *Handler) handleTicketAssignee(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	var req assigneeRequest
+	if err := decode(r, &req, true); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if !req.AssigneeID.Set {
+		h.writeError(w, r, openboards.Errorf(openboards.CodeInvalid, "assigneeId: required (null unassigns the ticket)"))
+		return
+	}
+	if !req.PreviousAssigneeID.Set {
+		h.writeError(w, r, openboards.Errorf(openboards.CodeInvalid, "previousAssigneeId: required (the ticket's current lockedBy id, or null)"))
+		return
+	}
+	prev := guid(req.PreviousAssigneeID.Value)
+	if prev != nil && !openboards.IsGUID(*prev) {
+		h.writeError(w, r, openboards.Errorf(openboards.CodeInvalid, "previousAssigneeId: %q is not a GUID", *prev))
+		return
+	}
+	if err := h.tickets.UpdateTicketAssignee(r.Context(), cm, id, guid(req.AssigneeID.Value), prev); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.writeData(w, emptyObject)
+}
+
+func (h *Handler) handleTicketStatus(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	var req struct {
+		Status *string `json:"status"`
+	}
+	if err := decode(r, &req, true); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if req.Status == nil || *req.Status == "" {
+		h.writeError(w, r, openboards.Errorf(openboards.CodeInvalid, "status: required"))
+		return
+	}
+	if err := h.tickets.UpdateTicketStatus(r.Context(), cm, id, *req.Status); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.writeData(w, emptyObject)
+}
+
+// categoryBody reads the category of PATCH /tickets/{id}/category: {"id": n}
+// sets it; null, {} or no body removes it. The obsolete form's
+// {"categoryId": n} is accepted too.
+func categoryBody(r *http.Request) (*int64, error) {
+	var raw rawBody
+	if err := decode(r, &raw, false); err != nil {
+		return nil, err
+	}
+	b := bytes.TrimSpace(raw)
+	if len(b) == 0 || bytes.Equal(b, []byte("null")) {
+		return nil, nil
+	}
+	if b[0] != '{' {
+		var id int64
+		if err := unmarshal(b, &id); err != nil {
+			return nil, openboards.Errorf(openboards.CodeInvalid, "id: must be an integer or null")
+		}
+		return &id, nil
+	}
+	var req struct {
+		ID         *int64 `json:"id"`
+		CategoryID *int64 `json:"categoryId"`
+	}
+	if err := unmarshal(b, &req); err != nil {
+		return nil, err
+	}
+	if req.ID == nil {
+		return req.CategoryID, nil
+	}
+	return req.ID, nil
+}
+
+func (h *Handler) handleTicketCategory(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	catID, err := categoryBody(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if catID != nil && *catID == 0 {
+		catID = nil
+	}
+	if err := h.tickets.UpdateTicketCategory(r.Context(), cm, id, catID); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.writeData(w, emptyObject)
+}
+
+// handleTicketCategoryObsolete is the superseded PUT form: the category in
+// the categoryId query parameter or in the body as the current form takes.
+func (h *Handler) handleTicketCategoryObsolete(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	if s, ok := queryValue(r, "categoryId"); ok && s != "" && !strings.EqualFold(s, "null") {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			h.writeError(w, r, openboards.Errorf(openboards.CodeInvalid, "categoryId: %q is not an integer", s))
+			return
+		}
+		id, err := pathID(r, "id")
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		var catID *int64
+		if n != 0 {
+			catID = &n
+		}
+		if err := h.tickets.UpdateTicketCategory(r.Context(), cm, id, catID); err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		h.writeData(w, emptyObject)
+		return
+	}
+	h.handleTicketCategory(w, r, cm)
+}
+
+func (h *Handler) handleTicketTags(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	names, err := tagsRequest(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if err := h.tickets.SetTicketTags(r.Context(), cm, id, names); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.writeData(w, emptyObject)
+}
+
+func (h *Handler) handleTicketLog(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	skip, take, err := page(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	var req struct {
+		ActionTypes []string `json:"action_types"`
+		Alt         []string `json:"actionTypes"`
+	}
+	if err := decode(r, &req, false); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	types := append(req.ActionTypes, req.Alt...)
+	for i, t := range types {
+		known := false
+		for _, k := range openboards.ActionTypes {
+			if strings.EqualFold(k, t) {
+				types[i], known = k, true
+			}
+		}
+		if !known {
+			h.writeError(w, r, openboards.Errorf(openboards.CodeInvalid, "action_types[%d]: unknown action type %q", i, t))
+			return
+		}
+	}
+	if _, err := h.store.FindTicketByID(r.Context(), cm.ID, id); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	entries, err := h.store.FindLogEntries(r.Context(), cm.ID, id, types, skip, take)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	out := make([]*logEntryJSON, len(entries))
+	for i, e := range entries {
+		out[i] = logEntryOut(e)
+	}
+	h.writeData(w, out)
+}
+
+// userRefRequest identifies a user: the Reply/Note Creator shape.
+type userRefRequest struct {
+	ID               string `json:"id"`
+	Email            string `json:"email"`
+	CustomIdentifier string `json:"customIdentifier"`
+}
+
+func (u *userRefRequest) ref() openboards.UserRef {
+	if u == nil {
+		return openboards.UserRef{}
+	}
+	return openboards.UserRef{ID: strings.TrimSpace(u.ID), Email: strings.TrimSpace(u.Email), CustomIdentifier: strings.TrimSpace(u.CustomIdentifier)}
+}
+
+func (h *Handler) handleTicketRead(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	var req struct {
+		User *userRefRequest `json:"user"`
+	}
+	if err := decode(r, &req, true); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if err := h.tickets.MarkRead(r.Context(), cm, id, req.User.ref()); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.writeData(w, emptyObject)
+}

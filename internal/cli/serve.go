@@ -1,0 +1,128 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"openboards/internal/api"
+	"openboards/internal/community"
+	"openboards/internal/config"
+	"openboards/internal/openboards"
+	"openboards/internal/ticket"
+)
+
+// Server is a running Openboards: its store, services and HTTP listener.
+// Tests start it on 127.0.0.1:0 and read URL.
+type Server struct {
+	URL   string
+	Store openboards.Store
+
+	cfg  config.Config
+	log  *slog.Logger
+	ln   net.Listener
+	http *http.Server
+}
+
+// NewServer opens the store, wires the services and binds the listener.
+func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	store, err := openStore(ctx, cfg.DB, cfg.Migrate, log)
+	if err != nil {
+		return nil, err
+	}
+	issuer := "openboards"
+	if cfg.BaseURL != "" {
+		if u, err := url.Parse(cfg.BaseURL); err == nil {
+			issuer = u.Host
+		}
+	}
+	communities, err := community.NewService(ctx, store, time.Now, issuer)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	tickets := ticket.NewService(store, time.Now)
+	handler := api.NewHandler(store, tickets, communities, api.Options{BasePath: cfg.BasePath(), MaxBodyBytes: cfg.MaxBodyBytes, Log: log})
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	s := &Server{
+		Store: store, cfg: cfg, log: log, ln: ln,
+		http: &http.Server{
+			Handler:           handler,
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       60 * time.Second,
+			WriteTimeout:      60 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		},
+	}
+	s.URL = cfg.BaseURL
+	if s.URL == "" {
+		s.URL = "http://" + ln.Addr().String()
+	}
+	return s, nil
+}
+
+// Addr is the address the server listens on.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Run serves until ctx ends, then stops accepting requests, lets those in
+// flight finish (up to 15 s) and closes the store, so that every answered
+// write is on disk.
+func (s *Server) Run(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.http.Serve(s.ln) }()
+	var err error
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		err = s.http.Shutdown(shutdown)
+		cancel()
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return errors.Join(err, s.Store.Close())
+}
+
+func runServe(ctx context.Context, args []string, env Env) error {
+	cfg, err := config.Default().Load(env.Getenv)
+	if err != nil {
+		return err
+	}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.StringVar(&cfg.DB, "db", cfg.DB, "database: a file path or sqlite:PATH (env OPENBOARDS_DB)")
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env OPENBOARDS_ADDR)")
+	fs.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "public URL of the server; its path prefixes every endpoint (env OPENBOARDS_BASE_URL)")
+	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "request body limit in bytes (env OPENBOARDS_MAX_BODY_BYTES)")
+	fs.BoolVar(&cfg.Migrate, "migrate", false, "apply pending migrations to an existing database")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		fmt.Fprintf(env.Stderr, "serve: unexpected argument %q\n", pos[0])
+		return ErrUsage
+	}
+	log := newLogger(env.Stderr)
+	s, err := NewServer(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Openboards is serving the Ticket API at %s (database %s)\n", s.URL, cfg.DB)
+	return s.Run(ctx)
+}

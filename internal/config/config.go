@@ -1,0 +1,83 @@
+// Package config holds the server's settings: defaults, the environment
+// variables that override them, and validation.
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// DefaultDB is the embedded database used when none is configured.
+var DefaultDB = filepath.Join("openboards-data", "openboards.db")
+
+// Config is the server configuration. Default returns usable values.
+type Config struct {
+	DB           string // a file path, sqlite:PATH, or postgres://...
+	Addr         string // listen address
+	BaseURL      string // public URL; its path is the API's base path
+	MaxBodyBytes int64  // request body limit
+	Migrate      bool   // apply pending migrations on start
+}
+
+// Default returns the settings of a fresh install.
+func Default() Config {
+	return Config{DB: DefaultDB, Addr: "127.0.0.1:8080", MaxBodyBytes: 1 << 20}
+}
+
+// Load applies the OPENBOARDS_* environment variables found by getenv on
+// top of c.
+func (c Config) Load(getenv func(string) string) (Config, error) {
+	if v := getenv("OPENBOARDS_DB"); v != "" {
+		c.DB = v
+	}
+	if v := getenv("OPENBOARDS_ADDR"); v != "" {
+		c.Addr = v
+	}
+	if v := getenv("OPENBOARDS_BASE_URL"); v != "" {
+		c.BaseURL = v
+	}
+	if v := getenv("OPENBOARDS_MAX_BODY_BYTES"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return c, fmt.Errorf("OPENBOARDS_MAX_BODY_BYTES: %q is not a number of bytes", v)
+		}
+		c.MaxBodyBytes = n
+	}
+	return c, nil
+}
+
+// Validate reports the first setting that cannot work.
+func (c Config) Validate() error {
+	if c.DB == "" {
+		return fmt.Errorf("db: required")
+	}
+	if c.Addr == "" {
+		return fmt.Errorf("addr: required")
+	}
+	if c.MaxBodyBytes < 1024 {
+		return fmt.Errorf("max body size: at least 1024 bytes")
+	}
+	if c.BaseURL != "" {
+		u, err := url.Parse(c.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("base-url: %q is not an absolute http(s) URL", c.BaseURL)
+		}
+	}
+	return nil
+}
+
+// BasePath is the path of BaseURL without its trailing slash: the prefix the
+// API is served under.
+func (c Config) BasePath() string {
+	if c.BaseURL == "" {
+		return ""
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimRight(u.Path, "/")
+}
