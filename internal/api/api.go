@@ -176,7 +176,9 @@ func (h *Handler) unmatched(r *http.Request) error {
 
 type methodError struct{ method, path string }
 
-func (e *methodError) Error() string { return fmt.Sprintf("method %s is not allowed on %s", e.method, e.path) }
+func (e *methodError) Error() string {
+	return fmt.Sprintf("method %s is not allowed on %s", e.method, e.path)
+}
 
 type ctxKey struct{}
 

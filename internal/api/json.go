@@ -1,9 +1,9 @@
 package api
 
 import (
-	"reflect"
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -357,4 +357,5 @@ func (s *scalar) UnmarshalJSON(b []byte) error {
 	}
 	return nil
 }
+
 var stringType = reflect.TypeOf("")

@@ -166,7 +166,6 @@ func teammate(ctx context.Context, tx openboards.Reader, communityID int64, fiel
 	return u, nil
 }
 
-
 // touch is the ticket update that records activity at now.
 func touch(now time.Time) openboards.TicketUpdate {
 	return openboards.TicketUpdate{UpdatedAt: now}

@@ -322,4 +322,3 @@ func (s *Service) DeleteWidgetSchedule(ctx context.Context, cm *openboards.Commu
 		return tx.DeleteWidgetSchedule(ctx, cm.ID, widgetID)
 	})
 }
-

@@ -20,7 +20,7 @@ func userCols(alias string) string {
 // it also serves LEFT JOINs.
 type userScan struct {
 	id, name, email, ci, image, phone, status, role sql.NullString
-	isBot, created                                 sql.NullInt64
+	isBot, created                                  sql.NullInt64
 }
 
 func (u *userScan) dest() []any {
