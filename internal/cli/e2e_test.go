@@ -1,0 +1,372 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestMain lets the test binary act as the openboards command, so the
+// crash test can run a real server process and kill it.
+func TestMain(m *testing.M) {
+	if args := os.Getenv("OPENBOARDS_TEST_RUN_CLI"); args != "" {
+		var argv []string
+		if err := json.Unmarshal([]byte(args), &argv); err != nil {
+			panic(err)
+		}
+		err := Run(context.Background(), argv, Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a poller.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var servingURL = regexp.MustCompile(`at (http://127\.0\.0\.1:\d+)`)
+
+// runCLI runs one command in-process and returns its standard output.
+func runCLI(t *testing.T, args ...string) []byte {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	env := Env{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
+	if err := Run(context.Background(), args, env); err != nil {
+		t.Fatalf("openboards %s: %v\n%s", strings.Join(args, " "), err, errOut.String())
+	}
+	return out.Bytes()
+}
+
+// client drives the API of one community.
+type client struct {
+	t     *testing.T
+	base  string
+	token string
+}
+
+type envelope struct {
+	Data      json.RawMessage `json:"data"`
+	ErrorCode int             `json:"errorCode"`
+	ErrorText *string         `json:"errorText"`
+}
+
+func (c *client) do(method, path string, body any, out any) int {
+	c.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, c.base+path, rd)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	var env envelope
+	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil {
+		c.t.Fatalf("%s %s: decode: %v", method, path, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		c.t.Fatalf("%s %s: status %d: %v", method, path, resp.StatusCode, *env.ErrorText)
+	}
+	if env.ErrorCode != -1 || env.ErrorText != nil {
+		c.t.Fatalf("%s %s: envelope %+v", method, path, env)
+	}
+	if out != nil {
+		if err := json.Unmarshal(env.Data, out); err != nil {
+			c.t.Fatalf("%s %s: data: %v", method, path, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+type credentials struct {
+	CommunityName string `json:"communityName"`
+	ClientID      string `json:"clientId"`
+	RefreshToken  string `json:"refreshToken"`
+}
+
+func accessToken(t *testing.T, base string, cr credentials) string {
+	t.Helper()
+	resp, err := http.PostForm(base+"/token", url.Values{
+		"grant_type": {"refresh_token"}, "refresh_token": {cr.RefreshToken}, "client_id": {cr.ClientID},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tok struct {
+		AccessToken string `json:"access_token"`
+		TokenType   string `json:"token_type"`
+		ExpiresIn   int    `json:"expires_in"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("token: status %d, %v", resp.StatusCode, err)
+	}
+	if tok.TokenType != "bearer" || tok.ExpiresIn != 3599 || tok.AccessToken == "" {
+		t.Fatalf("token response %+v", tok)
+	}
+	return tok.AccessToken
+}
+
+// TestEndToEnd starts the real server through the CLI on 127.0.0.1:0, sets
+// up a community through the CLI and drives a ticket through its life.
+func TestEndToEnd(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "e2e.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout := &syncBuffer{}
+	stderr := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, []string{"serve", "--db", db, "--addr", "127.0.0.1:0"}, Env{Stdout: stdout, Stderr: stderr, Getenv: func(string) string { return "" }})
+	}()
+	var base string
+	for deadline := time.Now().Add(10 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if m := servingURL.FindStringSubmatch(stdout.String()); m != nil {
+			base = m[1]
+		}
+	}
+	if base == "" {
+		cancel()
+		t.Fatalf("server did not start: %s %s", stdout.String(), stderr.String())
+	}
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve returned %v", err)
+		}
+	}()
+
+	var cr credentials
+	if err := json.Unmarshal(runCLI(t, "community", "create", "Olivanders", "--db", db, "--json"), &cr); err != nil {
+		t.Fatal(err)
+	}
+	if cr.CommunityName != "Olivanders" || cr.ClientID == "" || cr.RefreshToken == "" {
+		t.Fatalf("community create printed %+v", cr)
+	}
+	var mate struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(runCLI(t, "teammate", "add", "--community", "Olivanders", "--email", "wandmaster@olivanders.test",
+		"--name", "Garrick Ollivander", "--role", "admin", "--group", "Wands", "--db", db, "--json"), &mate); err != nil || mate.ID == "" {
+		t.Fatalf("teammate add: %v, %+v", err, mate)
+	}
+	c := &client{t: t, base: base, token: accessToken(t, base, cr)}
+
+	var teammates []struct {
+		ID, Name, Role string
+	}
+	c.do("GET", "/Teammates", nil, &teammates)
+	if len(teammates) != 1 || teammates[0].ID != mate.ID || teammates[0].Role != "admin" {
+		t.Fatalf("teammates = %+v", teammates)
+	}
+	var cat struct{ ID int64 }
+	c.do("POST", "/categories", map[string]any{"name": "Customers"}, &cat)
+	var sub struct{ ID int64 }
+	c.do("POST", "/categories", map[string]any{"name": "ACME Corp", "parentId": cat.ID}, &sub)
+	var field struct{ ID int64 }
+	c.do("POST", "/customfields", map[string]any{"name": "Shop region", "type": "region",
+		"possibleValues": []map[string]any{{"order": 1, "value": "Oslo"}, {"order": 2, "value": "Akershus"}}}, &field)
+
+	var id int64
+	c.do("POST", "/tickets", map[string]any{
+		"title": "New car price list.", "message": "Hello I want to buy a new car, how can I get a price list?",
+		"creator": map[string]any{"name": "Bill Smith", "email": "bill_smith@example.com"}, "categoryId": cat.ID,
+		"customFields": []map[string]any{{"id": field.ID, "value": "Oslo"}}, "tags": []string{"Cars"}, "sentiment": "question",
+	}, &id)
+	if id <= 0 {
+		t.Fatalf("ticket id %d", id)
+	}
+	path := fmt.Sprintf("/tickets/%d", id)
+	c.do("POST", path+"/replies", map[string]any{"author": map[string]any{"email": "wandmaster@olivanders.test"}, "message": "new reply text"}, nil)
+	c.do("POST", path+"/notes", map[string]any{"author": map[string]any{"email": "wandmaster@olivanders.test"}, "message": "Internal note", "mentionedUsers": []string{mate.ID}}, nil)
+	c.do("PUT", path+"/tags", []string{"Cars", "VIP"}, nil)
+	c.do("PATCH", path+"/status", map[string]any{"status": "completed"}, nil)
+	c.do("PATCH", path+"/Assignee", map[string]any{"assigneeId": mate.ID, "previousAssigneeId": "null"}, nil)
+	c.do("PATCH", path+"/category", map[string]any{"id": sub.ID}, nil)
+	c.do("PATCH", path+"/customfields", map[string]any{"id": field.ID, "value": "Akershus"}, nil)
+
+	var got struct {
+		Status     string
+		ReplyCount int
+		Tags       []string
+		LockedBy   *struct{ ID string }
+		Category   *struct{ ID int64 }
+		CustomFields []struct {
+			ID    int64
+			Value string
+		}
+	}
+	c.do("GET", path, nil, &got)
+	if got.Status != "completed" || got.ReplyCount != 1 || strings.Join(got.Tags, ",") != "Cars,VIP" ||
+		got.LockedBy == nil || got.LockedBy.ID != mate.ID || got.Category == nil || got.Category.ID != sub.ID ||
+		len(got.CustomFields) != 1 || got.CustomFields[0].Value != "Akershus" {
+		t.Fatalf("ticket after its life: %+v", got)
+	}
+
+	var log []struct{ ActionType string }
+	c.do("POST", path+"/log", map[string]any{"action_types": []string{}}, &log)
+	var types []string
+	for _, e := range log {
+		types = append(types, e.ActionType)
+	}
+	want := "ticket_custom_field_changed,ticket_category_changed,ticket_assigned_to_user,ticket_status_changed,ticket_tags_changed," +
+		"note_created,ticket_status_changed,reply_created,ticket_created"
+	if strings.Join(types, ",") != want {
+		t.Fatalf("log types, newest first:\n got %s\nwant %s", strings.Join(types, ","), want)
+	}
+}
+
+// TestCrashLosesNothingAcknowledged kills a server process with SIGKILL in
+// the middle of a write load and checks that every ticket whose creation
+// was answered with 2xx is there after a restart.
+func TestCrashLosesNothingAcknowledged(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "crash.db")
+	var cr credentials
+	if err := json.Unmarshal(runCLI(t, "community", "create", "Crash", "--db", db, "--json"), &cr); err != nil {
+		t.Fatal(err)
+	}
+	start := func() (*exec.Cmd, string) {
+		args, _ := json.Marshal([]string{"serve", "--db", db, "--addr", "127.0.0.1:0"})
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), "OPENBOARDS_TEST_RUN_CLI="+string(args))
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		line, err := bufio.NewReader(out).ReadString('\n')
+		m := servingURL.FindStringSubmatch(line)
+		if err != nil || m == nil {
+			cmd.Process.Kill()
+			t.Fatalf("server did not start: %q %v", line, err)
+		}
+		go io.Copy(io.Discard, out)
+		return cmd, m[1]
+	}
+
+	cmd, base := start()
+	c := &client{t: t, base: base, token: accessToken(t, base, cr)}
+	var mu sync.Mutex
+	var acked []int64
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			hc := &http.Client{Timeout: 5 * time.Second}
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				body := fmt.Sprintf(`{"title":"crash %d-%d","message":"m","creator":{"email":"c%d@example.com"}}`, w, i, w)
+				req, _ := http.NewRequest("POST", base+"/tickets", strings.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+c.token)
+				resp, err := hc.Do(req)
+				if err != nil {
+					return // the server is gone
+				}
+				var env struct{ Data int64 }
+				err = json.NewDecoder(resp.Body).Decode(&env)
+				resp.Body.Close()
+				if err == nil && resp.StatusCode == http.StatusOK {
+					mu.Lock()
+					acked = append(acked, env.Data)
+					mu.Unlock()
+				}
+			}
+		}(w)
+	}
+	// Kill once a good number of writes have been acknowledged.
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n >= 300 {
+			break
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	close(stop)
+	wg.Wait()
+	if len(acked) == 0 {
+		t.Fatal("no write was acknowledged before the kill")
+	}
+
+	cmd, base = start()
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	}()
+	c = &client{t: t, base: base, token: accessToken(t, base, cr)}
+	for i := 0; i < len(acked); i += 500 {
+		ids := acked[i:min(i+500, len(acked))]
+		found := map[int64]bool{}
+		for j := 0; j < len(ids); j += 50 {
+			var page []struct{ ID int64 }
+			c.do("POST", "/tickets/list", map[string]any{"ticketIds": ids[j:min(j+50, len(ids))], "take": 50}, &page)
+			for _, p := range page {
+				found[p.ID] = true
+			}
+		}
+		for _, id := range ids {
+			if !found[id] {
+				t.Errorf("ticket %d was acknowledged before the crash but is gone after it", id)
+			}
+		}
+	}
+	t.Logf("%d acknowledged tickets survived SIGKILL", len(acked))
+}
