@@ -275,9 +275,15 @@ type teammateJSON struct {
 }
 
 type userGroupJSON struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// userGroupDetailJSON is one group with its members (an extension).
+type userGroupDetailJSON struct {
 	ID          int64    `json:"id"`
 	Name        string   `json:"name"`
-	TeammateIDs []string `json:"teammateIds,omitempty"`
+	TeammateIDs []string `json:"teammateIds"`
 }
 
 type widgetScheduleJSON struct {
@@ -289,7 +295,18 @@ type widgetScheduleJSON struct {
 }
 
 func widgetScheduleOut(s *openboards.WidgetSchedule) *widgetScheduleJSON {
-	return &widgetScheduleJSON{CommunityID: s.CommunityID, CustomTimes: s.CustomTimes, TimePeriod: s.TimePeriod, Times: s.Times, WidgetID: s.WidgetID}
+	out := &widgetScheduleJSON{CommunityID: s.CommunityID, TimePeriod: s.TimePeriod, Times: s.Times, WidgetID: s.WidgetID}
+	if c := s.CustomTimes; c != nil {
+		// Every weekday is an array, empty when the widget is closed all day.
+		days := *c
+		for _, d := range []*[]openboards.ScheduleTime{&days.Monday, &days.Tuesday, &days.Wednesday, &days.Thursday, &days.Friday, &days.Saturday, &days.Sunday} {
+			if *d == nil {
+				*d = []openboards.ScheduleTime{}
+			}
+		}
+		out.CustomTimes = &days
+	}
+	return out
 }
 
 // Request helpers.

@@ -319,7 +319,7 @@ func (h *Handler) writeUserGroup(w http.ResponseWriter, r *http.Request, cm *ope
 		h.writeError(w, r, err)
 		return
 	}
-	h.writeData(w, userGroupJSON{ID: g.ID, Name: g.Name, TeammateIDs: members})
+	h.writeData(w, userGroupDetailJSON{ID: g.ID, Name: g.Name, TeammateIDs: members})
 }
 
 func (h *Handler) handleUserGroupGet(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
@@ -332,8 +332,15 @@ func (h *Handler) handleUserGroupGet(w http.ResponseWriter, r *http.Request, cm 
 }
 
 type userGroupRequest struct {
-	Name        string   `json:"name"`
-	TeammateIDs []string `json:"teammateIds"`
+	Name        *string   `json:"name"`
+	TeammateIDs *[]string `json:"teammateIds"`
+}
+
+func (req *userGroupRequest) members() []string {
+	if req.TeammateIDs == nil {
+		return nil
+	}
+	return *req.TeammateIDs
 }
 
 func (h *Handler) handleUserGroupCreate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
@@ -342,7 +349,11 @@ func (h *Handler) handleUserGroupCreate(w http.ResponseWriter, r *http.Request, 
 		h.writeError(w, r, err)
 		return
 	}
-	g, err := h.tickets.CreateUserGroup(r.Context(), cm, req.Name, req.TeammateIDs)
+	name := ""
+	if req.Name != nil {
+		name = *req.Name
+	}
+	g, err := h.tickets.CreateUserGroup(r.Context(), cm, name, req.members())
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -361,7 +372,7 @@ func (h *Handler) handleUserGroupUpdate(w http.ResponseWriter, r *http.Request, 
 		h.writeError(w, r, err)
 		return
 	}
-	if _, err := h.tickets.RenameUserGroup(r.Context(), cm, id, req.Name); err != nil {
+	if err := h.tickets.UpdateUserGroup(r.Context(), cm, id, req.Name, req.TeammateIDs); err != nil {
 		h.writeError(w, r, err)
 		return
 	}
@@ -392,7 +403,7 @@ func (h *Handler) handleUserGroupAddMembers(w http.ResponseWriter, r *http.Reque
 		h.writeError(w, r, err)
 		return
 	}
-	if err := h.tickets.AddUserGroupMembers(r.Context(), cm, id, req.TeammateIDs); err != nil {
+	if err := h.tickets.AddUserGroupMembers(r.Context(), cm, id, req.members()); err != nil {
 		h.writeError(w, r, err)
 		return
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -83,6 +84,9 @@ func (h *Handler) handleTicketCreate(w http.ResponseWriter, r *http.Request, cm 
 	if err != nil {
 		h.writeError(w, r, err)
 		return
+	}
+	if req.CategoryID != nil && *req.CategoryID == 0 {
+		req.CategoryID = nil // 0 means uncategorised, as in PATCH category
 	}
 	in := ticket.CreateTicketInput{
 		Title: req.Title, Message: req.Message, IsHTML: req.IsHTML, AssigneeID: guid(req.AssigneeID), CategoryID: req.CategoryID,
@@ -168,6 +172,25 @@ func (req *ticketListRequest) filter(communityID int64) (openboards.TicketFilter
 	return f, nil
 }
 
+// normalizeFieldFilters puts custom field filter values in the form values
+// are stored in ("oslo" finds "Oslo", "42.0" does not need to), and rejects
+// unknown field ids.
+func (h *Handler) normalizeFieldFilters(ctx context.Context, f *openboards.TicketFilter) error {
+	for i, v := range f.CustomFields {
+		field, err := h.store.FindCustomFieldByID(ctx, f.CommunityID, v.FieldID)
+		if openboards.ErrorCode(err) == openboards.CodeNotFound {
+			return openboards.Errorf(openboards.CodeInvalid, "customFields[%d].key: custom field %d not found", i, v.FieldID)
+		}
+		if err != nil {
+			return err
+		}
+		if nv, err := field.NormalizeValue(v.Value); err == nil {
+			f.CustomFields[i].Value = nv
+		}
+	}
+	return nil
+}
+
 func (h *Handler) handleTicketList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
 	var req ticketListRequest
 	if err := decode(r, &req, false); err != nil {
@@ -175,6 +198,9 @@ func (h *Handler) handleTicketList(w http.ResponseWriter, r *http.Request, cm *o
 		return
 	}
 	f, err := req.filter(cm.ID)
+	if err == nil {
+		err = h.normalizeFieldFilters(r.Context(), &f)
+	}
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -198,6 +224,9 @@ func (h *Handler) handleTicketIDs(w http.ResponseWriter, r *http.Request, cm *op
 		return
 	}
 	f, err := req.filter(cm.ID)
+	if err == nil {
+		err = h.normalizeFieldFilters(r.Context(), &f)
+	}
 	if err != nil {
 		h.writeError(w, r, err)
 		return

@@ -120,7 +120,29 @@ func (s *Service) DeleteCategory(ctx context.Context, cm *openboards.Community, 
 		if n > 0 {
 			return openboards.Errorf(openboards.CodeConflict, "category %d has %d subcategories; move or delete them first", id, n)
 		}
-		return tx.DeleteCategory(ctx, cm.ID, id)
+		if err := tx.DeleteCategory(ctx, cm.ID, id); err != nil {
+			return err
+		}
+		// Custom fields assigned to the category forget it.
+		fields, err := tx.FindCustomFields(ctx, cm.ID)
+		if err != nil {
+			return err
+		}
+		for _, f := range fields {
+			kept := f.AssignedCategoryIDs[:0:0]
+			for _, c := range f.AssignedCategoryIDs {
+				if c != id {
+					kept = append(kept, c)
+				}
+			}
+			if len(kept) != len(f.AssignedCategoryIDs) {
+				f.AssignedCategoryIDs = kept
+				if err := tx.UpdateCustomField(ctx, f); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
 	})
 }
 
@@ -205,21 +227,50 @@ func (s *Service) CreateUserGroup(ctx context.Context, cm *openboards.Community,
 	return g, nil
 }
 
-// RenameUserGroup renames a user group.
-func (s *Service) RenameUserGroup(ctx context.Context, cm *openboards.Community, id int64, name string) (*openboards.UserGroup, error) {
-	name, err := groupName(name)
-	if err != nil {
-		return nil, err
-	}
-	var g *openboards.UserGroup
-	err = s.store.InTx(ctx, func(tx openboards.Tx) error {
-		if g, err = tx.FindUserGroupByID(ctx, cm.ID, id); err != nil {
+// UpdateUserGroup renames a user group (name not nil) and replaces its
+// members with exactly the given teammates (members not nil).
+func (s *Service) UpdateUserGroup(ctx context.Context, cm *openboards.Community, id int64, name *string, members *[]string) error {
+	if name != nil {
+		n, err := groupName(*name)
+		if err != nil {
 			return err
 		}
-		g.Name = name
-		return tx.UpdateUserGroup(ctx, g)
+		name = &n
+	}
+	return s.store.InTx(ctx, func(tx openboards.Tx) error {
+		g, err := tx.FindUserGroupByID(ctx, cm.ID, id)
+		if err != nil {
+			return err
+		}
+		if name != nil && *name != g.Name {
+			g.Name = *name
+			if err := tx.UpdateUserGroup(ctx, g); err != nil {
+				return err
+			}
+		}
+		if members == nil {
+			return nil
+		}
+		if err := addMembers(ctx, tx, cm.ID, id, "teammateIds", *members); err != nil {
+			return err
+		}
+		keep := map[string]bool{}
+		for _, m := range *members {
+			keep[strings.ToLower(m)] = true
+		}
+		current, err := tx.FindUserGroupMemberIDs(ctx, cm.ID, id)
+		if err != nil {
+			return err
+		}
+		for _, m := range current {
+			if !keep[m] {
+				if err := tx.RemoveUserGroupMember(ctx, cm.ID, id, m); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
 	})
-	return g, err
 }
 
 // DeleteUserGroup removes a user group; its teammates stay.

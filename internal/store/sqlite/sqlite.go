@@ -289,13 +289,13 @@ func (s *Store) commit(batch []*writeReq) {
 			errs[i] = err
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+		if _, err := c.exec(ctx, "SAVEPOINT w"); err != nil {
 			errs[i] = fmt.Errorf("sqlite: savepoint: %w", err)
 			continue
 		}
 		errs[i] = s.run(r, c)
 		if errs[i] != nil {
-			if _, err := tx.ExecContext(ctx, "ROLLBACK TO w"); err != nil {
+			if _, err := c.exec(ctx, "ROLLBACK TO w"); err != nil {
 				// The transaction can no longer be trusted: fail the whole batch.
 				s.log.Error("sqlite: rollback to savepoint", "err", err)
 				tx.Rollback()
@@ -310,7 +310,7 @@ func (s *Store) commit(batch []*writeReq) {
 		} else {
 			ok++
 		}
-		if _, err := tx.ExecContext(ctx, "RELEASE w"); err != nil {
+		if _, err := c.exec(ctx, "RELEASE w"); err != nil {
 			s.log.Error("sqlite: release savepoint", "err", err)
 		}
 	}

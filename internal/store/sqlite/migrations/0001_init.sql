@@ -1,5 +1,7 @@
 -- Times are INTEGER nanoseconds since the Unix epoch, UTC: they sort and
 -- compare as numbers and keep the 100 ns precision the API prints.
+-- Tables whose rows can be deleted use AUTOINCREMENT so that an id is never
+-- handed out twice: clients and webhook consumers keep ids.
 -- List-valued columns that are never filtered on (attachments, cc, tags as
 -- shown on a ticket) are JSON text.
 
@@ -18,7 +20,7 @@ CREATE TABLE communities (
 );
 
 CREATE TABLE refresh_tokens (
-	id           INTEGER PRIMARY KEY,
+	id           INTEGER PRIMARY KEY AUTOINCREMENT,
 	community_id INTEGER NOT NULL REFERENCES communities (id),
 	name         TEXT NOT NULL,
 	token_hash   BLOB NOT NULL UNIQUE,
@@ -46,7 +48,7 @@ CREATE UNIQUE INDEX users_custom_identifier ON users (community_id, custom_ident
 CREATE INDEX users_team ON users (community_id, status, name);
 
 CREATE TABLE user_groups (
-	id           INTEGER PRIMARY KEY,
+	id           INTEGER PRIMARY KEY AUTOINCREMENT,
 	community_id INTEGER NOT NULL REFERENCES communities (id),
 	name         TEXT NOT NULL,
 	name_key     TEXT NOT NULL,
@@ -61,7 +63,7 @@ CREATE TABLE user_group_members (
 ) WITHOUT ROWID;
 
 CREATE TABLE categories (
-	id            INTEGER PRIMARY KEY,
+	id            INTEGER PRIMARY KEY AUTOINCREMENT,
 	community_id  INTEGER NOT NULL REFERENCES communities (id),
 	parent_id     INTEGER REFERENCES categories (id),
 	name          TEXT NOT NULL,
@@ -73,7 +75,7 @@ CREATE TABLE categories (
 CREATE INDEX categories_community ON categories (community_id, parent_id);
 
 CREATE TABLE custom_fields (
-	id                    INTEGER PRIMARY KEY,
+	id                    INTEGER PRIMARY KEY AUTOINCREMENT,
 	community_id          INTEGER NOT NULL REFERENCES communities (id),
 	name                  TEXT NOT NULL,
 	type                  TEXT NOT NULL,
@@ -89,7 +91,7 @@ CREATE TABLE custom_fields (
 CREATE INDEX custom_fields_community ON custom_fields (community_id, sort_order, id);
 
 CREATE TABLE tags (
-	id           INTEGER PRIMARY KEY,
+	id           INTEGER PRIMARY KEY AUTOINCREMENT,
 	community_id INTEGER NOT NULL REFERENCES communities (id),
 	name         TEXT NOT NULL,
 	name_key     TEXT NOT NULL,
@@ -129,8 +131,6 @@ CREATE INDEX tickets_activity ON tickets (community_id, last_activity_at, id);
 CREATE INDEX tickets_created ON tickets (community_id, created_at, id);
 CREATE INDEX tickets_status ON tickets (community_id, status, last_activity_at, id);
 CREATE INDEX tickets_category ON tickets (community_id, category_id, last_activity_at, id);
-CREATE INDEX tickets_author ON tickets (author_id);
-CREATE INDEX tickets_assignee ON tickets (assignee_id) WHERE assignee_id IS NOT NULL;
 
 CREATE TABLE ticket_field_values (
 	ticket_id INTEGER NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
@@ -141,7 +141,7 @@ CREATE TABLE ticket_field_values (
 CREATE INDEX ticket_field_values_lookup ON ticket_field_values (field_id, value, ticket_id);
 
 CREATE TABLE replies (
-	id              INTEGER PRIMARY KEY,
+	id              INTEGER PRIMARY KEY AUTOINCREMENT,
 	ticket_id       INTEGER NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
 	community_id    INTEGER NOT NULL REFERENCES communities (id),
 	author_id       TEXT NOT NULL REFERENCES users (id),
@@ -164,7 +164,7 @@ CREATE INDEX replies_drafts ON replies (ticket_id) WHERE is_draft = 1;
 CREATE INDEX replies_parent ON replies (parent_reply_id) WHERE parent_reply_id IS NOT NULL;
 
 CREATE TABLE notes (
-	id                 INTEGER PRIMARY KEY,
+	id                 INTEGER PRIMARY KEY AUTOINCREMENT,
 	ticket_id          INTEGER NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
 	community_id       INTEGER NOT NULL REFERENCES communities (id),
 	author_id          TEXT NOT NULL REFERENCES users (id),
@@ -190,7 +190,7 @@ CREATE TABLE ticket_log (
 CREATE INDEX ticket_log_ticket ON ticket_log (ticket_id, id);
 
 CREATE TABLE widgets (
-	id           INTEGER PRIMARY KEY,
+	id           INTEGER PRIMARY KEY AUTOINCREMENT,
 	community_id INTEGER NOT NULL REFERENCES communities (id),
 	time_period  INTEGER NOT NULL,
 	times        TEXT,
