@@ -161,6 +161,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // unmatched explains why no route matched: a wrong method or no such path.
 func (h *Handler) unmatched(r *http.Request) error {
+	var allow []string
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
 		if m == r.Method {
 			continue
@@ -168,13 +169,20 @@ func (h *Handler) unmatched(r *http.Request) error {
 		probe := r.Clone(r.Context())
 		probe.Method = m
 		if _, pattern := h.mux.Handler(probe); pattern != "" {
-			return &methodError{method: r.Method, path: r.URL.Path}
+			allow = append(allow, m)
 		}
+	}
+	if len(allow) > 0 {
+		return &methodError{method: r.Method, path: r.URL.Path, allow: allow}
 	}
 	return openboards.Errorf(openboards.CodeNotFound, "no endpoint at %s %s", r.Method, r.URL.Path)
 }
 
-type methodError struct{ method, path string }
+// methodError is a request for a known path with a method it lacks.
+type methodError struct {
+	method, path string
+	allow        []string
+}
 
 func (e *methodError) Error() string {
 	return fmt.Sprintf("method %s is not allowed on %s", e.method, e.path)
@@ -294,6 +302,7 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	switch {
 	case errors.As(err, &me):
 		text = me.Error()
+		w.Header().Set("Allow", strings.Join(me.allow, ", "))
 	case errors.As(err, &mbe):
 		text = fmt.Sprintf("body: larger than the limit of %d bytes", mbe.Limit)
 	case code == http.StatusInternalServerError || code == 499:
@@ -356,6 +365,8 @@ func (e *fieldError) Error() string { return e.msg }
 
 func typeName(t string) string {
 	switch {
+	case strings.HasPrefix(t, "[]") || strings.HasPrefix(t, "*[]"):
+		return "an array"
 	case strings.Contains(t, "int"):
 		return "an integer"
 	case strings.Contains(t, "float"):
@@ -364,8 +375,6 @@ func typeName(t string) string {
 		return "a string"
 	case t == "bool" || t == "*bool":
 		return "true or false"
-	case strings.HasPrefix(t, "[]") || strings.HasPrefix(t, "*[]"):
-		return "an array"
 	}
 	return "an object"
 }

@@ -120,6 +120,9 @@ type ticketListRequest struct {
 // filter validates a list request into a store filter.
 func (req *ticketListRequest) filter(communityID int64) (openboards.TicketFilter, error) {
 	f := openboards.TicketFilter{CommunityID: communityID, CategorySet: req.CategoryID.Set, CategoryID: req.CategoryID.Value, TicketIDs: req.TicketIDs}
+	if f.CategoryID != nil && *f.CategoryID == 0 {
+		f.CategoryID = nil // 0 means uncategorised, as on create and update
+	}
 	f.Skip, f.Take = openboards.ClampPage(req.Skip, req.Take)
 	var err error
 	if req.From != nil && *req.From != "" {
@@ -278,7 +281,7 @@ func (h *Handler) handleTicketFieldValues(w http.ResponseWriter, r *http.Request
 		h.writeError(w, r, err)
 		return
 	}
-	in, err := fieldValuesIn("customFields", reqs)
+	in, err := fieldValuesIn("", reqs)
 	if err != nil {
 		if len(reqs) == 1 {
 			err = openboards.Errorf(openboards.CodeInvalid, "id: required")

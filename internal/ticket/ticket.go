@@ -192,7 +192,12 @@ func (s *Service) upsertCreator(ctx context.Context, tx openboards.Tx, community
 			Status: openboards.StatusClient, CreatedAt: now}
 		return u, tx.CreateUser(ctx, u)
 	}
-	// Known user: fill in what the request adds or changes.
+	if u.Status != openboards.StatusClient {
+		// A teammate or bot may open a ticket, but a ticket form must not be
+		// a way to rename staff: their profile is left as it is.
+		return u, nil
+	}
+	// Known customer: fill in what the request adds or changes.
 	changed := false
 	set := func(dst **string, v string) {
 		if v != "" && (*dst == nil || **dst != v) {
