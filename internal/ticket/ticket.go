@@ -207,7 +207,9 @@ func (s *Service) upsertCreator(ctx context.Context, tx openboards.Tx, community
 	if name != "" && name != u.Name {
 		u.Name, changed = name, true
 	}
-	set(&u.Email, email)
+	if email != "" && (u.Email == nil || openboards.NormalizeEmail(*u.Email) != openboards.NormalizeEmail(email)) {
+		set(&u.Email, email)
+	}
 	set(&u.CustomIdentifier, ci)
 	set(&u.Image, image)
 	set(&u.PhoneNumber, trimmed(in.PhoneNumber))

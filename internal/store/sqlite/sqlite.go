@@ -63,6 +63,11 @@ type Store struct {
 	batch  int
 	log    *slog.Logger
 	close  sync.Once
+
+	// mu orders InTx's queueing against Close: once closed is set no
+	// request enters the queue, so none is left without an answer.
+	mu     sync.RWMutex
+	closed bool
 }
 
 var _ openboards.Store = (*Store)(nil)
@@ -143,6 +148,9 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 func (s *Store) Close() error {
 	var err error
 	s.close.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
 		close(s.stop)
 		<-s.done
 		s.stmts.close()
@@ -167,9 +175,15 @@ func migrate(ctx context.Context, db *sql.DB, apply bool) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
-	var applied int
+	var applied, tables int
 	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&applied); err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT IN ('schema_migrations', 'sqlite_sequence')`).Scan(&tables); err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	if applied == 0 && tables > 0 {
+		return errors.New("sqlite: the database has tables but no migration record; it was not made by openboards")
 	}
 	names, err := fs.Glob(migrationFS, "migrations/*.sql")
 	if err != nil {
@@ -226,13 +240,18 @@ type writeReq struct {
 // failed and its savepoint was rolled back).
 func (s *Store) InTx(ctx context.Context, fn func(openboards.Tx) error) error {
 	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return openboards.Errorf(openboards.CodeUnavailable, "the server is shutting down")
+	}
 	select {
 	case s.writes <- req:
 	case <-ctx.Done():
+		s.mu.RUnlock()
 		return ctx.Err()
-	case <-s.stop:
-		return openboards.Errorf(openboards.CodeUnavailable, "the server is shutting down")
 	}
+	s.mu.RUnlock()
 	// Once queued, the outcome is waited for even if ctx ends: the write may
 	// already be committed, and the caller must not report otherwise.
 	return <-req.done

@@ -267,7 +267,16 @@ func (c *conn) UpdateTicket(ctx context.Context, communityID, id int64, u openbo
 
 // SetTicketFieldValue sets or (with an empty value) clears one value.
 func (c *conn) SetTicketFieldValue(ctx context.Context, communityID, ticketID, fieldID int64, value string) error {
-	var err error
+	// The ticket and the field must both belong to the community.
+	var n int
+	err := c.queryRow(ctx, `SELECT (SELECT COUNT(*) FROM tickets WHERE community_id = ? AND id = ?) +
+		(SELECT COUNT(*) FROM custom_fields WHERE community_id = ? AND id = ?)`, communityID, ticketID, communityID, fieldID).Scan(&n)
+	if err != nil {
+		return interpret(err, "set ticket field value", "")
+	}
+	if n != 2 {
+		return openboards.Errorf(openboards.CodeNotFound, "ticket %d or custom field %d not found", ticketID, fieldID)
+	}
 	if value == "" {
 		_, err = c.exec(ctx, `DELETE FROM ticket_field_values WHERE ticket_id = ? AND field_id = ?`, ticketID, fieldID)
 	} else {

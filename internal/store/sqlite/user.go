@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"strings"
 
 	"openboards/internal/openboards"
 )
@@ -137,14 +138,19 @@ func emailKey(email *string) any {
 	return openboards.NormalizeEmail(*email)
 }
 
-func userConflict(err error, u *openboards.User) error {
-	if openboards.ErrorCode(err) != openboards.CodeConflict {
+// userConflict names the key a unique violation on users is about; SQLite
+// names the columns of the violated index in its message.
+func userConflict(err, cause error, u *openboards.User) error {
+	if openboards.ErrorCode(err) != openboards.CodeConflict || cause == nil {
 		return err
 	}
-	if u.Email != nil {
+	switch msg := cause.Error(); {
+	case strings.Contains(msg, "email_key") && u.Email != nil:
 		return openboards.Errorf(openboards.CodeConflict, "email: a user with e-mail %q already exists", *u.Email)
+	case strings.Contains(msg, "custom_identifier"):
+		return openboards.Errorf(openboards.CodeConflict, "customIdentifier: a user with this custom identifier already exists")
 	}
-	return openboards.Errorf(openboards.CodeConflict, "customIdentifier: a user with this custom identifier already exists")
+	return openboards.Errorf(openboards.CodeConflict, "id: a user with id %s already exists", u.ID)
 }
 
 // CreateUser stores a new user; u.ID must be set.
@@ -153,7 +159,7 @@ func (c *conn) CreateUser(ctx context.Context, u *openboards.User) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.CommunityID, u.Name, u.Email, emailKey(u.Email), u.CustomIdentifier, u.Image, u.PhoneNumber,
 		boolInt(u.IsBot), string(u.Status), nullRole(u.Role), nanos(u.CreatedAt))
-	return userConflict(interpret(err, "create user", ""), u)
+	return userConflict(interpret(err, "create user", ""), err, u)
 }
 
 // UpdateUser stores every field of u.
@@ -162,7 +168,7 @@ func (c *conn) UpdateUser(ctx context.Context, u *openboards.User) error {
 		is_bot = ?, status = ?, role = ? WHERE community_id = ? AND id = ?`,
 		u.Name, u.Email, emailKey(u.Email), u.CustomIdentifier, u.Image, u.PhoneNumber, boolInt(u.IsBot), string(u.Status), nullRole(u.Role),
 		u.CommunityID, u.ID)
-	return userConflict(interpret(affected(res, err, "user %q not found", u.ID), "update user", ""), u)
+	return userConflict(interpret(affected(res, err, "user %q not found", u.ID), "update user", ""), err, u)
 }
 
 func nullRole(r openboards.Role) any {
@@ -252,9 +258,21 @@ func (c *conn) DeleteUserGroup(ctx context.Context, communityID, id int64) error
 
 // AddUserGroupMembers adds users to a group; existing members stay.
 func (c *conn) AddUserGroupMembers(ctx context.Context, communityID, groupID int64, userIDs []string) error {
+	if _, err := c.FindUserGroupByID(ctx, communityID, groupID); err != nil {
+		return err
+	}
 	for _, id := range userIDs {
-		if _, err := c.exec(ctx, `INSERT INTO user_group_members (group_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, groupID, id); err != nil {
+		// Only users of the group's own community can join it.
+		res, err := c.exec(ctx, `INSERT INTO user_group_members (group_id, user_id)
+			SELECT g.id, u.id FROM user_groups g JOIN users u ON u.community_id = g.community_id
+			WHERE g.community_id = ? AND g.id = ? AND u.id = ? ON CONFLICT DO NOTHING`, communityID, groupID, id)
+		if err != nil {
 			return interpret(err, "add group member", "")
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			if _, err := c.FindUserByID(ctx, communityID, id); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
