@@ -229,11 +229,11 @@ func TestEndToEnd(t *testing.T) {
 	c.do("PATCH", path+"/customfields", map[string]any{"id": field.ID, "value": "Akershus"}, nil)
 
 	var got struct {
-		Status     string
-		ReplyCount int
-		Tags       []string
-		LockedBy   *struct{ ID string }
-		Category   *struct{ ID int64 }
+		Status       string
+		ReplyCount   int
+		Tags         []string
+		LockedBy     *struct{ ID string }
+		Category     *struct{ ID int64 }
 		CustomFields []struct {
 			ID    int64
 			Value string
