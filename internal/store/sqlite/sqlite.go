@@ -31,6 +31,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"openboards/internal/openboards"
+	"openboards/internal/store/sqlstore"
 )
 
 //go:embed migrations/*.sql
@@ -51,12 +52,12 @@ type Options struct {
 
 // Store is an openboards.Store on one SQLite file.
 type Store struct {
-	*conn // reads on the read pool
+	*sqlstore.Conn // reads on the read pool
 
 	path   string
 	wdb    *sql.DB
 	rdb    *sql.DB
-	wconn  *conn // statement cache of the writer connection
+	wconn  *sqlstore.Conn // statement cache of the writer connection
 	writes chan *writeReq
 	stop   chan struct{}
 	done   chan struct{}
@@ -128,11 +129,11 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	rdb.SetConnMaxIdleTime(0)
 
 	s := &Store{
-		conn:   &conn{db: rdb, stmts: &stmtCache{}},
+		Conn:   sqlstore.New(rdb, dialect),
 		path:   path,
 		wdb:    wdb,
 		rdb:    rdb,
-		wconn:  &conn{db: wdb, stmts: &stmtCache{}},
+		wconn:  sqlstore.New(wdb, dialect),
 		writes: make(chan *writeReq, 4*opt.MaxBatch),
 		stop:   make(chan struct{}),
 		done:   make(chan struct{}),
@@ -153,8 +154,8 @@ func (s *Store) Close() error {
 		s.mu.Unlock()
 		close(s.stop)
 		<-s.done
-		s.stmts.close()
-		s.wconn.stmts.close()
+		s.Conn.Close()
+		s.wconn.Close()
 		err = errors.Join(s.rdb.Close(), s.wdb.Close())
 	})
 	return err
@@ -301,20 +302,20 @@ func (s *Store) commit(batch []*writeReq) {
 		}
 		return
 	}
-	c := &conn{db: s.wdb, stmts: s.wconn.stmts, tx: tx}
+	c := s.wconn.WithTx(tx)
 	ok := 0
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
 			errs[i] = err
 			continue
 		}
-		if _, err := c.exec(ctx, "SAVEPOINT w"); err != nil {
+		if _, err := c.Exec(ctx, "SAVEPOINT w"); err != nil {
 			errs[i] = fmt.Errorf("sqlite: savepoint: %w", err)
 			continue
 		}
 		errs[i] = s.run(r, c)
 		if errs[i] != nil {
-			if _, err := c.exec(ctx, "ROLLBACK TO w"); err != nil {
+			if _, err := c.Exec(ctx, "ROLLBACK TO w"); err != nil {
 				// The transaction can no longer be trusted: fail the whole batch.
 				s.log.Error("sqlite: rollback to savepoint", "err", err)
 				tx.Rollback()
@@ -329,7 +330,7 @@ func (s *Store) commit(batch []*writeReq) {
 		} else {
 			ok++
 		}
-		if _, err := c.exec(ctx, "RELEASE w"); err != nil {
+		if _, err := c.Exec(ctx, "RELEASE w"); err != nil {
 			s.log.Error("sqlite: release savepoint", "err", err)
 		}
 	}
@@ -353,7 +354,7 @@ func (s *Store) commit(batch []*writeReq) {
 
 // run calls r.fn, turning a panic into an error so that one bad request
 // cannot take the writer down.
-func (s *Store) run(r *writeReq, c *conn) (err error) {
+func (s *Store) run(r *writeReq, c *sqlstore.Conn) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			buf := make([]byte, 4096)
@@ -365,129 +366,31 @@ func (s *Store) run(r *writeReq, c *conn) (err error) {
 	return r.fn(c)
 }
 
-// stmtCache keeps one prepared statement per query text. A statement
-// prepared on a *sql.DB is re-prepared lazily per connection by database/sql
-// and reused by transactions on the same connection.
-type stmtCache struct{ m sync.Map }
-
-func (c *stmtCache) get(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
-	if st, ok := c.m.Load(query); ok {
-		return st.(*sql.Stmt), nil
-	}
-	st, err := db.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	if prev, loaded := c.m.LoadOrStore(query, st); loaded {
-		st.Close()
-		return prev.(*sql.Stmt), nil
-	}
-	return st, nil
+// dialect is SQLite's SQL: ? placeholders, JSON array parameters expanded
+// with json_each, scalar MAX.
+var dialect = &sqlstore.Dialect{
+	Name:     "sqlite",
+	Prepare:  true,
+	IntList:  "SELECT value FROM json_each(?)",
+	TextList: "SELECT value FROM json_each(?)",
+	Greatest: "MAX",
+	Classify: classify,
 }
 
-func (c *stmtCache) close() {
-	c.m.Range(func(k, v any) bool {
-		v.(*sql.Stmt).Close()
-		c.m.Delete(k)
-		return true
-	})
-}
-
-// conn runs queries on the read pool (tx nil) or inside the writer's
-// transaction. Its methods implement openboards.Tx.
-type conn struct {
-	db    *sql.DB
-	stmts *stmtCache
-	tx    *sql.Tx
-}
-
-func (c *conn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	st, err := c.stmts.get(ctx, c.db, query)
-	if err != nil {
-		return nil, err
-	}
-	if c.tx != nil {
-		st = c.tx.StmtContext(ctx, st)
-	}
-	return st, nil
-}
-
-func (c *conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	st, err := c.stmt(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	return st.ExecContext(ctx, args...)
-}
-
-func (c *conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	st, err := c.stmt(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	return st.QueryContext(ctx, args...)
-}
-
-// row is a *sql.Row that may carry a prepare error.
-type row struct {
-	r   *sql.Row
-	err error
-}
-
-func (r row) Scan(dest ...any) error {
-	if r.err != nil {
-		return r.err
-	}
-	return r.r.Scan(dest...)
-}
-
-func (c *conn) queryRow(ctx context.Context, query string, args ...any) row {
-	st, err := c.stmt(ctx, query)
-	if err != nil {
-		return row{err: err}
-	}
-	return row{r: st.QueryRowContext(ctx, args...)}
-}
-
-// affected returns CodeNotFound with msg when res changed no row.
-func affected(res sql.Result, err error, msg string, args ...any) error {
-	if err != nil {
-		return err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return openboards.Errorf(openboards.CodeNotFound, msg, args...)
-	}
-	return nil
-}
-
-// interpret maps driver errors to coded errors: no rows to not_found (with
-// the given message), constraint violations to conflict, and wraps the rest
-// with op for the log.
-func interpret(err error, op string, notFound string, args ...any) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		return openboards.Errorf(openboards.CodeNotFound, notFound, args...)
-	}
-	var oe *openboards.Error
-	if errors.As(err, &oe) {
-		return err
-	}
+func classify(err error) openboards.Code {
 	var se *sqlite.Error
-	if errors.As(err, &se) {
-		switch se.Code() {
-		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-			return openboards.Errorf(openboards.CodeConflict, "%s: already exists", op)
-		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-			return openboards.Errorf(openboards.CodeConflict, "%s: still referenced by other data", op)
-		case sqlite3.SQLITE_FULL:
-			return openboards.Errorf(openboards.CodeUnavailable, "the database disk is full")
-		}
+	if !errors.As(err, &se) {
+		return ""
 	}
-	return fmt.Errorf("sqlite: %s: %w", op, err)
+	switch se.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return openboards.CodeConflict
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_READONLY:
+		return openboards.CodeUnavailable
+	}
+	switch se.Code() & 0xff { // the primary code of an extended one
+	case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_FULL:
+		return openboards.CodeUnavailable
+	}
+	return ""
 }

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -9,16 +9,16 @@ import (
 )
 
 // Setting returns the value stored under key.
-func (c *conn) Setting(ctx context.Context, key string) ([]byte, error) {
+func (c *Conn) Setting(ctx context.Context, key string) ([]byte, error) {
 	var v []byte
 	err := c.queryRow(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
-	return v, interpret(err, "find setting", "setting %q not found", key)
+	return v, c.interpret(err, "find setting", "setting %q not found", key)
 }
 
 // PutSetting stores value under key, replacing any previous value.
-func (c *conn) PutSetting(ctx context.Context, key string, value []byte) error {
+func (c *Conn) PutSetting(ctx context.Context, key string, value []byte) error {
 	_, err := c.exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
-	return interpret(err, "put setting", "")
+	return c.interpret(err, "put setting", "")
 }
 
 const communityColumns = `id, name, client_id, api_user_id, created_at`
@@ -34,32 +34,32 @@ func scanCommunity(r interface{ Scan(...any) error }) (*openboards.Community, er
 }
 
 // FindCommunityByID returns the community with the given id.
-func (c *conn) FindCommunityByID(ctx context.Context, id int64) (*openboards.Community, error) {
+func (c *Conn) FindCommunityByID(ctx context.Context, id int64) (*openboards.Community, error) {
 	cm, err := scanCommunity(c.queryRow(ctx, `SELECT `+communityColumns+` FROM communities WHERE id = ?`, id))
-	return cm, interpret(err, "find community", "community %d not found", id)
+	return cm, c.interpret(err, "find community", "community %d not found", id)
 }
 
 // FindCommunityByName returns the community with the given name, matched
 // without regard to case.
-func (c *conn) FindCommunityByName(ctx context.Context, name string) (*openboards.Community, error) {
+func (c *Conn) FindCommunityByName(ctx context.Context, name string) (*openboards.Community, error) {
 	cm, err := scanCommunity(c.queryRow(ctx, `SELECT `+communityColumns+` FROM communities WHERE name_key = ?`, openboards.NormalizeEmail(name)))
-	return cm, interpret(err, "find community", "community %q not found", name)
+	return cm, c.interpret(err, "find community", "community %q not found", name)
 }
 
 // FindCommunityByClientID returns the community with the given client id.
-func (c *conn) FindCommunityByClientID(ctx context.Context, clientID string) (*openboards.Community, error) {
+func (c *Conn) FindCommunityByClientID(ctx context.Context, clientID string) (*openboards.Community, error) {
 	cm, err := scanCommunity(c.queryRow(ctx, `SELECT `+communityColumns+` FROM communities WHERE client_id = ?`, clientID))
-	return cm, interpret(err, "find community", "no community has client id %q", clientID)
+	return cm, c.interpret(err, "find community", "no community has client id %q", clientID)
 }
 
 // CreateCommunity stores a new community and sets its ID.
-func (c *conn) CreateCommunity(ctx context.Context, cm *openboards.Community) error {
+func (c *Conn) CreateCommunity(ctx context.Context, cm *openboards.Community) error {
 	err := c.queryRow(ctx, `INSERT INTO communities (name, name_key, client_id, api_user_id, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
 		cm.Name, openboards.NormalizeEmail(cm.Name), cm.ClientID, cm.APIUserID, nanos(cm.CreatedAt)).Scan(&cm.ID)
-	if openboards.ErrorCode(interpret(err, "", "")) == openboards.CodeConflict {
+	if openboards.ErrorCode(c.interpret(err, "", "")) == openboards.CodeConflict {
 		return openboards.Errorf(openboards.CodeConflict, "name: a community named %q already exists", cm.Name)
 	}
-	return interpret(err, "create community", "")
+	return c.interpret(err, "create community", "")
 }
 
 const refreshTokenColumns = `id, community_id, name, token_hash, created_at, revoked_at`
@@ -77,45 +77,45 @@ func scanRefreshToken(r interface{ Scan(...any) error }) (*openboards.RefreshTok
 }
 
 // FindRefreshTokenByHash returns the refresh token whose secret hashes to hash.
-func (c *conn) FindRefreshTokenByHash(ctx context.Context, hash []byte) (*openboards.RefreshToken, error) {
+func (c *Conn) FindRefreshTokenByHash(ctx context.Context, hash []byte) (*openboards.RefreshToken, error) {
 	t, err := scanRefreshToken(c.queryRow(ctx, `SELECT `+refreshTokenColumns+` FROM refresh_tokens WHERE token_hash = ?`, hash))
-	return t, interpret(err, "find refresh token", "refresh token not found")
+	return t, c.interpret(err, "find refresh token", "refresh token not found")
 }
 
 // FindRefreshTokenByID returns the refresh token with the given id.
-func (c *conn) FindRefreshTokenByID(ctx context.Context, id int64) (*openboards.RefreshToken, error) {
+func (c *Conn) FindRefreshTokenByID(ctx context.Context, id int64) (*openboards.RefreshToken, error) {
 	t, err := scanRefreshToken(c.queryRow(ctx, `SELECT `+refreshTokenColumns+` FROM refresh_tokens WHERE id = ?`, id))
-	return t, interpret(err, "find refresh token", "refresh token %d not found", id)
+	return t, c.interpret(err, "find refresh token", "refresh token %d not found", id)
 }
 
 // FindRefreshTokens lists a community's refresh tokens, oldest first.
-func (c *conn) FindRefreshTokens(ctx context.Context, communityID int64) ([]*openboards.RefreshToken, error) {
+func (c *Conn) FindRefreshTokens(ctx context.Context, communityID int64) ([]*openboards.RefreshToken, error) {
 	rows, err := c.query(ctx, `SELECT `+refreshTokenColumns+` FROM refresh_tokens WHERE community_id = ? ORDER BY id`, communityID)
 	if err != nil {
-		return nil, interpret(err, "find refresh tokens", "")
+		return nil, c.interpret(err, "find refresh tokens", "")
 	}
 	defer rows.Close()
 	var out []*openboards.RefreshToken
 	for rows.Next() {
 		t, err := scanRefreshToken(rows)
 		if err != nil {
-			return nil, interpret(err, "find refresh tokens", "")
+			return nil, c.interpret(err, "find refresh tokens", "")
 		}
 		out = append(out, t)
 	}
-	return out, interpret(rows.Err(), "find refresh tokens", "")
+	return out, c.interpret(rows.Err(), "find refresh tokens", "")
 }
 
 // CreateRefreshToken stores a new refresh token and sets its ID.
-func (c *conn) CreateRefreshToken(ctx context.Context, t *openboards.RefreshToken) error {
+func (c *Conn) CreateRefreshToken(ctx context.Context, t *openboards.RefreshToken) error {
 	err := c.queryRow(ctx, `INSERT INTO refresh_tokens (community_id, name, token_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
 		t.CommunityID, t.Name, t.Hash, nanos(t.CreatedAt)).Scan(&t.ID)
-	return interpret(err, "create refresh token", "")
+	return c.interpret(err, "create refresh token", "")
 }
 
 // RevokeRefreshToken marks a refresh token revoked; revoking twice keeps the
 // first time.
-func (c *conn) RevokeRefreshToken(ctx context.Context, communityID, id int64, at time.Time) error {
+func (c *Conn) RevokeRefreshToken(ctx context.Context, communityID, id int64, at time.Time) error {
 	res, err := c.exec(ctx, `UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE community_id = ? AND id = ?`, nanos(at), communityID, id)
-	return interpret(affected(res, err, "refresh token %d not found", id), "revoke refresh token", "")
+	return c.interpret(affected(res, err, "refresh token %d not found", id), "revoke refresh token", "")
 }

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -21,7 +21,8 @@ func userCols(alias string) string {
 // it also serves LEFT JOINs.
 type userScan struct {
 	id, name, email, ci, image, phone, status, role sql.NullString
-	isBot, created                                  sql.NullInt64
+	isBot                                           sql.NullBool
+	created                                         sql.NullInt64
 }
 
 func (u *userScan) dest() []any {
@@ -41,61 +42,61 @@ func (u *userScan) user(communityID int64) *openboards.User {
 		CustomIdentifier: nullString(u.ci),
 		Image:            nullString(u.image),
 		PhoneNumber:      nullString(u.phone),
-		IsBot:            u.isBot.Int64 != 0,
+		IsBot:            u.isBot.Bool,
 		Status:           openboards.UserStatus(u.status.String),
 		Role:             openboards.Role(u.role.String),
 		CreatedAt:        fromNanos(u.created.Int64),
 	}
 }
 
-func (c *conn) findUser(ctx context.Context, communityID int64, where string, arg any, notFound string, args ...any) (*openboards.User, error) {
+func (c *Conn) findUser(ctx context.Context, communityID int64, where string, arg any, notFound string, args ...any) (*openboards.User, error) {
 	var s userScan
 	err := c.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE community_id = ? AND `+where, communityID, arg).Scan(s.dest()...)
 	if err != nil {
-		return nil, interpret(err, "find user", notFound, args...)
+		return nil, c.interpret(err, "find user", notFound, args...)
 	}
 	return s.user(communityID), nil
 }
 
 // FindUserByID returns the user with the given GUID.
-func (c *conn) FindUserByID(ctx context.Context, communityID int64, id string) (*openboards.User, error) {
+func (c *Conn) FindUserByID(ctx context.Context, communityID int64, id string) (*openboards.User, error) {
 	return c.findUser(ctx, communityID, "id = ?", id, "user %q not found", id)
 }
 
 // FindUserByEmail returns the user with the given e-mail, matched without
 // regard to case.
-func (c *conn) FindUserByEmail(ctx context.Context, communityID int64, email string) (*openboards.User, error) {
+func (c *Conn) FindUserByEmail(ctx context.Context, communityID int64, email string) (*openboards.User, error) {
 	return c.findUser(ctx, communityID, "email_key = ?", openboards.NormalizeEmail(email), "no user has e-mail %q", email)
 }
 
 // FindUserByCustomIdentifier returns the user with the given custom identifier.
-func (c *conn) FindUserByCustomIdentifier(ctx context.Context, communityID int64, ci string) (*openboards.User, error) {
+func (c *Conn) FindUserByCustomIdentifier(ctx context.Context, communityID int64, ci string) (*openboards.User, error) {
 	ci = openboards.NormalizeCustomIdentifier(ci)
 	return c.findUser(ctx, communityID, "custom_identifier = ?", ci, "no user has custom identifier %q", ci)
 }
 
 // FindUsersByIDs returns the users with the given ids, in input order,
 // skipping ids that are not users of the community.
-func (c *conn) FindUsersByIDs(ctx context.Context, communityID int64, ids []string) ([]openboards.User, error) {
+func (c *Conn) FindUsersByIDs(ctx context.Context, communityID int64, ids []string) ([]openboards.User, error) {
 	if len(ids) == 0 {
 		return []openboards.User{}, nil
 	}
 	list, _ := json.Marshal(ids)
-	rows, err := c.query(ctx, `SELECT `+userColumns+` FROM users WHERE community_id = ? AND id IN (SELECT value FROM json_each(?))`, communityID, string(list))
+	rows, err := c.query(ctx, `SELECT `+userColumns+` FROM users WHERE community_id = ? AND id IN (`+c.d.TextList+`)`, communityID, string(list))
 	if err != nil {
-		return nil, interpret(err, "find users", "")
+		return nil, c.interpret(err, "find users", "")
 	}
 	defer rows.Close()
 	byID := make(map[string]*openboards.User, len(ids))
 	for rows.Next() {
 		var s userScan
 		if err := rows.Scan(s.dest()...); err != nil {
-			return nil, interpret(err, "find users", "")
+			return nil, c.interpret(err, "find users", "")
 		}
 		byID[s.id.String] = s.user(communityID)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, interpret(err, "find users", "")
+		return nil, c.interpret(err, "find users", "")
 	}
 	out := make([]openboards.User, 0, len(ids))
 	for _, id := range ids {
@@ -107,7 +108,7 @@ func (c *conn) FindUsersByIDs(ctx context.Context, communityID int64, ids []stri
 }
 
 // FindTeammates lists a community's teammates ordered by name.
-func (c *conn) FindTeammates(ctx context.Context, communityID int64, groupID *int64) ([]*openboards.User, error) {
+func (c *Conn) FindTeammates(ctx context.Context, communityID int64, groupID *int64) ([]*openboards.User, error) {
 	var rows *sql.Rows
 	var err error
 	if groupID == nil {
@@ -117,18 +118,18 @@ func (c *conn) FindTeammates(ctx context.Context, communityID int64, groupID *in
 			WHERE u.community_id = ? AND u.status = 'team' AND m.group_id = ? ORDER BY u.name, u.id`, communityID, *groupID)
 	}
 	if err != nil {
-		return nil, interpret(err, "find teammates", "")
+		return nil, c.interpret(err, "find teammates", "")
 	}
 	defer rows.Close()
 	out := []*openboards.User{}
 	for rows.Next() {
 		var s userScan
 		if err := rows.Scan(s.dest()...); err != nil {
-			return nil, interpret(err, "find teammates", "")
+			return nil, c.interpret(err, "find teammates", "")
 		}
 		out = append(out, s.user(communityID))
 	}
-	return out, interpret(rows.Err(), "find teammates", "")
+	return out, c.interpret(rows.Err(), "find teammates", "")
 }
 
 func emailKey(email *string) any {
@@ -138,14 +139,15 @@ func emailKey(email *string) any {
 	return openboards.NormalizeEmail(*email)
 }
 
-// userConflict names the key a unique violation on users is about; SQLite
-// names the columns of the violated index in its message.
+// userConflict names the key a unique violation on users is about: the
+// drivers name the violated index (users_email) or its columns
+// (users.email_key) in the message.
 func userConflict(err, cause error, u *openboards.User) error {
 	if openboards.ErrorCode(err) != openboards.CodeConflict || cause == nil {
 		return err
 	}
 	switch msg := cause.Error(); {
-	case strings.Contains(msg, "email_key") && u.Email != nil:
+	case strings.Contains(msg, "email") && u.Email != nil:
 		return openboards.Errorf(openboards.CodeConflict, "email: a user with e-mail %q already exists", *u.Email)
 	case strings.Contains(msg, "custom_identifier"):
 		return openboards.Errorf(openboards.CodeConflict, "customIdentifier: a user with this custom identifier already exists")
@@ -154,21 +156,21 @@ func userConflict(err, cause error, u *openboards.User) error {
 }
 
 // CreateUser stores a new user; u.ID must be set.
-func (c *conn) CreateUser(ctx context.Context, u *openboards.User) error {
+func (c *Conn) CreateUser(ctx context.Context, u *openboards.User) error {
 	_, err := c.exec(ctx, `INSERT INTO users (id, community_id, name, email, email_key, custom_identifier, image, phone_number, is_bot, status, role, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.CommunityID, u.Name, u.Email, emailKey(u.Email), u.CustomIdentifier, u.Image, u.PhoneNumber,
-		boolInt(u.IsBot), string(u.Status), nullRole(u.Role), nanos(u.CreatedAt))
-	return userConflict(interpret(err, "create user", ""), err, u)
+		u.IsBot, string(u.Status), nullRole(u.Role), nanos(u.CreatedAt))
+	return userConflict(c.interpret(err, "create user", ""), err, u)
 }
 
 // UpdateUser stores every field of u.
-func (c *conn) UpdateUser(ctx context.Context, u *openboards.User) error {
+func (c *Conn) UpdateUser(ctx context.Context, u *openboards.User) error {
 	res, err := c.exec(ctx, `UPDATE users SET name = ?, email = ?, email_key = ?, custom_identifier = ?, image = ?, phone_number = ?,
 		is_bot = ?, status = ?, role = ? WHERE community_id = ? AND id = ?`,
-		u.Name, u.Email, emailKey(u.Email), u.CustomIdentifier, u.Image, u.PhoneNumber, boolInt(u.IsBot), string(u.Status), nullRole(u.Role),
+		u.Name, u.Email, emailKey(u.Email), u.CustomIdentifier, u.Image, u.PhoneNumber, u.IsBot, string(u.Status), nullRole(u.Role),
 		u.CommunityID, u.ID)
-	return userConflict(interpret(affected(res, err, "user %q not found", u.ID), "update user", ""), err, u)
+	return userConflict(c.interpret(affected(res, err, "user %q not found", u.ID), "update user", ""), err, u)
 }
 
 func nullRole(r openboards.Role) any {
@@ -179,22 +181,22 @@ func nullRole(r openboards.Role) any {
 }
 
 // FindUserGroupByID returns the user group with the given id.
-func (c *conn) FindUserGroupByID(ctx context.Context, communityID, id int64) (*openboards.UserGroup, error) {
+func (c *Conn) FindUserGroupByID(ctx context.Context, communityID, id int64) (*openboards.UserGroup, error) {
 	g := openboards.UserGroup{CommunityID: communityID}
 	var created int64
 	err := c.queryRow(ctx, `SELECT id, name, created_at FROM user_groups WHERE community_id = ? AND id = ?`, communityID, id).Scan(&g.ID, &g.Name, &created)
 	if err != nil {
-		return nil, interpret(err, "find user group", "user group %d not found", id)
+		return nil, c.interpret(err, "find user group", "user group %d not found", id)
 	}
 	g.CreatedAt = fromNanos(created)
 	return &g, nil
 }
 
 // FindUserGroups lists a community's user groups by name.
-func (c *conn) FindUserGroups(ctx context.Context, communityID int64) ([]*openboards.UserGroup, error) {
+func (c *Conn) FindUserGroups(ctx context.Context, communityID int64) ([]*openboards.UserGroup, error) {
 	rows, err := c.query(ctx, `SELECT id, name, created_at FROM user_groups WHERE community_id = ? ORDER BY name_key, id`, communityID)
 	if err != nil {
-		return nil, interpret(err, "find user groups", "")
+		return nil, c.interpret(err, "find user groups", "")
 	}
 	defer rows.Close()
 	out := []*openboards.UserGroup{}
@@ -202,31 +204,31 @@ func (c *conn) FindUserGroups(ctx context.Context, communityID int64) ([]*openbo
 		g := openboards.UserGroup{CommunityID: communityID}
 		var created int64
 		if err := rows.Scan(&g.ID, &g.Name, &created); err != nil {
-			return nil, interpret(err, "find user groups", "")
+			return nil, c.interpret(err, "find user groups", "")
 		}
 		g.CreatedAt = fromNanos(created)
 		out = append(out, &g)
 	}
-	return out, interpret(rows.Err(), "find user groups", "")
+	return out, c.interpret(rows.Err(), "find user groups", "")
 }
 
 // FindUserGroupMemberIDs lists the ids of a group's members.
-func (c *conn) FindUserGroupMemberIDs(ctx context.Context, communityID, groupID int64) ([]string, error) {
+func (c *Conn) FindUserGroupMemberIDs(ctx context.Context, communityID, groupID int64) ([]string, error) {
 	rows, err := c.query(ctx, `SELECT m.user_id FROM user_group_members m JOIN user_groups g ON g.id = m.group_id
 		WHERE g.community_id = ? AND g.id = ? ORDER BY m.user_id`, communityID, groupID)
 	if err != nil {
-		return nil, interpret(err, "find group members", "")
+		return nil, c.interpret(err, "find group members", "")
 	}
 	defer rows.Close()
 	out := []string{}
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
-			return nil, interpret(err, "find group members", "")
+			return nil, c.interpret(err, "find group members", "")
 		}
 		out = append(out, id)
 	}
-	return out, interpret(rows.Err(), "find group members", "")
+	return out, c.interpret(rows.Err(), "find group members", "")
 }
 
 func groupConflict(err error, name string) error {
@@ -237,27 +239,27 @@ func groupConflict(err error, name string) error {
 }
 
 // CreateUserGroup stores a new group and sets its ID.
-func (c *conn) CreateUserGroup(ctx context.Context, g *openboards.UserGroup) error {
+func (c *Conn) CreateUserGroup(ctx context.Context, g *openboards.UserGroup) error {
 	err := c.queryRow(ctx, `INSERT INTO user_groups (community_id, name, name_key, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
 		g.CommunityID, g.Name, openboards.NormalizeEmail(g.Name), nanos(g.CreatedAt)).Scan(&g.ID)
-	return groupConflict(interpret(err, "create user group", ""), g.Name)
+	return groupConflict(c.interpret(err, "create user group", ""), g.Name)
 }
 
 // UpdateUserGroup renames a group.
-func (c *conn) UpdateUserGroup(ctx context.Context, g *openboards.UserGroup) error {
+func (c *Conn) UpdateUserGroup(ctx context.Context, g *openboards.UserGroup) error {
 	res, err := c.exec(ctx, `UPDATE user_groups SET name = ?, name_key = ? WHERE community_id = ? AND id = ?`,
 		g.Name, openboards.NormalizeEmail(g.Name), g.CommunityID, g.ID)
-	return groupConflict(interpret(affected(res, err, "user group %d not found", g.ID), "update user group", ""), g.Name)
+	return groupConflict(c.interpret(affected(res, err, "user group %d not found", g.ID), "update user group", ""), g.Name)
 }
 
 // DeleteUserGroup removes a group and its memberships.
-func (c *conn) DeleteUserGroup(ctx context.Context, communityID, id int64) error {
+func (c *Conn) DeleteUserGroup(ctx context.Context, communityID, id int64) error {
 	res, err := c.exec(ctx, `DELETE FROM user_groups WHERE community_id = ? AND id = ?`, communityID, id)
-	return interpret(affected(res, err, "user group %d not found", id), "delete user group", "")
+	return c.interpret(affected(res, err, "user group %d not found", id), "delete user group", "")
 }
 
 // AddUserGroupMembers adds users to a group; existing members stay.
-func (c *conn) AddUserGroupMembers(ctx context.Context, communityID, groupID int64, userIDs []string) error {
+func (c *Conn) AddUserGroupMembers(ctx context.Context, communityID, groupID int64, userIDs []string) error {
 	if _, err := c.FindUserGroupByID(ctx, communityID, groupID); err != nil {
 		return err
 	}
@@ -267,7 +269,7 @@ func (c *conn) AddUserGroupMembers(ctx context.Context, communityID, groupID int
 			SELECT g.id, u.id FROM user_groups g JOIN users u ON u.community_id = g.community_id
 			WHERE g.community_id = ? AND g.id = ? AND u.id = ? ON CONFLICT DO NOTHING`, communityID, groupID, id)
 		if err != nil {
-			return interpret(err, "add group member", "")
+			return c.interpret(err, "add group member", "")
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			if _, err := c.FindUserByID(ctx, communityID, id); err != nil {
@@ -279,8 +281,8 @@ func (c *conn) AddUserGroupMembers(ctx context.Context, communityID, groupID int
 }
 
 // RemoveUserGroupMember removes one user from a group.
-func (c *conn) RemoveUserGroupMember(ctx context.Context, communityID, groupID int64, userID string) error {
+func (c *Conn) RemoveUserGroupMember(ctx context.Context, communityID, groupID int64, userID string) error {
 	res, err := c.exec(ctx, `DELETE FROM user_group_members WHERE group_id = (SELECT id FROM user_groups WHERE community_id = ? AND id = ?) AND user_id = ?`,
 		communityID, groupID, userID)
-	return interpret(affected(res, err, "user %q is not a member of user group %d", userID, groupID), "remove group member", "")
+	return c.interpret(affected(res, err, "user %q is not a member of user group %d", userID, groupID), "remove group member", "")
 }

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 const ticketSelect = `SELECT t.id, t.community_id, t.title, t.message, t.html_message, t.category_id, cat.name, t.status, t.sentiment,
 	t.source, t.detailed_source, t.source_name, t.original_link, t.cc, t.tags, t.attachments, t.reply_count,
 	t.is_muted, t.is_spam, t.is_hidden, t.is_deleted, t.is_anonymized, t.is_sensitive, t.created_at, t.last_activity_at, t.updated_at,
-	EXISTS (SELECT 1 FROM replies d WHERE d.ticket_id = t.id AND d.is_draft = 1),
+	EXISTS (SELECT 1 FROM replies d WHERE d.ticket_id = t.id AND d.is_draft),
 	` + "a.id, a.name, a.email, a.custom_identifier, a.image, a.phone_number, a.is_bot, a.status, a.role, a.created_at, " +
 	"l.id, l.name, l.email, l.custom_identifier, l.image, l.phone_number, l.is_bot, l.status, l.role, l.created_at" + `
 	FROM tickets t
@@ -63,10 +63,10 @@ func scanTicket(r interface{ Scan(...any) error }) (*openboards.Ticket, error) {
 
 // FindTicketByID returns one ticket with its author, assignee, category and
 // custom field values.
-func (c *conn) FindTicketByID(ctx context.Context, communityID, id int64) (*openboards.Ticket, error) {
-	t, err := scanTicket(c.queryRow(ctx, ticketSelect+` WHERE t.community_id = ? AND t.id = ? AND t.is_deleted = 0`, communityID, id))
+func (c *Conn) FindTicketByID(ctx context.Context, communityID, id int64) (*openboards.Ticket, error) {
+	t, err := scanTicket(c.queryRow(ctx, ticketSelect+` WHERE t.community_id = ? AND t.id = ? AND NOT t.is_deleted`, communityID, id))
 	if err != nil {
-		return nil, interpret(err, "find ticket", "ticket %d not found", id)
+		return nil, c.interpret(err, "find ticket", "ticket %d not found", id)
 	}
 	if err := c.loadFieldValues(ctx, []*openboards.Ticket{t}); err != nil {
 		return nil, err
@@ -75,7 +75,7 @@ func (c *conn) FindTicketByID(ctx context.Context, communityID, id int64) (*open
 }
 
 // loadFieldValues fills CustomFields of tickets with one query.
-func (c *conn) loadFieldValues(ctx context.Context, tickets []*openboards.Ticket) error {
+func (c *Conn) loadFieldValues(ctx context.Context, tickets []*openboards.Ticket) error {
 	if len(tickets) == 0 {
 		return nil
 	}
@@ -93,30 +93,30 @@ func (c *conn) loadFieldValues(ctx context.Context, tickets []*openboards.Ticket
 		}
 		list, _ := json.Marshal(ids)
 		rows, err = c.query(ctx, `SELECT ticket_id, field_id, value FROM ticket_field_values
-			WHERE ticket_id IN (SELECT value FROM json_each(?)) ORDER BY ticket_id, field_id`, string(list))
+			WHERE ticket_id IN (`+c.d.IntList+`) ORDER BY ticket_id, field_id`, string(list))
 	}
 	if err != nil {
-		return interpret(err, "find field values", "")
+		return c.interpret(err, "find field values", "")
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var tid int64
 		var v openboards.FieldValue
 		if err := rows.Scan(&tid, &v.FieldID, &v.Value); err != nil {
-			return interpret(err, "find field values", "")
+			return c.interpret(err, "find field values", "")
 		}
 		if t := byID[tid]; t != nil {
 			t.CustomFields = append(t.CustomFields, v)
 		}
 	}
-	return interpret(rows.Err(), "find field values", "")
+	return c.interpret(rows.Err(), "find field values", "")
 }
 
 // ticketWhere builds the WHERE clause of a filter from fixed fragments.
-func ticketWhere(f openboards.TicketFilter) (string, []any) {
+func (c *Conn) ticketWhere(f openboards.TicketFilter) (string, []any) {
 	var b strings.Builder
 	args := []any{f.CommunityID}
-	b.WriteString(` WHERE t.community_id = ? AND t.is_deleted = 0`)
+	b.WriteString(` WHERE t.community_id = ? AND NOT t.is_deleted`)
 	if f.CategorySet {
 		if f.CategoryID == nil {
 			b.WriteString(` AND t.category_id IS NULL`)
@@ -143,7 +143,7 @@ func ticketWhere(f openboards.TicketFilter) (string, []any) {
 	}
 	if f.TicketIDs != nil {
 		list, _ := json.Marshal(f.TicketIDs)
-		b.WriteString(` AND t.id IN (SELECT value FROM json_each(?))`)
+		b.WriteString(` AND t.id IN (` + c.d.IntList + `)`)
 		args = append(args, string(list))
 	}
 	for _, cf := range f.CustomFields {
@@ -167,51 +167,51 @@ func ticketOrder(orderBy string) string {
 }
 
 // FindTickets lists the tickets matching f, one page of them.
-func (c *conn) FindTickets(ctx context.Context, f openboards.TicketFilter) ([]*openboards.Ticket, error) {
-	where, args := ticketWhere(f)
+func (c *Conn) FindTickets(ctx context.Context, f openboards.TicketFilter) ([]*openboards.Ticket, error) {
+	where, args := c.ticketWhere(f)
 	args = append(args, f.Take, f.Skip)
 	rows, err := c.query(ctx, ticketSelect+where+ticketOrder(f.OrderBy)+` LIMIT ? OFFSET ?`, args...)
 	if err != nil {
-		return nil, interpret(err, "find tickets", "")
+		return nil, c.interpret(err, "find tickets", "")
 	}
 	defer rows.Close()
 	out := []*openboards.Ticket{}
 	for rows.Next() {
 		t, err := scanTicket(rows)
 		if err != nil {
-			return nil, interpret(err, "find tickets", "")
+			return nil, c.interpret(err, "find tickets", "")
 		}
 		out = append(out, t)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, interpret(err, "find tickets", "")
+		return nil, c.interpret(err, "find tickets", "")
 	}
 	return out, c.loadFieldValues(ctx, out)
 }
 
 // FindTicketIDs lists the ids of the tickets matching f, one page of them.
-func (c *conn) FindTicketIDs(ctx context.Context, f openboards.TicketFilter) ([]int64, error) {
-	where, args := ticketWhere(f)
+func (c *Conn) FindTicketIDs(ctx context.Context, f openboards.TicketFilter) ([]int64, error) {
+	where, args := c.ticketWhere(f)
 	args = append(args, f.Take, f.Skip)
 	rows, err := c.query(ctx, `SELECT t.id FROM tickets t`+where+ticketOrder(f.OrderBy)+` LIMIT ? OFFSET ?`, args...)
 	if err != nil {
-		return nil, interpret(err, "find ticket ids", "")
+		return nil, c.interpret(err, "find ticket ids", "")
 	}
 	defer rows.Close()
 	out := []int64{}
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
-			return nil, interpret(err, "find ticket ids", "")
+			return nil, c.interpret(err, "find ticket ids", "")
 		}
 		out = append(out, id)
 	}
-	return out, interpret(rows.Err(), "find ticket ids", "")
+	return out, c.interpret(rows.Err(), "find ticket ids", "")
 }
 
 // CreateTicket stores a new ticket with its custom field values and sets
 // its ID.
-func (c *conn) CreateTicket(ctx context.Context, t *openboards.Ticket) error {
+func (c *Conn) CreateTicket(ctx context.Context, t *openboards.Ticket) error {
 	err := c.queryRow(ctx, `INSERT INTO tickets (community_id, title, message, html_message, author_id, category_id, assignee_id, status,
 		sentiment, source, detailed_source, source_name, original_link, cc, tags, attachments, reply_count, created_at, last_activity_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -219,18 +219,18 @@ func (c *conn) CreateTicket(ctx context.Context, t *openboards.Ticket) error {
 		t.Sentiment, t.Source, t.DetailedSource, t.SourceName, t.OriginalLink, jsonText(t.CC), jsonText(t.Tags), jsonText(t.Attachments),
 		t.ReplyCount, nanos(t.CreatedAt), nanos(t.LastActivityAt), nanos(t.UpdatedAt)).Scan(&t.ID)
 	if err != nil {
-		return interpret(err, "create ticket", "")
+		return c.interpret(err, "create ticket", "")
 	}
 	for _, v := range t.CustomFields {
 		if _, err := c.exec(ctx, `INSERT INTO ticket_field_values (ticket_id, field_id, value) VALUES (?, ?, ?)`, t.ID, v.FieldID, v.Value); err != nil {
-			return interpret(err, "create ticket field value", "")
+			return c.interpret(err, "create ticket field value", "")
 		}
 	}
 	return nil
 }
 
 // UpdateTicket applies u to a ticket.
-func (c *conn) UpdateTicket(ctx context.Context, communityID, id int64, u openboards.TicketUpdate) error {
+func (c *Conn) UpdateTicket(ctx context.Context, communityID, id int64, u openboards.TicketUpdate) error {
 	var b strings.Builder
 	var args []any
 	b.WriteString(`UPDATE tickets SET updated_at = ?`)
@@ -256,23 +256,23 @@ func (c *conn) UpdateTicket(ctx context.Context, communityID, id int64, u openbo
 		args = append(args, u.ReplyCountDiff)
 	}
 	if u.LastActivityAt != nil {
-		b.WriteString(`, last_activity_at = MAX(last_activity_at, ?)`)
+		b.WriteString(`, last_activity_at = ` + c.d.Greatest + `(last_activity_at, ?)`)
 		args = append(args, nanos(*u.LastActivityAt))
 	}
 	b.WriteString(` WHERE community_id = ? AND id = ?`)
 	args = append(args, communityID, id)
 	res, err := c.exec(ctx, b.String(), args...)
-	return interpret(affected(res, err, "ticket %d not found", id), "update ticket", "")
+	return c.interpret(affected(res, err, "ticket %d not found", id), "update ticket", "")
 }
 
 // SetTicketFieldValue sets or (with an empty value) clears one value.
-func (c *conn) SetTicketFieldValue(ctx context.Context, communityID, ticketID, fieldID int64, value string) error {
+func (c *Conn) SetTicketFieldValue(ctx context.Context, communityID, ticketID, fieldID int64, value string) error {
 	// The ticket and the field must both belong to the community.
 	var n int
 	err := c.queryRow(ctx, `SELECT (SELECT COUNT(*) FROM tickets WHERE community_id = ? AND id = ?) +
 		(SELECT COUNT(*) FROM custom_fields WHERE community_id = ? AND id = ?)`, communityID, ticketID, communityID, fieldID).Scan(&n)
 	if err != nil {
-		return interpret(err, "set ticket field value", "")
+		return c.interpret(err, "set ticket field value", "")
 	}
 	if n != 2 {
 		return openboards.Errorf(openboards.CodeNotFound, "ticket %d or custom field %d not found", ticketID, fieldID)
@@ -283,5 +283,5 @@ func (c *conn) SetTicketFieldValue(ctx context.Context, communityID, ticketID, f
 		_, err = c.exec(ctx, `INSERT INTO ticket_field_values (ticket_id, field_id, value) VALUES (?, ?, ?)
 			ON CONFLICT (ticket_id, field_id) DO UPDATE SET value = excluded.value`, ticketID, fieldID, value)
 	}
-	return interpret(err, "set ticket field value", "")
+	return c.interpret(err, "set ticket field value", "")
 }

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -21,59 +21,59 @@ func scanCategory(r interface{ Scan(...any) error }, communityID int64) (*openbo
 }
 
 // FindCategoryByID returns one category without its children.
-func (c *conn) FindCategoryByID(ctx context.Context, communityID, id int64) (*openboards.Category, error) {
+func (c *Conn) FindCategoryByID(ctx context.Context, communityID, id int64) (*openboards.Category, error) {
 	cat, err := scanCategory(c.queryRow(ctx, `SELECT `+categoryColumns+` FROM categories WHERE community_id = ? AND id = ?`, communityID, id), communityID)
-	return cat, interpret(err, "find category", "category %d not found", id)
+	return cat, c.interpret(err, "find category", "category %d not found", id)
 }
 
 // FindCategories lists every category of a community by id.
-func (c *conn) FindCategories(ctx context.Context, communityID int64) ([]*openboards.Category, error) {
+func (c *Conn) FindCategories(ctx context.Context, communityID int64) ([]*openboards.Category, error) {
 	rows, err := c.query(ctx, `SELECT `+categoryColumns+` FROM categories WHERE community_id = ? ORDER BY id`, communityID)
 	if err != nil {
-		return nil, interpret(err, "find categories", "")
+		return nil, c.interpret(err, "find categories", "")
 	}
 	defer rows.Close()
 	out := []*openboards.Category{}
 	for rows.Next() {
 		cat, err := scanCategory(rows, communityID)
 		if err != nil {
-			return nil, interpret(err, "find categories", "")
+			return nil, c.interpret(err, "find categories", "")
 		}
 		out = append(out, cat)
 	}
-	return out, interpret(rows.Err(), "find categories", "")
+	return out, c.interpret(rows.Err(), "find categories", "")
 }
 
 // CountCategoryChildren counts a category's direct subcategories.
-func (c *conn) CountCategoryChildren(ctx context.Context, communityID, id int64) (int, error) {
+func (c *Conn) CountCategoryChildren(ctx context.Context, communityID, id int64) (int, error) {
 	var n int
 	err := c.queryRow(ctx, `SELECT COUNT(*) FROM categories WHERE community_id = ? AND parent_id = ?`, communityID, id).Scan(&n)
-	return n, interpret(err, "count subcategories", "")
+	return n, c.interpret(err, "count subcategories", "")
 }
 
 // CreateCategory stores a new category and sets its ID.
-func (c *conn) CreateCategory(ctx context.Context, cat *openboards.Category) error {
+func (c *Conn) CreateCategory(ctx context.Context, cat *openboards.Category) error {
 	err := c.queryRow(ctx, `INSERT INTO categories (community_id, parent_id, name, auto_archive, can_be_chosen, is_hidden, is_muted)
 		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		cat.CommunityID, cat.ParentID, cat.Name, cat.AutoArchive, cat.CanBeChosen, cat.IsHidden, cat.IsMuted).Scan(&cat.ID)
-	return interpret(err, "create category", "")
+	return c.interpret(err, "create category", "")
 }
 
 // UpdateCategory stores every field of cat.
-func (c *conn) UpdateCategory(ctx context.Context, cat *openboards.Category) error {
+func (c *Conn) UpdateCategory(ctx context.Context, cat *openboards.Category) error {
 	res, err := c.exec(ctx, `UPDATE categories SET parent_id = ?, name = ?, auto_archive = ?, can_be_chosen = ?, is_hidden = ?, is_muted = ?
 		WHERE community_id = ? AND id = ?`,
 		cat.ParentID, cat.Name, cat.AutoArchive, cat.CanBeChosen, cat.IsHidden, cat.IsMuted, cat.CommunityID, cat.ID)
-	return interpret(affected(res, err, "category %d not found", cat.ID), "update category", "")
+	return c.interpret(affected(res, err, "category %d not found", cat.ID), "update category", "")
 }
 
 // DeleteCategory removes a category; its tickets become uncategorised.
-func (c *conn) DeleteCategory(ctx context.Context, communityID, id int64) error {
+func (c *Conn) DeleteCategory(ctx context.Context, communityID, id int64) error {
 	if _, err := c.exec(ctx, `UPDATE tickets SET category_id = NULL WHERE community_id = ? AND category_id = ?`, communityID, id); err != nil {
-		return interpret(err, "delete category", "")
+		return c.interpret(err, "delete category", "")
 	}
 	res, err := c.exec(ctx, `DELETE FROM categories WHERE community_id = ? AND id = ?`, communityID, id)
-	return interpret(affected(res, err, "category %d not found", id), "delete category", "")
+	return c.interpret(affected(res, err, "category %d not found", id), "delete category", "")
 }
 
 const customFieldColumns = `id, name, type, sort_order, placeholder, default_value, is_hidden, is_required, is_sensitive_data, possible_values, assigned_category_ids`
@@ -98,73 +98,73 @@ func scanCustomField(r interface{ Scan(...any) error }, communityID int64) (*ope
 }
 
 // FindCustomFieldByID returns one custom field.
-func (c *conn) FindCustomFieldByID(ctx context.Context, communityID, id int64) (*openboards.CustomField, error) {
+func (c *Conn) FindCustomFieldByID(ctx context.Context, communityID, id int64) (*openboards.CustomField, error) {
 	f, err := scanCustomField(c.queryRow(ctx, `SELECT `+customFieldColumns+` FROM custom_fields WHERE community_id = ? AND id = ?`, communityID, id), communityID)
-	return f, interpret(err, "find custom field", "custom field %d not found", id)
+	return f, c.interpret(err, "find custom field", "custom field %d not found", id)
 }
 
 // FindCustomFields lists a community's custom fields by order, then id.
-func (c *conn) FindCustomFields(ctx context.Context, communityID int64) ([]*openboards.CustomField, error) {
+func (c *Conn) FindCustomFields(ctx context.Context, communityID int64) ([]*openboards.CustomField, error) {
 	rows, err := c.query(ctx, `SELECT `+customFieldColumns+` FROM custom_fields WHERE community_id = ? ORDER BY sort_order, id`, communityID)
 	if err != nil {
-		return nil, interpret(err, "find custom fields", "")
+		return nil, c.interpret(err, "find custom fields", "")
 	}
 	defer rows.Close()
 	out := []*openboards.CustomField{}
 	for rows.Next() {
 		f, err := scanCustomField(rows, communityID)
 		if err != nil {
-			return nil, interpret(err, "find custom fields", "")
+			return nil, c.interpret(err, "find custom fields", "")
 		}
 		out = append(out, f)
 	}
-	return out, interpret(rows.Err(), "find custom fields", "")
+	return out, c.interpret(rows.Err(), "find custom fields", "")
 }
 
 // CreateCustomField stores a new custom field and sets its ID.
-func (c *conn) CreateCustomField(ctx context.Context, f *openboards.CustomField) error {
+func (c *Conn) CreateCustomField(ctx context.Context, f *openboards.CustomField) error {
 	err := c.queryRow(ctx, `INSERT INTO custom_fields (community_id, name, type, sort_order, placeholder, default_value, is_hidden, is_required,
 		is_sensitive_data, possible_values, assigned_category_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		f.CommunityID, f.Name, f.Type, f.Order, f.Placeholder, f.DefaultValue, f.IsHidden, f.IsRequired, f.IsSensitiveData,
 		jsonText(f.PossibleValues), jsonText(f.AssignedCategoryIDs)).Scan(&f.ID)
-	return interpret(err, "create custom field", "")
+	return c.interpret(err, "create custom field", "")
 }
 
 // UpdateCustomField stores every field of f.
-func (c *conn) UpdateCustomField(ctx context.Context, f *openboards.CustomField) error {
+func (c *Conn) UpdateCustomField(ctx context.Context, f *openboards.CustomField) error {
 	res, err := c.exec(ctx, `UPDATE custom_fields SET name = ?, type = ?, sort_order = ?, placeholder = ?, default_value = ?, is_hidden = ?,
 		is_required = ?, is_sensitive_data = ?, possible_values = ?, assigned_category_ids = ? WHERE community_id = ? AND id = ?`,
 		f.Name, f.Type, f.Order, f.Placeholder, f.DefaultValue, f.IsHidden, f.IsRequired, f.IsSensitiveData,
 		jsonText(f.PossibleValues), jsonText(f.AssignedCategoryIDs), f.CommunityID, f.ID)
-	return interpret(affected(res, err, "custom field %d not found", f.ID), "update custom field", "")
+	return c.interpret(affected(res, err, "custom field %d not found", f.ID), "update custom field", "")
 }
 
 // DeleteCustomField removes a custom field and its values on tickets.
-func (c *conn) DeleteCustomField(ctx context.Context, communityID, id int64) error {
+func (c *Conn) DeleteCustomField(ctx context.Context, communityID, id int64) error {
 	res, err := c.exec(ctx, `DELETE FROM custom_fields WHERE community_id = ? AND id = ?`, communityID, id)
-	return interpret(affected(res, err, "custom field %d not found", id), "delete custom field", "")
+	return c.interpret(affected(res, err, "custom field %d not found", id), "delete custom field", "")
 }
 
 // FindTags lists a community's tags by name.
-func (c *conn) FindTags(ctx context.Context, communityID int64) ([]*openboards.Tag, error) {
+func (c *Conn) FindTags(ctx context.Context, communityID int64) ([]*openboards.Tag, error) {
 	rows, err := c.query(ctx, `SELECT id, name FROM tags WHERE community_id = ? ORDER BY name_key, id`, communityID)
 	if err != nil {
-		return nil, interpret(err, "find tags", "")
+		return nil, c.interpret(err, "find tags", "")
 	}
 	defer rows.Close()
 	out := []*openboards.Tag{}
 	for rows.Next() {
 		t := openboards.Tag{CommunityID: communityID}
 		if err := rows.Scan(&t.ID, &t.Name); err != nil {
-			return nil, interpret(err, "find tags", "")
+			return nil, c.interpret(err, "find tags", "")
 		}
 		out = append(out, &t)
 	}
-	return out, interpret(rows.Err(), "find tags", "")
+	return out, c.interpret(rows.Err(), "find tags", "")
 }
 
 // UpsertTags returns the tags with the given names, creating missing ones.
-func (c *conn) UpsertTags(ctx context.Context, communityID int64, names []string) ([]openboards.Tag, error) {
+func (c *Conn) UpsertTags(ctx context.Context, communityID int64, names []string) ([]openboards.Tag, error) {
 	out := make([]openboards.Tag, 0, len(names))
 	for _, name := range names {
 		t := openboards.Tag{CommunityID: communityID}
@@ -174,7 +174,7 @@ func (c *conn) UpsertTags(ctx context.Context, communityID int64, names []string
 			ON CONFLICT (community_id, name_key) DO UPDATE SET name_key = excluded.name_key RETURNING id, name`,
 			communityID, name, openboards.NormalizeEmail(name)).Scan(&t.ID, &t.Name)
 		if err != nil {
-			return nil, interpret(err, "upsert tag", "")
+			return nil, c.interpret(err, "upsert tag", "")
 		}
 		out = append(out, t)
 	}
@@ -182,7 +182,7 @@ func (c *conn) UpsertTags(ctx context.Context, communityID int64, names []string
 }
 
 // FindWidgetSchedules lists a community's widget schedules by widget id.
-func (c *conn) FindWidgetSchedules(ctx context.Context, communityID int64, widgetID *int64) ([]*openboards.WidgetSchedule, error) {
+func (c *Conn) FindWidgetSchedules(ctx context.Context, communityID int64, widgetID *int64) ([]*openboards.WidgetSchedule, error) {
 	var rows *sql.Rows
 	var err error
 	if widgetID == nil {
@@ -191,7 +191,7 @@ func (c *conn) FindWidgetSchedules(ctx context.Context, communityID int64, widge
 		rows, err = c.query(ctx, `SELECT id, time_period, times, custom_times FROM widgets WHERE community_id = ? AND id = ?`, communityID, *widgetID)
 	}
 	if err != nil {
-		return nil, interpret(err, "find widget schedules", "")
+		return nil, c.interpret(err, "find widget schedules", "")
 	}
 	defer rows.Close()
 	out := []*openboards.WidgetSchedule{}
@@ -199,26 +199,26 @@ func (c *conn) FindWidgetSchedules(ctx context.Context, communityID int64, widge
 		s := openboards.WidgetSchedule{CommunityID: communityID}
 		var times, custom sql.NullString
 		if err := rows.Scan(&s.WidgetID, &s.TimePeriod, &times, &custom); err != nil {
-			return nil, interpret(err, "find widget schedules", "")
+			return nil, c.interpret(err, "find widget schedules", "")
 		}
 		if times.Valid {
 			if err := json.Unmarshal([]byte(times.String), &s.Times); err != nil {
-				return nil, interpret(err, "find widget schedules", "")
+				return nil, c.interpret(err, "find widget schedules", "")
 			}
 		}
 		if custom.Valid {
 			s.CustomTimes = &openboards.CustomTimes{}
 			if err := json.Unmarshal([]byte(custom.String), s.CustomTimes); err != nil {
-				return nil, interpret(err, "find widget schedules", "")
+				return nil, c.interpret(err, "find widget schedules", "")
 			}
 		}
 		out = append(out, &s)
 	}
-	return out, interpret(rows.Err(), "find widget schedules", "")
+	return out, c.interpret(rows.Err(), "find widget schedules", "")
 }
 
 // PutWidgetSchedule creates a widget (WidgetID 0) or replaces its schedule.
-func (c *conn) PutWidgetSchedule(ctx context.Context, s *openboards.WidgetSchedule) error {
+func (c *Conn) PutWidgetSchedule(ctx context.Context, s *openboards.WidgetSchedule) error {
 	var times, custom any
 	if s.Times != nil {
 		times = jsonText(s.Times)
@@ -233,15 +233,15 @@ func (c *conn) PutWidgetSchedule(ctx context.Context, s *openboards.WidgetSchedu
 	if s.WidgetID == 0 {
 		err := c.queryRow(ctx, `INSERT INTO widgets (community_id, time_period, times, custom_times) VALUES (?, ?, ?, ?) RETURNING id`,
 			s.CommunityID, s.TimePeriod, times, custom).Scan(&s.WidgetID)
-		return interpret(err, "create widget", "")
+		return c.interpret(err, "create widget", "")
 	}
 	res, err := c.exec(ctx, `UPDATE widgets SET time_period = ?, times = ?, custom_times = ? WHERE community_id = ? AND id = ?`,
 		s.TimePeriod, times, custom, s.CommunityID, s.WidgetID)
-	return interpret(affected(res, err, "widget %d not found", s.WidgetID), "update widget schedule", "")
+	return c.interpret(affected(res, err, "widget %d not found", s.WidgetID), "update widget schedule", "")
 }
 
 // DeleteWidgetSchedule removes a widget and its schedule.
-func (c *conn) DeleteWidgetSchedule(ctx context.Context, communityID, widgetID int64) error {
+func (c *Conn) DeleteWidgetSchedule(ctx context.Context, communityID, widgetID int64) error {
 	res, err := c.exec(ctx, `DELETE FROM widgets WHERE community_id = ? AND id = ?`, communityID, widgetID)
-	return interpret(affected(res, err, "widget %d not found", widgetID), "delete widget", "")
+	return c.interpret(affected(res, err, "widget %d not found", widgetID), "delete widget", "")
 }

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -42,41 +42,41 @@ func scanReply(r interface{ Scan(...any) error }) (*openboards.Reply, error) {
 }
 
 // FindReplyByID returns one reply of a ticket.
-func (c *conn) FindReplyByID(ctx context.Context, communityID, ticketID, id int64) (*openboards.Reply, error) {
+func (c *Conn) FindReplyByID(ctx context.Context, communityID, ticketID, id int64) (*openboards.Reply, error) {
 	rp, err := scanReply(c.queryRow(ctx, replySelect+` WHERE r.community_id = ? AND r.ticket_id = ? AND r.id = ?`, communityID, ticketID, id))
-	return rp, interpret(err, "find reply", "reply %d not found on ticket %d", id, ticketID)
+	return rp, c.interpret(err, "find reply", "reply %d not found on ticket %d", id, ticketID)
 }
 
 // FindReplies lists a ticket's replies oldest first.
-func (c *conn) FindReplies(ctx context.Context, communityID, ticketID int64, skip, take int) ([]*openboards.Reply, error) {
+func (c *Conn) FindReplies(ctx context.Context, communityID, ticketID int64, skip, take int) ([]*openboards.Reply, error) {
 	rows, err := c.query(ctx, replySelect+` WHERE r.community_id = ? AND r.ticket_id = ? ORDER BY r.id LIMIT ? OFFSET ?`, communityID, ticketID, take, skip)
 	if err != nil {
-		return nil, interpret(err, "find replies", "")
+		return nil, c.interpret(err, "find replies", "")
 	}
 	defer rows.Close()
 	out := []*openboards.Reply{}
 	for rows.Next() {
 		rp, err := scanReply(rows)
 		if err != nil {
-			return nil, interpret(err, "find replies", "")
+			return nil, c.interpret(err, "find replies", "")
 		}
 		out = append(out, rp)
 	}
-	return out, interpret(rows.Err(), "find replies", "")
+	return out, c.interpret(rows.Err(), "find replies", "")
 }
 
 // CreateReply stores a new reply and sets its ID.
-func (c *conn) CreateReply(ctx context.Context, r *openboards.Reply) error {
+func (c *Conn) CreateReply(ctx context.Context, r *openboards.Reply) error {
 	err := c.queryRow(ctx, `INSERT INTO replies (ticket_id, community_id, author_id, parent_reply_id, level, message, html_message, is_by_team,
 		is_draft, is_hidden, tags, attachments, cc_emails, to_emails, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		r.TicketID, r.CommunityID, r.AuthorID, r.ParentReplyID, r.Level, r.Message, r.HTMLMessage, r.IsByTeam, r.IsDraft, r.IsHidden,
 		jsonText(r.Tags), jsonText(r.Attachments), jsonText(r.CCEmails), jsonText(r.ToEmails), nanos(r.CreatedAt), nanos(r.UpdatedAt)).Scan(&r.ID)
-	return interpret(err, "create reply", "")
+	return c.interpret(err, "create reply", "")
 }
 
 // UpdateReply applies u to a reply.
-func (c *conn) UpdateReply(ctx context.Context, communityID, ticketID, id int64, u openboards.ReplyUpdate) error {
+func (c *Conn) UpdateReply(ctx context.Context, communityID, ticketID, id int64, u openboards.ReplyUpdate) error {
 	var b strings.Builder
 	args := []any{nanos(u.UpdatedAt)}
 	b.WriteString(`UPDATE replies SET updated_at = ?`)
@@ -103,13 +103,13 @@ func (c *conn) UpdateReply(ctx context.Context, communityID, ticketID, id int64,
 	b.WriteString(` WHERE community_id = ? AND ticket_id = ? AND id = ?`)
 	args = append(args, communityID, ticketID, id)
 	res, err := c.exec(ctx, b.String(), args...)
-	return interpret(affected(res, err, "reply %d not found on ticket %d", id, ticketID), "update reply", "")
+	return c.interpret(affected(res, err, "reply %d not found on ticket %d", id, ticketID), "update reply", "")
 }
 
 // DeleteReply removes a reply; its sub-replies stay, without a parent.
-func (c *conn) DeleteReply(ctx context.Context, communityID, ticketID, id int64) error {
+func (c *Conn) DeleteReply(ctx context.Context, communityID, ticketID, id int64) error {
 	res, err := c.exec(ctx, `DELETE FROM replies WHERE community_id = ? AND ticket_id = ? AND id = ?`, communityID, ticketID, id)
-	return interpret(affected(res, err, "reply %d not found on ticket %d", id, ticketID), "delete reply", "")
+	return c.interpret(affected(res, err, "reply %d not found on ticket %d", id, ticketID), "delete reply", "")
 }
 
 const noteSelect = `SELECT n.id, n.ticket_id, n.community_id, n.message, n.html_message, n.attachments, n.mentioned_user_ids, n.created_at, n.updated_at,
@@ -141,7 +141,7 @@ func scanNote(r interface{ Scan(...any) error }) (*openboards.Note, error) {
 }
 
 // loadMentions fills MentionedUsers of notes.
-func (c *conn) loadMentions(ctx context.Context, notes ...*openboards.Note) error {
+func (c *Conn) loadMentions(ctx context.Context, notes ...*openboards.Note) error {
 	for _, n := range notes {
 		users, err := c.FindUsersByIDs(ctx, n.CommunityID, n.MentionedUserIDs)
 		if err != nil {
@@ -153,56 +153,56 @@ func (c *conn) loadMentions(ctx context.Context, notes ...*openboards.Note) erro
 }
 
 // FindNoteByID returns one note of a ticket.
-func (c *conn) FindNoteByID(ctx context.Context, communityID, ticketID, id int64) (*openboards.Note, error) {
+func (c *Conn) FindNoteByID(ctx context.Context, communityID, ticketID, id int64) (*openboards.Note, error) {
 	n, err := scanNote(c.queryRow(ctx, noteSelect+` WHERE n.community_id = ? AND n.ticket_id = ? AND n.id = ?`, communityID, ticketID, id))
 	if err != nil {
-		return nil, interpret(err, "find note", "note %d not found on ticket %d", id, ticketID)
+		return nil, c.interpret(err, "find note", "note %d not found on ticket %d", id, ticketID)
 	}
 	return n, c.loadMentions(ctx, n)
 }
 
 // FindNotes lists a ticket's notes oldest first.
-func (c *conn) FindNotes(ctx context.Context, communityID, ticketID int64, skip, take int) ([]*openboards.Note, error) {
+func (c *Conn) FindNotes(ctx context.Context, communityID, ticketID int64, skip, take int) ([]*openboards.Note, error) {
 	rows, err := c.query(ctx, noteSelect+` WHERE n.community_id = ? AND n.ticket_id = ? ORDER BY n.id LIMIT ? OFFSET ?`, communityID, ticketID, take, skip)
 	if err != nil {
-		return nil, interpret(err, "find notes", "")
+		return nil, c.interpret(err, "find notes", "")
 	}
 	defer rows.Close()
 	out := []*openboards.Note{}
 	for rows.Next() {
 		n, err := scanNote(rows)
 		if err != nil {
-			return nil, interpret(err, "find notes", "")
+			return nil, c.interpret(err, "find notes", "")
 		}
 		out = append(out, n)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, interpret(err, "find notes", "")
+		return nil, c.interpret(err, "find notes", "")
 	}
 	return out, c.loadMentions(ctx, out...)
 }
 
 // CreateNote stores a new note and sets its ID.
-func (c *conn) CreateNote(ctx context.Context, n *openboards.Note) error {
+func (c *Conn) CreateNote(ctx context.Context, n *openboards.Note) error {
 	err := c.queryRow(ctx, `INSERT INTO notes (ticket_id, community_id, author_id, message, html_message, attachments, mentioned_user_ids, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		n.TicketID, n.CommunityID, n.AuthorID, n.Message, n.HTMLMessage, jsonText(n.Attachments), jsonText(n.MentionedUserIDs),
 		nanos(n.CreatedAt), nanos(n.UpdatedAt)).Scan(&n.ID)
-	return interpret(err, "create note", "")
+	return c.interpret(err, "create note", "")
 }
 
 // UpdateNote stores the message, attachments and mentions of n.
-func (c *conn) UpdateNote(ctx context.Context, n *openboards.Note) error {
+func (c *Conn) UpdateNote(ctx context.Context, n *openboards.Note) error {
 	res, err := c.exec(ctx, `UPDATE notes SET message = ?, html_message = ?, attachments = ?, mentioned_user_ids = ?, updated_at = ?
 		WHERE community_id = ? AND ticket_id = ? AND id = ?`,
 		n.Message, n.HTMLMessage, jsonText(n.Attachments), jsonText(n.MentionedUserIDs), nanos(n.UpdatedAt), n.CommunityID, n.TicketID, n.ID)
-	return interpret(affected(res, err, "note %d not found on ticket %d", n.ID, n.TicketID), "update note", "")
+	return c.interpret(affected(res, err, "note %d not found on ticket %d", n.ID, n.TicketID), "update note", "")
 }
 
 // DeleteNote removes a note.
-func (c *conn) DeleteNote(ctx context.Context, communityID, ticketID, id int64) error {
+func (c *Conn) DeleteNote(ctx context.Context, communityID, ticketID, id int64) error {
 	res, err := c.exec(ctx, `DELETE FROM notes WHERE community_id = ? AND ticket_id = ? AND id = ?`, communityID, ticketID, id)
-	return interpret(affected(res, err, "note %d not found on ticket %d", id, ticketID), "delete note", "")
+	return c.interpret(affected(res, err, "note %d not found on ticket %d", id, ticketID), "delete note", "")
 }
 
 // included is the stored form of openboards.IncludedItems.
@@ -213,7 +213,7 @@ type included struct {
 }
 
 // CreateLogEntry appends an entry to a ticket's log and sets its ID.
-func (c *conn) CreateLogEntry(ctx context.Context, e *openboards.LogEntry) error {
+func (c *Conn) CreateLogEntry(ctx context.Context, e *openboards.LogEntry) error {
 	inc, err := json.Marshal(included{e.Included.Categories, e.Included.Tags, e.Included.Users})
 	if err != nil {
 		return err
@@ -221,25 +221,25 @@ func (c *conn) CreateLogEntry(ctx context.Context, e *openboards.LogEntry) error
 	err = c.queryRow(ctx, `INSERT INTO ticket_log (ticket_id, community_id, user_id, action_type, action_string, included, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		e.TicketID, e.CommunityID, e.UserID, e.ActionType, e.ActionString, string(inc), nanos(e.CreatedAt)).Scan(&e.ID)
-	return interpret(err, "create log entry", "")
+	return c.interpret(err, "create log entry", "")
 }
 
 // FindLogEntries lists a ticket's log newest first.
-func (c *conn) FindLogEntries(ctx context.Context, communityID, ticketID int64, types []string, skip, take int) ([]*openboards.LogEntry, error) {
+func (c *Conn) FindLogEntries(ctx context.Context, communityID, ticketID int64, types []string, skip, take int) ([]*openboards.LogEntry, error) {
 	query := `SELECT e.id, e.ticket_id, e.community_id, e.action_type, e.action_string, e.included, e.created_at,
 		a.id, a.name, a.email, a.custom_identifier, a.image, a.phone_number, a.is_bot, a.status, a.role, a.created_at
 		FROM ticket_log e JOIN users a ON a.id = e.user_id WHERE e.community_id = ? AND e.ticket_id = ?`
 	args := []any{communityID, ticketID}
 	if len(types) > 0 {
 		list, _ := json.Marshal(types)
-		query += ` AND e.action_type IN (SELECT value FROM json_each(?))`
+		query += ` AND e.action_type IN (` + c.d.TextList + `)`
 		args = append(args, string(list))
 	}
 	query += ` ORDER BY e.id DESC LIMIT ? OFFSET ?`
 	args = append(args, take, skip)
 	rows, err := c.query(ctx, query, args...)
 	if err != nil {
-		return nil, interpret(err, "find log entries", "")
+		return nil, c.interpret(err, "find log entries", "")
 	}
 	defer rows.Close()
 	out := []*openboards.LogEntry{}
@@ -250,11 +250,11 @@ func (c *conn) FindLogEntries(ctx context.Context, communityID, ticketID int64, 
 		var user userScan
 		dest := []any{&e.ID, &e.TicketID, &e.CommunityID, &e.ActionType, &e.ActionString, &inc, &created}
 		if err := rows.Scan(append(dest, user.dest()...)...); err != nil {
-			return nil, interpret(err, "find log entries", "")
+			return nil, c.interpret(err, "find log entries", "")
 		}
 		var in included
 		if err := fromJSON(inc, &in); err != nil {
-			return nil, interpret(err, "find log entries", "")
+			return nil, c.interpret(err, "find log entries", "")
 		}
 		e.Included = openboards.IncludedItems{Categories: in.Categories, Tags: in.Tags, Users: in.Users}
 		e.CreatedAt = fromNanos(created)
@@ -262,5 +262,5 @@ func (c *conn) FindLogEntries(ctx context.Context, communityID, ticketID int64, 
 		e.UserID = e.User.ID
 		out = append(out, &e)
 	}
-	return out, interpret(rows.Err(), "find log entries", "")
+	return out, c.interpret(rows.Err(), "find log entries", "")
 }

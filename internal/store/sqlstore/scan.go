@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"database/sql"
@@ -11,12 +11,6 @@ func nanos(t time.Time) int64 { return t.UnixNano() }
 
 func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
 
-func nullNanos(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return t.UnixNano()
-}
 
 func fromNullNanos(n sql.NullInt64) *time.Time {
 	if !n.Valid {
@@ -58,11 +52,4 @@ func nullInt(n sql.NullInt64) *int64 {
 	}
 	v := n.Int64
 	return &v
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
