@@ -11,7 +11,6 @@ func nanos(t time.Time) int64 { return t.UnixNano() }
 
 func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
 
-
 func fromNullNanos(n sql.NullInt64) *time.Time {
 	if !n.Valid {
 		return nil
