@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -23,6 +24,8 @@ import (
 	"openboards/internal/api"
 	"openboards/internal/community"
 	"openboards/internal/openboards"
+	"openboards/internal/store/postgres"
+	"openboards/internal/store/postgres/pgtest"
 	"openboards/internal/store/sqlite"
 	"openboards/internal/ticket"
 )
@@ -62,7 +65,7 @@ type options struct {
 type bundle struct {
 	*tenant
 	clock       *clock
-	store       *sqlite.Store
+	store       openboards.Store
 	tickets     *ticket.Service
 	communities *community.Service
 	srv         *httptest.Server
@@ -86,6 +89,43 @@ type tenant struct {
 	viewer  *openboards.User // read_only_user
 }
 
+// backendEnv selects the store the suite runs on: "postgres" runs it on a
+// fresh schema of the PostgreSQL test server, anything else on SQLite.
+const backendEnv = "OPENBOARDS_TEST_BACKEND"
+
+// openStore opens an empty store of the selected backend.
+func openStore(t *testing.T) openboards.Store {
+	t.Helper()
+	ctx := context.Background()
+	var store openboards.Store
+	var err error
+	if os.Getenv(backendEnv) == "postgres" {
+		store, err = postgres.Open(ctx, pgtest.NewSchema(t), postgres.Options{MaxConns: 4})
+	} else {
+		store, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "openboards.db"), sqlite.Options{ReadConns: 2})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store
+}
+
+// TestOnPostgres runs this whole suite again on PostgreSQL, in a child
+// process of the test binary, when a test server is configured.
+func TestOnPostgres(t *testing.T) {
+	if os.Getenv(backendEnv) == "postgres" {
+		t.Skip("already running on PostgreSQL")
+	}
+	pgtest.URL(t)
+	t.Parallel()
+	cmd := exec.Command(os.Args[0], "-test.run", "^Test", "-test.skip", "^TestOnPostgres$")
+	cmd.Env = append(os.Environ(), backendEnv+"=postgres")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the API suite failed on PostgreSQL: %v\n%s", err, out)
+	}
+}
+
 func setup(t *testing.T) *bundle {
 	t.Helper()
 	return setupWith(t, options{})
@@ -94,10 +134,7 @@ func setup(t *testing.T) *bundle {
 func setupWith(t *testing.T, o options) *bundle {
 	t.Helper()
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "openboards.db"), sqlite.Options{ReadConns: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := openStore(t)
 	t.Cleanup(func() {
 		if err := store.Close(); err != nil {
 			t.Errorf("close store: %v", err)

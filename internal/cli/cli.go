@@ -11,14 +11,27 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"strings"
 	"time"
 
 	"openboards/internal/community"
 	"openboards/internal/config"
 	"openboards/internal/openboards"
+	"openboards/internal/store/postgres"
 	"openboards/internal/store/sqlite"
 )
+
+// redact hides the password of a database URL for printing.
+func redact(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			return u.String()
+		}
+	}
+	return dsn
+}
 
 // Env is what a command sees of its process.
 type Env struct {
@@ -41,7 +54,7 @@ Commands:
   token revoke          revoke a refresh token
   token list            list a community's refresh tokens
 
-Every command takes --db DSN (a file path, sqlite:PATH; env OPENBOARDS_DB).
+Every command takes --db DSN (a file path, sqlite:PATH or postgres://...; env OPENBOARDS_DB).
 Run "openboards COMMAND -h" for a command's flags.
 `
 
@@ -108,34 +121,50 @@ func dbFlag(fs *flag.FlagSet, env Env) *string {
 	if v := env.Getenv("OPENBOARDS_DB"); v != "" {
 		def = v
 	}
-	return fs.String("db", def, "database: a file path or sqlite:PATH (env OPENBOARDS_DB)")
+	return fs.String("db", def, "database: a file path, sqlite:PATH or postgres://... (env OPENBOARDS_DB)")
+}
+
+// isPostgres reports whether a DSN names a PostgreSQL database.
+func isPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
 // sqlitePath returns the SQLite file a DSN names.
 func sqlitePath(dsn string) (string, error) {
+	var path string
 	switch {
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		return "", fmt.Errorf("db: PostgreSQL DSNs are not supported by this version; use a SQLite file path")
 	case strings.HasPrefix(dsn, "sqlite://"):
-		return strings.TrimPrefix(dsn, "sqlite://"), nil
+		path = strings.TrimPrefix(dsn, "sqlite://")
 	case strings.HasPrefix(dsn, "sqlite:"):
-		return strings.TrimPrefix(dsn, "sqlite:"), nil
+		path = strings.TrimPrefix(dsn, "sqlite:")
 	case strings.Contains(dsn, "://"):
-		return "", fmt.Errorf("db: unsupported database %q", dsn)
+		return "", fmt.Errorf("db: unsupported database %q (want a file path, sqlite:PATH or postgres://...)", dsn)
+	default:
+		path = dsn
 	}
-	return dsn, nil
+	if path == "" {
+		return "", fmt.Errorf("db: empty SQLite path")
+	}
+	return path, nil
 }
 
-// openStore opens the database a DSN names.
-func openStore(ctx context.Context, dsn string, migrate bool, log *slog.Logger) (openboards.Store, error) {
+// storeOptions are the knobs of a store that commands can set.
+type storeOptions struct {
+	Migrate  bool
+	MaxConns int // PostgreSQL pool size; 0 means the default
+}
+
+// openStore opens the database a DSN names: PostgreSQL for postgres://
+// URLs, else a SQLite file.
+func openStore(ctx context.Context, dsn string, opt storeOptions, log *slog.Logger) (openboards.Store, error) {
+	if isPostgres(dsn) {
+		return postgres.Open(ctx, dsn, postgres.Options{Migrate: opt.Migrate, MaxConns: opt.MaxConns, Log: log})
+	}
 	path, err := sqlitePath(dsn)
 	if err != nil {
 		return nil, err
 	}
-	if path == "" {
-		return nil, fmt.Errorf("db: empty SQLite path")
-	}
-	return sqlite.Open(ctx, path, sqlite.Options{Migrate: migrate, Log: log})
+	return sqlite.Open(ctx, path, sqlite.Options{Migrate: opt.Migrate, Log: log})
 }
 
 func newLogger(w io.Writer) *slog.Logger {
@@ -149,20 +178,20 @@ func runMigrate(ctx context.Context, args []string, env Env) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	path, err := sqlitePath(*db)
+	store, err := openStore(ctx, *db, storeOptions{Migrate: true, MaxConns: 2}, newLogger(env.Stderr))
 	if err != nil {
 		return err
 	}
-	if err := sqlite.Migrate(ctx, path); err != nil {
+	if err := store.Close(); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "openboards: database %s is up to date\n", path)
+	fmt.Fprintf(env.Stdout, "openboards: database %s is up to date\n", redact(*db))
 	return nil
 }
 
 // admin opens the store and the community service for an admin command.
 func admin(ctx context.Context, dsn string, env Env) (openboards.Store, *community.Service, error) {
-	store, err := openStore(ctx, dsn, true, newLogger(env.Stderr))
+	store, err := openStore(ctx, dsn, storeOptions{Migrate: true, MaxConns: 2}, newLogger(env.Stderr))
 	if err != nil {
 		return nil, nil, err
 	}

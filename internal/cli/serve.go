@@ -35,7 +35,7 @@ func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Serve
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	store, err := openStore(ctx, cfg.DB, cfg.Migrate, log)
+	store, err := openStore(ctx, cfg.DB, storeOptions{Migrate: cfg.Migrate, MaxConns: cfg.DBMaxConns}, log)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +105,8 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
-	fs.StringVar(&cfg.DB, "db", cfg.DB, "database: a file path or sqlite:PATH (env OPENBOARDS_DB)")
+	fs.StringVar(&cfg.DB, "db", cfg.DB, "database: a file path, sqlite:PATH or postgres://... (env OPENBOARDS_DB)")
+	fs.IntVar(&cfg.DBMaxConns, "db-max-conns", cfg.DBMaxConns, "PostgreSQL connection pool size; 0 means 4 per CPU, at least 8 (env OPENBOARDS_DB_MAX_CONNS)")
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env OPENBOARDS_ADDR)")
 	fs.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "public URL of the server; its path prefixes every endpoint (env OPENBOARDS_BASE_URL)")
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "request body limit in bytes (env OPENBOARDS_MAX_BODY_BYTES)")
@@ -123,6 +124,6 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "Openboards is serving the Ticket API at %s (database %s)\n", s.URL, cfg.DB)
+	fmt.Fprintf(env.Stdout, "Openboards is serving the Ticket API at %s (database %s)\n", s.URL, redact(cfg.DB))
 	return s.Run(ctx)
 }

@@ -16,6 +16,7 @@ var DefaultDB = filepath.Join("openboards-data", "openboards.db")
 // Config is the server configuration. Default returns usable values.
 type Config struct {
 	DB           string // a file path, sqlite:PATH, or postgres://...
+	DBMaxConns   int    // PostgreSQL pool size; 0 means the store's default
 	Addr         string // listen address
 	BaseURL      string // public URL; its path is the API's base path
 	MaxBodyBytes int64  // request body limit
@@ -38,6 +39,13 @@ func (c Config) Load(getenv func(string) string) (Config, error) {
 	}
 	if v := getenv("OPENBOARDS_BASE_URL"); v != "" {
 		c.BaseURL = v
+	}
+	if v := getenv("OPENBOARDS_DB_MAX_CONNS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return c, fmt.Errorf("OPENBOARDS_DB_MAX_CONNS: %q is not a number of connections", v)
+		}
+		c.DBMaxConns = n
 	}
 	if v := getenv("OPENBOARDS_MAX_BODY_BYTES"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)

@@ -36,6 +36,9 @@ type Dialect struct {
 	// Classify maps a driver error to a code (CodeConflict for a unique
 	// violation, ...), or "" for any other error.
 	Classify func(error) openboards.Code
+	// Retryable reports a driver error after which the whole transaction
+	// is worth running again (serialization failures); nil means never.
+	Retryable func(error) bool
 }
 
 // Conn runs the store's queries on a *sql.DB, or inside one transaction of
@@ -45,6 +48,7 @@ type Conn struct {
 	tx    *sql.Tx
 	d     *Dialect
 	cache *cache
+	retry *bool // set when a statement of tx met a retryable error
 }
 
 // cache is what the Conns of one database share: rewritten query texts and
@@ -61,8 +65,13 @@ func New(db *sql.DB, d *Dialect) *Conn {
 
 // WithTx returns a Conn that runs inside tx, sharing c's caches.
 func (c *Conn) WithTx(tx *sql.Tx) *Conn {
-	return &Conn{db: c.db, tx: tx, d: c.d, cache: c.cache}
+	return &Conn{db: c.db, tx: tx, d: c.d, cache: c.cache, retry: new(bool)}
 }
+
+// Retryable reports whether a statement run through this transaction's
+// Conn failed in a way that makes running the transaction again worthwhile,
+// whatever became of the error on its way up.
+func (c *Conn) Retryable() bool { return c.retry != nil && *c.retry }
 
 // Close closes the cached prepared statements.
 func (c *Conn) Close() {
@@ -207,6 +216,9 @@ func (c *Conn) interpret(err error, op string, notFound string, args ...any) err
 	var oe *openboards.Error
 	if errors.As(err, &oe) {
 		return err
+	}
+	if c.retry != nil && c.d.Retryable != nil && c.d.Retryable(err) {
+		*c.retry = true
 	}
 	switch code := c.d.Classify(err); code {
 	case openboards.CodeConflict:

@@ -1,0 +1,290 @@
+// Package postgres implements openboards.Store on PostgreSQL (13 or later)
+// through pgx, so that several Openboards processes can share one
+// database.
+//
+// Transactions run at REPEATABLE READ. Every write to a ticket updates the
+// ticket's row, so two transactions changing one ticket at once conflict:
+// the later one fails with a serialization error and InTx runs it again on
+// fresh data. A concurrent insert of the same unique key (two nodes adding
+// the same customer) is retried the same way, so the second sees the
+// first's row.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+
+	"openboards/internal/openboards"
+	"openboards/internal/store/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Options tune a Store. The zero value is usable.
+type Options struct {
+	// MaxConns caps open connections; 0 means 4×GOMAXPROCS (at least 8).
+	MaxConns int
+	// MaxIdleConns caps idle connections kept open; 0 means MaxConns.
+	MaxIdleConns int
+	// Log receives errors that cannot be returned to a caller.
+	Log *slog.Logger
+	// Migrate applies pending migrations to a database that already has a
+	// schema. An empty database is always migrated.
+	Migrate bool
+}
+
+// maxAttempts bounds how often InTx runs a transaction that keeps meeting
+// serialization failures.
+const maxAttempts = 8
+
+// Store is an openboards.Store on a PostgreSQL database.
+type Store struct {
+	*sqlstore.Conn
+	db  *sql.DB
+	log *slog.Logger
+}
+
+var _ openboards.Store = (*Store)(nil)
+
+// ErrSchemaOutdated reports a database whose schema is older than this
+// program's and that was opened without Options.Migrate.
+var ErrSchemaOutdated = errors.New("postgres: database schema is out of date; run `openboards migrate` or serve with --migrate")
+
+// Open connects to the database at dsn (a postgres:// URL) and applies
+// migrations as Options say.
+func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
+	if opt.MaxConns <= 0 {
+		opt.MaxConns = max(8, 4*runtime.GOMAXPROCS(0))
+	}
+	if opt.MaxIdleConns <= 0 || opt.MaxIdleConns > opt.MaxConns {
+		opt.MaxIdleConns = opt.MaxConns
+	}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	db.SetMaxOpenConns(opt.MaxConns)
+	db.SetMaxIdleConns(opt.MaxIdleConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	if err := migrate(ctx, db, opt.Migrate); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Store{Conn: sqlstore.New(db, dialect), db: db, log: opt.Log}, nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error {
+	s.Conn.Close()
+	return s.db.Close()
+}
+
+// DB returns the underlying pool, for tools that copy data.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Migrate applies pending migrations to the database at dsn.
+func Migrate(ctx context.Context, dsn string) error {
+	s, err := Open(ctx, dsn, Options{Migrate: true, MaxConns: 2})
+	if err != nil {
+		return err
+	}
+	return s.Close()
+}
+
+// migrationLock is the advisory lock key that serialises migrations of
+// nodes starting at the same time.
+const migrationLock = 0x6f70656e626f61 // "openboa"
+
+func migrate(ctx context.Context, db *sql.DB, apply bool) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
+		return fmt.Errorf("postgres: migrate: lock: %w", err)
+	}
+	defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, migrationLock)
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version bigint PRIMARY KEY, applied_at bigint NOT NULL)`); err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	var applied, tables int
+	if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&applied); err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.tables
+		WHERE table_schema = current_schema() AND table_name <> 'schema_migrations'`).Scan(&tables); err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	if applied == 0 && tables > 0 {
+		return errors.New("postgres: the schema has tables but no migration record; it was not made by openboards")
+	}
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		version, err := strconv.Atoi(strings.SplitN(filepath.Base(name), "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("postgres: migration %s: bad name", name)
+		}
+		var n int
+		if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = $1`, version).Scan(&n); err != nil {
+			return fmt.Errorf("postgres: migrate: %w", err)
+		}
+		if n > 0 {
+			continue
+		}
+		if applied > 0 && !apply {
+			return ErrSchemaOutdated
+		}
+		body, err := migrationFS.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		tx, err := conn.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("postgres: migration %s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("postgres: migration %s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`, version, time.Now().UnixNano()); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("postgres: migration %s: %w", name, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("postgres: migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// InTx runs fn in a REPEATABLE READ transaction and commits it, running it
+// again (up to maxAttempts times, with a short random pause) when it meets
+// a serialization failure, a deadlock or a concurrent insert of the same
+// unique key. fn must therefore be safe to run more than once.
+func (s *Store) InTx(ctx context.Context, fn func(openboards.Tx) error) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		var retry bool
+		retry, err = s.try(ctx, fn)
+		if !retry || attempt == maxAttempts {
+			return err
+		}
+		pause := time.Duration(rand.Int64N(int64(attempt) * int64(2*time.Millisecond)))
+		select {
+		case <-time.After(pause):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// try runs fn once and reports whether a failure is worth retrying.
+func (s *Store) try(ctx context.Context, fn func(openboards.Tx) error) (retry bool, err error) {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead})
+	if err != nil {
+		return false, unavailable(err)
+	}
+	c := s.Conn.WithTx(tx)
+	if err := fn(c); err != nil {
+		tx.Rollback()
+		// A driver error may have been turned into a coded one on the way
+		// up; the Conn remembers whether the transaction met a retryable
+		// failure either way.
+		return c.Retryable() || retryable(err), err
+	}
+	if err := tx.Commit(); err != nil {
+		if retryable(err) {
+			return true, err
+		}
+		return false, unavailable(err)
+	}
+	return false, nil
+}
+
+// unavailable reports a failure to reach the database as CodeUnavailable.
+func unavailable(err error) error {
+	if classify(err) == openboards.CodeUnavailable || errors.Is(err, sql.ErrConnDone) {
+		return errors.Join(openboards.Errorf(openboards.CodeUnavailable, "%s", sqlstore.Unavailable), fmt.Errorf("postgres: %w", err))
+	}
+	return fmt.Errorf("postgres: %w", err)
+}
+
+// SQLSTATE codes InTx retries.
+const (
+	serializationFailure = "40001"
+	deadlockDetected     = "40P01"
+	uniqueViolation      = "23505"
+)
+
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == serializationFailure || pe.Code == deadlockDetected || pe.Code == uniqueViolation
+	}
+	return false
+}
+
+// dialect is PostgreSQL's SQL: $n placeholders, JSON array parameters
+// expanded with jsonb_array_elements_text, GREATEST. pgx caches prepared
+// statements per connection itself.
+var dialect = &sqlstore.Dialect{
+	Name:      "postgres",
+	Numbered:  true,
+	IntList:   "SELECT jsonb_array_elements_text(?::jsonb)::bigint",
+	TextList:  "SELECT jsonb_array_elements_text(?::jsonb)",
+	Greatest:  "GREATEST",
+	Classify:  classify,
+	Retryable: retryable,
+}
+
+func classify(err error) openboards.Code {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case pe.Code == uniqueViolation || pe.Code == "23503": // foreign_key_violation
+			return openboards.CodeConflict
+		case strings.HasPrefix(pe.Code, "08"), // connection exception
+			pe.Code == "57P01", pe.Code == "57P02", pe.Code == "57P03", // admin or crash shutdown, cannot connect now
+			pe.Code == "53300", // too many connections
+			pe.Code == serializationFailure, pe.Code == deadlockDetected:
+			return openboards.CodeUnavailable
+		}
+		return ""
+	}
+	var ne net.Error
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, sql.ErrConnDone) ||
+		pgconn.SafeToRetry(err) || strings.Contains(err.Error(), "conn closed") || strings.Contains(err.Error(), "driver: bad connection") {
+		return openboards.CodeUnavailable
+	}
+	return ""
+}
