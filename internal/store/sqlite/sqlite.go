@@ -374,6 +374,8 @@ var dialect = &sqlstore.Dialect{
 	IntList:  "SELECT value FROM json_each(?)",
 	TextList: "SELECT value FROM json_each(?)",
 	Greatest: "MAX",
+	FieldValues: `(SELECT json_group_array(json_array(v.field_id, v.value)) FROM
+		(SELECT field_id, value FROM ticket_field_values WHERE ticket_id = t.id ORDER BY field_id) v)`,
 	Classify: classify,
 }
 

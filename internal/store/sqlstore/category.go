@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 
 	"openboards/internal/openboards"
 )
@@ -164,15 +165,17 @@ func (c *Conn) FindTags(ctx context.Context, communityID int64) ([]*openboards.T
 }
 
 // UpsertTags returns the tags with the given names, creating missing ones.
+// Existing tags are only read, so reusing a tag writes nothing.
 func (c *Conn) UpsertTags(ctx context.Context, communityID int64, names []string) ([]openboards.Tag, error) {
 	out := make([]openboards.Tag, 0, len(names))
 	for _, name := range names {
 		t := openboards.Tag{CommunityID: communityID}
-		// DO UPDATE (a no-op) rather than DO NOTHING so RETURNING yields
-		// the existing row too.
-		err := c.queryRow(ctx, `INSERT INTO tags (community_id, name, name_key) VALUES (?, ?, ?)
-			ON CONFLICT (community_id, name_key) DO UPDATE SET name_key = excluded.name_key RETURNING id, name`,
-			communityID, name, openboards.NormalizeEmail(name)).Scan(&t.ID, &t.Name)
+		key := openboards.NormalizeEmail(name)
+		err := c.queryRow(ctx, `SELECT id, name FROM tags WHERE community_id = ? AND name_key = ?`, communityID, key).Scan(&t.ID, &t.Name)
+		if errors.Is(err, sql.ErrNoRows) {
+			err = c.queryRow(ctx, `INSERT INTO tags (community_id, name, name_key) VALUES (?, ?, ?) RETURNING id, name`,
+				communityID, name, key).Scan(&t.ID, &t.Name)
+		}
 		if err != nil {
 			return nil, c.interpret(err, "upsert tag", "")
 		}

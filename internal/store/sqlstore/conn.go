@@ -33,6 +33,9 @@ type Dialect struct {
 	IntList, TextList string
 	// Greatest is the name of the two-argument maximum function.
 	Greatest string
+	// FieldValues is a scalar sub-select of ticket t's custom field values
+	// as JSON text: [[fieldId, "value"], ...] ordered by field id.
+	FieldValues string
 	// Classify maps a driver error to a code (CodeConflict for a unique
 	// violation, ...), or "" for any other error.
 	Classify func(error) openboards.Code

@@ -31,8 +31,8 @@ func jsonText(v any) string {
 // fromJSON decodes a JSON text column into v; a column this package wrote
 // is always valid, so a decoding error reports corruption.
 func fromJSON(s string, v any) error {
-	if s == "" {
-		return nil
+	if s == "" || s == "[]" {
+		return nil // the common empty list: the caller's zero value stands
 	}
 	return json.Unmarshal([]byte(s), v)
 }

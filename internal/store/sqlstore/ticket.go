@@ -9,27 +9,32 @@ import (
 	"openboards/internal/openboards"
 )
 
-const ticketSelect = `SELECT t.id, t.community_id, t.title, t.message, t.html_message, t.category_id, cat.name, t.status, t.sentiment,
+// ticketSelect is the query head that reads tickets with their author,
+// assignee, category, draft flag and custom field values in one statement.
+func (c *Conn) ticketSelect() string {
+	return `SELECT t.id, t.community_id, t.title, t.message, t.html_message, t.category_id, cat.name, t.status, t.sentiment,
 	t.source, t.detailed_source, t.source_name, t.original_link, t.cc, t.tags, t.attachments, t.reply_count,
 	t.is_muted, t.is_spam, t.is_hidden, t.is_deleted, t.is_anonymized, t.is_sensitive, t.created_at, t.last_activity_at, t.updated_at,
 	EXISTS (SELECT 1 FROM replies d WHERE d.ticket_id = t.id AND d.is_draft),
-	` + "a.id, a.name, a.email, a.custom_identifier, a.image, a.phone_number, a.is_bot, a.status, a.role, a.created_at, " +
-	"l.id, l.name, l.email, l.custom_identifier, l.image, l.phone_number, l.is_bot, l.status, l.role, l.created_at" + `
+	` + c.d.FieldValues + `,
+	a.id, a.name, a.email, a.custom_identifier, a.image, a.phone_number, a.is_bot, a.status, a.role, a.created_at,
+	l.id, l.name, l.email, l.custom_identifier, l.image, l.phone_number, l.is_bot, l.status, l.role, l.created_at
 	FROM tickets t
 	JOIN users a ON a.id = t.author_id
 	LEFT JOIN users l ON l.id = t.assignee_id
 	LEFT JOIN categories cat ON cat.id = t.category_id`
+}
 
 func scanTicket(r interface{ Scan(...any) error }) (*openboards.Ticket, error) {
 	var t openboards.Ticket
 	var catID sql.NullInt64
 	var catName, sentiment, sourceName, link sql.NullString
-	var cc, tags, attachments string
+	var cc, tags, attachments, fields string
 	var created, activity, updated int64
 	var author, assignee userScan
 	dest := []any{&t.ID, &t.CommunityID, &t.Title, &t.Message, &t.HTMLMessage, &catID, &catName, &t.Status, &sentiment,
 		&t.Source, &t.DetailedSource, &sourceName, &link, &cc, &tags, &attachments, &t.ReplyCount,
-		&t.IsMuted, &t.IsSpam, &t.IsHidden, &t.IsDeleted, &t.IsAnonymized, &t.IsSensitive, &created, &activity, &updated, &t.HasDraft}
+		&t.IsMuted, &t.IsSpam, &t.IsHidden, &t.IsDeleted, &t.IsAnonymized, &t.IsSensitive, &created, &activity, &updated, &t.HasDraft, &fields}
 	dest = append(dest, author.dest()...)
 	dest = append(dest, assignee.dest()...)
 	if err := r.Scan(dest...); err != nil {
@@ -58,58 +63,40 @@ func scanTicket(r interface{ Scan(...any) error }) (*openboards.Ticket, error) {
 		t.AssigneeID = &t.Assignee.ID
 	}
 	t.CustomFields = []openboards.FieldValue{}
+	if err := scanFieldValues(fields, &t.CustomFields); err != nil {
+		return nil, err
+	}
 	return &t, nil
+}
+
+// scanFieldValues decodes the [[fieldId, "value"], ...] array that
+// Dialect.FieldValues builds.
+func scanFieldValues(s string, out *[]openboards.FieldValue) error {
+	var pairs [][2]json.RawMessage
+	if err := fromJSON(s, &pairs); err != nil {
+		return err
+	}
+	for _, p := range pairs {
+		var v openboards.FieldValue
+		if err := json.Unmarshal(p[0], &v.FieldID); err != nil {
+			return err
+		}
+		if err := json.Unmarshal(p[1], &v.Value); err != nil {
+			return err
+		}
+		*out = append(*out, v)
+	}
+	return nil
 }
 
 // FindTicketByID returns one ticket with its author, assignee, category and
 // custom field values.
 func (c *Conn) FindTicketByID(ctx context.Context, communityID, id int64) (*openboards.Ticket, error) {
-	t, err := scanTicket(c.queryRow(ctx, ticketSelect+` WHERE t.community_id = ? AND t.id = ? AND NOT t.is_deleted`, communityID, id))
+	t, err := scanTicket(c.queryRow(ctx, c.ticketSelect()+` WHERE t.community_id = ? AND t.id = ? AND NOT t.is_deleted`, communityID, id))
 	if err != nil {
 		return nil, c.interpret(err, "find ticket", "ticket %d not found", id)
 	}
-	if err := c.loadFieldValues(ctx, []*openboards.Ticket{t}); err != nil {
-		return nil, err
-	}
 	return t, nil
-}
-
-// loadFieldValues fills CustomFields of tickets with one query.
-func (c *Conn) loadFieldValues(ctx context.Context, tickets []*openboards.Ticket) error {
-	if len(tickets) == 0 {
-		return nil
-	}
-	byID := make(map[int64]*openboards.Ticket, len(tickets))
-	var rows *sql.Rows
-	var err error
-	if len(tickets) == 1 {
-		byID[tickets[0].ID] = tickets[0]
-		rows, err = c.query(ctx, `SELECT ticket_id, field_id, value FROM ticket_field_values WHERE ticket_id = ? ORDER BY field_id`, tickets[0].ID)
-	} else {
-		ids := make([]int64, len(tickets))
-		for i, t := range tickets {
-			ids[i] = t.ID
-			byID[t.ID] = t
-		}
-		list, _ := json.Marshal(ids)
-		rows, err = c.query(ctx, `SELECT ticket_id, field_id, value FROM ticket_field_values
-			WHERE ticket_id IN (`+c.d.IntList+`) ORDER BY ticket_id, field_id`, string(list))
-	}
-	if err != nil {
-		return c.interpret(err, "find field values", "")
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var tid int64
-		var v openboards.FieldValue
-		if err := rows.Scan(&tid, &v.FieldID, &v.Value); err != nil {
-			return c.interpret(err, "find field values", "")
-		}
-		if t := byID[tid]; t != nil {
-			t.CustomFields = append(t.CustomFields, v)
-		}
-	}
-	return c.interpret(rows.Err(), "find field values", "")
 }
 
 // ticketWhere builds the WHERE clause of a filter from fixed fragments.
@@ -170,7 +157,7 @@ func ticketOrder(orderBy string) string {
 func (c *Conn) FindTickets(ctx context.Context, f openboards.TicketFilter) ([]*openboards.Ticket, error) {
 	where, args := c.ticketWhere(f)
 	args = append(args, f.Take, f.Skip)
-	rows, err := c.query(ctx, ticketSelect+where+ticketOrder(f.OrderBy)+` LIMIT ? OFFSET ?`, args...)
+	rows, err := c.query(ctx, c.ticketSelect()+where+ticketOrder(f.OrderBy)+` LIMIT ? OFFSET ?`, args...)
 	if err != nil {
 		return nil, c.interpret(err, "find tickets", "")
 	}
@@ -186,7 +173,7 @@ func (c *Conn) FindTickets(ctx context.Context, f openboards.TicketFilter) ([]*o
 	if err := rows.Err(); err != nil {
 		return nil, c.interpret(err, "find tickets", "")
 	}
-	return out, c.loadFieldValues(ctx, out)
+	return out, nil
 }
 
 // FindTicketIDs lists the ids of the tickets matching f, one page of them.
