@@ -53,6 +53,7 @@ Commands:
   token create          mint another refresh token for a community
   token revoke          revoke a refresh token
   token list            list a community's refresh tokens
+  copy                  copy a SQLite installation to PostgreSQL
 
 Every command takes --db DSN (a file path, sqlite:PATH or postgres://...; env OPENBOARDS_DB).
 Run "openboards COMMAND -h" for a command's flags.
@@ -87,6 +88,8 @@ func Run(ctx context.Context, args []string, env Env) error {
 				return runTokenList(ctx, rest[1:], env)
 			}
 		}
+	case "copy":
+		return runCopy(ctx, rest, env)
 	case "help", "-h", "--help":
 		fmt.Fprint(env.Stdout, usage)
 		return nil

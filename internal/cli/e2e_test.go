@@ -150,11 +150,10 @@ func accessToken(t *testing.T, base string, cr credentials) string {
 	return tok.AccessToken
 }
 
-// TestEndToEnd starts the real server through the CLI on 127.0.0.1:0, sets
-// up a community through the CLI and drives a ticket through its life.
-func TestEndToEnd(t *testing.T) {
-	t.Parallel()
-	db := filepath.Join(t.TempDir(), "e2e.db")
+// startServer runs `openboards serve` in-process on 127.0.0.1:0 with the
+// given database until the test ends, and returns its URL.
+func startServer(t *testing.T, db string) string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout := &syncBuffer{}
 	stderr := &syncBuffer{}
@@ -172,12 +171,21 @@ func TestEndToEnd(t *testing.T) {
 		cancel()
 		t.Fatalf("server did not start: %s %s", stdout.String(), stderr.String())
 	}
-	defer func() {
+	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("serve returned %v", err)
 		}
-	}()
+	})
+	return base
+}
+
+// TestEndToEnd starts the real server through the CLI on 127.0.0.1:0, sets
+// up a community through the CLI and drives a ticket through its life.
+func TestEndToEnd(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "e2e.db")
+	base := startServer(t, db)
 
 	var cr credentials
 	if err := json.Unmarshal(runCLI(t, "community", "create", "Olivanders", "--db", db, "--json"), &cr); err != nil {

@@ -161,6 +161,9 @@ func (s *Store) Close() error {
 	return err
 }
 
+// ReadDB returns the read-only pool, for tools that copy data out.
+func (s *Store) ReadDB() *sql.DB { return s.rdb }
+
 // Migrate applies pending migrations to the database at path and closes it.
 func Migrate(ctx context.Context, path string) error {
 	s, err := Open(ctx, path, Options{Migrate: true, ReadConns: 1})
