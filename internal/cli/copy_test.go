@@ -59,7 +59,7 @@ func populate(t *testing.T, c *client, teammateID string) (ticketIDs []int64) {
 		var id int64
 		c.do("POST", "/tickets", map[string]any{
 			"title": fmt.Sprintf("Ticket %d", i), "message": fmt.Sprintf("<p>Hello <b>%d</b></p>", i),
-			"creator": map[string]any{"name": fmt.Sprintf("Customer %d", i%3), "email": fmt.Sprintf("customer%d@example.com", i%3)},
+			"creator":    map[string]any{"name": fmt.Sprintf("Customer %d", i%3), "email": fmt.Sprintf("customer%d@example.com", i%3)},
 			"categoryId": []int64{root.ID, child.ID, other.ID}[i%3], "tags": []string{"Billing", fmt.Sprintf("T%d", i%2)},
 			"customFields": []map[string]any{{"id": field.ID, "value": "oslo"}}, "cc": []string{"cc@example.com"},
 			"attachments": []map[string]any{{"url": "https://files.example.com/a.png", "name": "a.png"}},
