@@ -267,6 +267,31 @@ func TestEndToEnd(t *testing.T) {
 	}
 }
 
+// startProcess runs `openboards serve` on db in a child process (the test
+// binary acting as the command) and returns it with its URL.
+func startProcess(t *testing.T, db string) (*exec.Cmd, string) {
+	t.Helper()
+	args, _ := json.Marshal([]string{"serve", "--db", db, "--addr", "127.0.0.1:0", "--db-max-conns", "8"})
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "OPENBOARDS_TEST_RUN_CLI="+string(args))
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	m := servingURL.FindStringSubmatch(line)
+	if err != nil || m == nil {
+		cmd.Process.Kill()
+		t.Fatalf("server did not start: %q %v", line, err)
+	}
+	go io.Copy(io.Discard, out)
+	return cmd, m[1]
+}
+
 // TestCrashLosesNothingAcknowledged kills a server process with SIGKILL in
 // the middle of a write load and checks that every ticket whose creation
 // was answered with 2xx is there after a restart.
@@ -278,28 +303,7 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 	if err := json.Unmarshal(runCLI(t, "community", "create", "Crash", "--db", db, "--json"), &cr); err != nil {
 		t.Fatal(err)
 	}
-	start := func() (*exec.Cmd, string) {
-		args, _ := json.Marshal([]string{"serve", "--db", db, "--addr", "127.0.0.1:0"})
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), "OPENBOARDS_TEST_RUN_CLI="+string(args))
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		line, err := bufio.NewReader(out).ReadString('\n')
-		m := servingURL.FindStringSubmatch(line)
-		if err != nil || m == nil {
-			cmd.Process.Kill()
-			t.Fatalf("server did not start: %q %v", line, err)
-		}
-		go io.Copy(io.Discard, out)
-		return cmd, m[1]
-	}
-
+	start := func() (*exec.Cmd, string) { return startProcess(t, db) }
 	cmd, base := start()
 	c := &client{t: t, base: base, token: accessToken(t, base, cr)}
 	var mu sync.Mutex

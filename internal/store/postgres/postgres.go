@@ -2,12 +2,14 @@
 // through pgx, so that several Openboards processes can share one
 // database.
 //
-// Transactions run at REPEATABLE READ. Every write to a ticket updates the
-// ticket's row, so two transactions changing one ticket at once conflict:
-// the later one fails with a serialization error and InTx runs it again on
-// fresh data. A concurrent insert of the same unique key (two nodes adding
-// the same customer) is retried the same way, so the second sees the
-// first's row.
+// Transactions run at READ COMMITTED. Every change of a ticket starts by
+// reading the ticket, and inside a transaction that read first locks the
+// ticket's row (SELECT ... FOR UPDATE): two changes of one ticket, from any
+// node, take turns, and the second reads the first's result, so no update
+// is lost and previousAssigneeId checks hold. A concurrent insert of the same unique key
+// (two nodes adding the same customer at once), a deadlock or a
+// serialization failure makes InTx run the transaction again, so the
+// second sees the first's row.
 package postgres
 
 import (
@@ -186,9 +188,9 @@ func migrate(ctx context.Context, db *sql.DB, apply bool) error {
 	return nil
 }
 
-// InTx runs fn in a REPEATABLE READ transaction and commits it, running it
-// again (up to maxAttempts times, with a short random pause) when it meets
-// a serialization failure, a deadlock or a concurrent insert of the same
+// InTx runs fn in a transaction and commits it, running it again (up to
+// maxAttempts times, with a short random pause) when it meets a
+// serialization failure, a deadlock or a concurrent insert of the same
 // unique key. fn must therefore be safe to run more than once.
 func (s *Store) InTx(ctx context.Context, fn func(openboards.Tx) error) error {
 	var err error
@@ -209,7 +211,7 @@ func (s *Store) InTx(ctx context.Context, fn func(openboards.Tx) error) error {
 
 // try runs fn once and reports whether a failure is worth retrying.
 func (s *Store) try(ctx context.Context, fn func(openboards.Tx) error) (retry bool, err error) {
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead})
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return false, unavailable(err)
 	}
@@ -257,11 +259,12 @@ func retryable(err error) bool {
 // expanded with jsonb_array_elements_text, GREATEST. pgx caches prepared
 // statements per connection itself.
 var dialect = &sqlstore.Dialect{
-	Name:     "postgres",
-	Numbered: true,
-	IntList:  "SELECT jsonb_array_elements_text(?::jsonb)::bigint",
-	TextList: "SELECT jsonb_array_elements_text(?::jsonb)",
-	Greatest: "GREATEST",
+	Name:       "postgres",
+	Numbered:   true,
+	IntList:    "SELECT jsonb_array_elements_text(?::jsonb)::bigint",
+	TextList:   "SELECT jsonb_array_elements_text(?::jsonb)",
+	Greatest:   "GREATEST",
+	LockTicket: "SELECT id FROM tickets WHERE community_id = ? AND id = ? FOR UPDATE",
 	FieldValues: `(SELECT COALESCE(json_agg(json_build_array(v.field_id, v.value) ORDER BY v.field_id), '[]')::text
 		FROM ticket_field_values v WHERE v.ticket_id = t.id)`,
 	Classify:  classify,

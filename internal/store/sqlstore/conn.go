@@ -33,6 +33,13 @@ type Dialect struct {
 	IntList, TextList string
 	// Greatest is the name of the two-argument maximum function.
 	Greatest string
+	// LockTicket is a statement (parameters: community id, ticket id) that
+	// locks a ticket's row until the transaction ends. Inside a write
+	// transaction the ticket is locked before it is read, so concurrent
+	// writers of one ticket take turns and each reads the state the one
+	// before left (at READ COMMITTED every statement sees what committed
+	// before it began). Empty where writers are serialised anyway (SQLite).
+	LockTicket string
 	// FieldValues is a scalar sub-select of ticket t's custom field values
 	// as JSON text: [[fieldId, "value"], ...] ordered by field id.
 	FieldValues string

@@ -92,6 +92,13 @@ func scanFieldValues(s string, out *[]openboards.FieldValue) error {
 // FindTicketByID returns one ticket with its author, assignee, category and
 // custom field values.
 func (c *Conn) FindTicketByID(ctx context.Context, communityID, id int64) (*openboards.Ticket, error) {
+	if c.tx != nil && c.d.LockTicket != "" {
+		// Every change of a ticket reads it first: locking it here makes
+		// changes of one ticket take turns, each seeing the one before.
+		if _, err := c.exec(ctx, c.d.LockTicket, communityID, id); err != nil {
+			return nil, c.interpret(err, "lock ticket", "")
+		}
+	}
 	t, err := scanTicket(c.queryRow(ctx, c.ticketSelect()+` WHERE t.community_id = ? AND t.id = ? AND NOT t.is_deleted`, communityID, id))
 	if err != nil {
 		return nil, c.interpret(err, "find ticket", "ticket %d not found", id)

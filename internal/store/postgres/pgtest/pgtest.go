@@ -55,7 +55,9 @@ func NewSchema(t testing.TB) string {
 	return WithSchema(t, base, schema)
 }
 
-// WithSchema returns dsn with its connections' search_path set to schema.
+// WithSchema returns dsn with its connections' search_path set to schema
+// and their application_name set to the schema's name, so that a test can
+// find (and terminate) its own connections.
 func WithSchema(t testing.TB, dsn, schema string) string {
 	t.Helper()
 	u, err := url.Parse(dsn)
@@ -64,6 +66,7 @@ func WithSchema(t testing.TB, dsn, schema string) string {
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
+	q.Set("application_name", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
 }
