@@ -99,7 +99,7 @@ func (c *Conn) FindTicketByID(ctx context.Context, communityID, id int64) (*open
 			return nil, c.interpret(err, "lock ticket", "")
 		}
 	}
-	t, err := scanTicket(c.queryRow(ctx, c.ticketSelect()+` WHERE t.community_id = ? AND t.id = ? AND NOT t.is_deleted`, communityID, id))
+	t, err := scanTicket(c.queryRow(ctx, c.ticketSelect()+` WHERE t.community_id = ? AND t.id = ?`, communityID, id))
 	if err != nil {
 		return nil, c.interpret(err, "find ticket", "ticket %d not found", id)
 	}
@@ -110,7 +110,7 @@ func (c *Conn) FindTicketByID(ctx context.Context, communityID, id int64) (*open
 func (c *Conn) ticketWhere(f openboards.TicketFilter) (string, []any) {
 	var b strings.Builder
 	args := []any{f.CommunityID}
-	b.WriteString(` WHERE t.community_id = ? AND NOT t.is_deleted`)
+	b.WriteString(` WHERE t.community_id = ?`)
 	if f.CategorySet {
 		if f.CategoryID == nil {
 			b.WriteString(` AND t.category_id IS NULL`)
