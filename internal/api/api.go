@@ -192,7 +192,7 @@ type ctxKey struct{}
 
 // auth requires a valid bearer token (or the legacy Community and X-Token
 // headers) and puts the caller's community in the request context.
-func (h *Handler) auth(next func(http.ResponseWriter, *http.Request, *openboards.Community)) http.Handler {
+func (h *Handler) auth(next func(http.ResponseWriter, *http.Request, *openboards.Community) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var cm *openboards.Community
 		var err error
@@ -222,7 +222,9 @@ func (h *Handler) auth(next func(http.ResponseWriter, *http.Request, *openboards
 			h.writeError(w, r, err)
 			return
 		}
-		next(w, r, cm)
+		if err := next(w, r, cm); err != nil {
+			h.writeError(w, r, err)
+		}
 	})
 }
 
@@ -246,6 +248,12 @@ var emptyObject = struct{}{}
 
 func (h *Handler) writeData(w http.ResponseWriter, data any) {
 	writeJSON(w, http.StatusOK, result{Data: data, ErrorCode: -1})
+}
+
+// ok answers data in the success envelope; handlers return it.
+func (h *Handler) ok(w http.ResponseWriter, data any) error {
+	h.writeData(w, data)
+	return nil
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -9,31 +9,27 @@ import (
 	"openboards/internal/ticket"
 )
 
-func (h *Handler) handleReplyList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleReplyList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	skip, take, err := page(r)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	if _, err := h.store.FindTicketByID(r.Context(), cm.ID, id); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	replies, err := h.store.FindReplies(r.Context(), cm.ID, id, skip, take)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	out := make([]*replyJSON, len(replies))
 	for i, rp := range replies {
 		out[i] = replyOut(rp)
 	}
-	h.writeData(w, out)
+	return h.ok(w, out)
 }
 
 type replyCreateRequest struct {
@@ -47,16 +43,14 @@ type replyCreateRequest struct {
 	SuppressTicketStatusAutoupdate bool                `json:"suppressTicketStatusAutoupdate"`
 }
 
-func (h *Handler) handleReplyCreate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleReplyCreate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	var req replyCreateRequest
 	if err := decode(r, &req, true); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	rp, err := h.tickets.CreateReply(r.Context(), cm, id, ticket.CreateReplyInput{
 		Author: req.Author.ref(), Message: req.Message, IsHTML: req.IsHTML, IsDraft: req.IsDraft,
@@ -64,10 +58,9 @@ func (h *Handler) handleReplyCreate(w http.ResponseWriter, r *http.Request, cm *
 		ParentReplyID: req.ParentReplyID, Attachments: attachmentsIn(req.Attachments),
 	})
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	h.writeData(w, replyOut(rp))
+	return h.ok(w, replyOut(rp))
 }
 
 type replyUpdateRequest struct {
@@ -79,21 +72,18 @@ type replyUpdateRequest struct {
 	SuppressTicketStatusAutoupdate bool                 `json:"suppressTicketStatusAutoupdate"`
 }
 
-func (h *Handler) handleReplyUpdate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleReplyUpdate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	replyID, err := pathID(r, "replyId")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	var req replyUpdateRequest
 	if err := decode(r, &req, true); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	in := ticket.UpdateReplyInput{Message: req.Message, IsHTML: req.IsHTML, IsDraft: req.IsDraft,
 		IsTicketNeededToBeCompleted: req.IsTicketNeededToBeCompleted, SuppressTicketStatusAutoupdate: req.SuppressTicketStatusAutoupdate}
@@ -106,78 +96,66 @@ func (h *Handler) handleReplyUpdate(w http.ResponseWriter, r *http.Request, cm *
 	}
 	rp, err := h.tickets.UpdateReply(r.Context(), cm, id, replyID, in)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	h.writeData(w, replyOut(rp))
+	return h.ok(w, replyOut(rp))
 }
 
-func (h *Handler) handleReplyDelete(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleReplyDelete(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	replyID, err := pathID(r, "replyId")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	if err := h.tickets.DeleteReply(r.Context(), cm, id, replyID); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	h.writeData(w, emptyObject)
+	return h.ok(w, emptyObject)
 }
 
-func (h *Handler) handleReplyTags(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleReplyTags(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	replyID, err := pathID(r, "replyId")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	names, err := tagsRequest(r)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	if err := h.tickets.SetReplyTags(r.Context(), cm, id, replyID, names); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	h.writeData(w, emptyObject)
+	return h.ok(w, emptyObject)
 }
 
-func (h *Handler) handleNoteList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleNoteList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	skip, take, err := page(r)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	if _, err := h.store.FindTicketByID(r.Context(), cm.ID, id); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	notes, err := h.store.FindNotes(r.Context(), cm.ID, id, skip, take)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	out := make([]*noteJSON, len(notes))
 	for i, n := range notes {
 		out[i] = noteOut(n)
 	}
-	h.writeData(w, out)
+	return h.ok(w, out)
 }
 
 // mentionRef reads a mentioned user given as a GUID string or as a user
@@ -210,63 +188,53 @@ func (req *noteRequest) input() ticket.NoteInput {
 	return in
 }
 
-func (h *Handler) handleNoteCreate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleNoteCreate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	var req noteRequest
 	if err := decode(r, &req, true); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	n, err := h.tickets.CreateNote(r.Context(), cm, id, req.input())
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	h.writeData(w, noteOut(n))
+	return h.ok(w, noteOut(n))
 }
 
-func (h *Handler) handleNoteUpdate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleNoteUpdate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	noteID, err := pathID(r, "noteId")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	var req noteRequest
 	if err := decode(r, &req, true); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	n, err := h.tickets.UpdateNote(r.Context(), cm, id, noteID, req.input())
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	h.writeData(w, noteOut(n))
+	return h.ok(w, noteOut(n))
 }
 
-func (h *Handler) handleNoteDelete(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleNoteDelete(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	noteID, err := pathID(r, "noteId")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	if err := h.tickets.DeleteNote(r.Context(), cm, id, noteID); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	h.writeData(w, emptyObject)
+	return h.ok(w, emptyObject)
 }

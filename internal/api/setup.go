@@ -10,16 +10,14 @@ import (
 
 // Categories.
 
-func (h *Handler) handleCategoryList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleCategoryList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	includeHidden, err := queryBool(r, "includeHidden")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	all, err := h.store.FindCategories(r.Context(), cm.ID)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	out := []*categoryJSON{}
 	for _, c := range openboards.BuildCategoryTree(all) {
@@ -27,34 +25,30 @@ func (h *Handler) handleCategoryList(w http.ResponseWriter, r *http.Request, cm 
 			out = append(out, categoryOut(c, true, includeHidden))
 		}
 	}
-	h.writeData(w, out)
+	return h.ok(w, out)
 }
 
 // handleSubcategories lists the direct children of a category, or the root
 // categories when no parent id is given (or it is 0).
-func (h *Handler) handleSubcategories(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleSubcategories(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	includeHidden, err := queryBool(r, "includeHidden")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	var parent *int64
 	if r.PathValue("id") != "" && r.PathValue("id") != "0" {
 		id, err := pathID(r, "id")
 		if err != nil {
-			h.writeError(w, r, err)
-			return
+			return err
 		}
 		if _, err := h.store.FindCategoryByID(r.Context(), cm.ID, id); err != nil {
-			h.writeError(w, r, err)
-			return
+			return err
 		}
 		parent = &id
 	}
 	all, err := h.store.FindCategories(r.Context(), cm.ID)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	out := []*categoryJSON{}
 	for _, c := range all {
@@ -65,33 +59,29 @@ func (h *Handler) handleSubcategories(w http.ResponseWriter, r *http.Request, cm
 			out = append(out, categoryOut(c, false, includeHidden))
 		}
 	}
-	h.writeData(w, out)
+	return h.ok(w, out)
 }
 
-func (h *Handler) handleCategoryGet(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleCategoryGet(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	includeHidden, err := queryBool(r, "includeHidden")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	all, err := h.store.FindCategories(r.Context(), cm.ID)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	openboards.BuildCategoryTree(all)
 	for _, c := range all {
 		if c.ID == id {
-			h.writeData(w, categoryOut(c, true, includeHidden))
-			return
+			return h.ok(w, categoryOut(c, true, includeHidden))
 		}
 	}
-	h.writeError(w, r, openboards.Errorf(openboards.CodeNotFound, "category %d not found", id))
+	return openboards.Errorf(openboards.CodeNotFound, "category %d not found", id)
 }
 
 type categoryRequest struct {
@@ -115,64 +105,55 @@ func (req categoryRequest) input() ticket.CategoryInput {
 	return in
 }
 
-func (h *Handler) handleCategoryCreate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleCategoryCreate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	var req categoryRequest
 	if err := decode(r, &req, true); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	c, err := h.tickets.CreateCategory(r.Context(), cm, req.input())
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	h.writeData(w, categoryOut(c, true, true))
+	return h.ok(w, categoryOut(c, true, true))
 }
 
-func (h *Handler) handleCategoryUpdate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleCategoryUpdate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	var req categoryRequest
 	if err := decode(r, &req, true); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	c, err := h.tickets.UpdateCategory(r.Context(), cm, id, req.input())
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	h.writeData(w, categoryOut(c, false, true))
+	return h.ok(w, categoryOut(c, false, true))
 }
 
-func (h *Handler) handleCategoryDelete(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleCategoryDelete(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	if err := h.tickets.DeleteCategory(r.Context(), cm, id); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	h.writeData(w, emptyObject)
+	return h.ok(w, emptyObject)
 }
 
 // Custom fields.
 
-func (h *Handler) handleCustomFieldList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleCustomFieldList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	includeHidden, err := queryBool(r, "includeHidden")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	fields, err := h.store.FindCustomFields(r.Context(), cm.ID)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	out := []*customFieldJSON{}
 	for _, f := range fields {
@@ -180,21 +161,19 @@ func (h *Handler) handleCustomFieldList(w http.ResponseWriter, r *http.Request, 
 			out = append(out, customFieldOut(f))
 		}
 	}
-	h.writeData(w, out)
+	return h.ok(w, out)
 }
 
-func (h *Handler) handleCustomFieldGet(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleCustomFieldGet(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	f, err := h.store.FindCustomFieldByID(r.Context(), cm.ID, id)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	h.writeData(w, customFieldOut(f))
+	return h.ok(w, customFieldOut(f))
 }
 
 type customFieldRequest struct {
@@ -220,115 +199,101 @@ func (req *customFieldRequest) field(id int64) *openboards.CustomField {
 	return f
 }
 
-func (h *Handler) handleCustomFieldCreate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleCustomFieldCreate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	var req customFieldRequest
 	if err := decode(r, &req, true); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	f := req.field(0)
 	if err := h.tickets.CreateCustomField(r.Context(), cm, f); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	h.writeData(w, customFieldOut(f))
+	return h.ok(w, customFieldOut(f))
 }
 
-func (h *Handler) handleCustomFieldUpdate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleCustomFieldUpdate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	var req customFieldRequest
 	if err := decode(r, &req, true); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	f := req.field(id)
 	if err := h.tickets.UpdateCustomField(r.Context(), cm, f); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	h.writeData(w, customFieldOut(f))
+	return h.ok(w, customFieldOut(f))
 }
 
-func (h *Handler) handleCustomFieldDelete(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleCustomFieldDelete(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	if err := h.tickets.DeleteCustomField(r.Context(), cm, id); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	h.writeData(w, emptyObject)
+	return h.ok(w, emptyObject)
 }
 
 // Teammates and user groups.
 
-func (h *Handler) handleTeammateList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleTeammateList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	group, set, err := queryInt(r, "group")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	var groupID *int64
 	if set {
 		id := int64(group)
 		if _, err := h.store.FindUserGroupByID(r.Context(), cm.ID, id); err != nil {
-			h.writeError(w, r, err)
-			return
+			return err
 		}
 		groupID = &id
 	}
 	users, err := h.store.FindTeammates(r.Context(), cm.ID, groupID)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	out := make([]teammateJSON, len(users))
 	for i, u := range users {
 		out[i] = teammateJSON{ID: u.ID, Name: u.Name, Email: u.Email, Role: string(u.Role), Image: u.Image}
 	}
-	h.writeData(w, out)
+	return h.ok(w, out)
 }
 
-func (h *Handler) handleUserGroupList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleUserGroupList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	groups, err := h.store.FindUserGroups(r.Context(), cm.ID)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	out := make([]userGroupJSON, len(groups))
 	for i, g := range groups {
 		out[i] = userGroupJSON{ID: g.ID, Name: g.Name}
 	}
-	h.writeData(w, out)
+	return h.ok(w, out)
 }
 
-func (h *Handler) writeUserGroup(w http.ResponseWriter, r *http.Request, cm *openboards.Community, id int64) {
+func (h *Handler) writeUserGroup(w http.ResponseWriter, r *http.Request, cm *openboards.Community, id int64) error {
 	g, err := h.store.FindUserGroupByID(r.Context(), cm.ID, id)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	members, err := h.store.FindUserGroupMemberIDs(r.Context(), cm.ID, id)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	h.writeData(w, userGroupDetailJSON{ID: g.ID, Name: g.Name, TeammateIDs: members})
+	return h.ok(w, userGroupDetailJSON{ID: g.ID, Name: g.Name, TeammateIDs: members})
 }
 
-func (h *Handler) handleUserGroupGet(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleUserGroupGet(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	h.writeUserGroup(w, r, cm, id)
+	return h.writeUserGroup(w, r, cm, id)
 }
 
 type userGroupRequest struct {
@@ -343,11 +308,10 @@ func (req *userGroupRequest) members() []string {
 	return *req.TeammateIDs
 }
 
-func (h *Handler) handleUserGroupCreate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleUserGroupCreate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	var req userGroupRequest
 	if err := decode(r, &req, true); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	name := ""
 	if req.Name != nil {
@@ -355,92 +319,79 @@ func (h *Handler) handleUserGroupCreate(w http.ResponseWriter, r *http.Request, 
 	}
 	g, err := h.tickets.CreateUserGroup(r.Context(), cm, name, req.members())
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	h.writeUserGroup(w, r, cm, g.ID)
+	return h.writeUserGroup(w, r, cm, g.ID)
 }
 
-func (h *Handler) handleUserGroupUpdate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleUserGroupUpdate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	var req userGroupRequest
 	if err := decode(r, &req, true); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	if err := h.tickets.UpdateUserGroup(r.Context(), cm, id, req.Name, req.TeammateIDs); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	h.writeUserGroup(w, r, cm, id)
+	return h.writeUserGroup(w, r, cm, id)
 }
 
-func (h *Handler) handleUserGroupDelete(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleUserGroupDelete(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	if err := h.tickets.DeleteUserGroup(r.Context(), cm, id); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	h.writeData(w, emptyObject)
+	return h.ok(w, emptyObject)
 }
 
-func (h *Handler) handleUserGroupAddMembers(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleUserGroupAddMembers(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	var req userGroupRequest
 	if err := decode(r, &req, true); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	if err := h.tickets.AddUserGroupMembers(r.Context(), cm, id, req.members()); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	h.writeUserGroup(w, r, cm, id)
+	return h.writeUserGroup(w, r, cm, id)
 }
 
-func (h *Handler) handleUserGroupRemoveMember(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleUserGroupRemoveMember(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	userID := r.PathValue("userId")
 	if !openboards.IsGUID(userID) {
-		h.writeError(w, r, openboards.Errorf(openboards.CodeInvalid, "userId: %q is not a GUID", userID))
-		return
+		return openboards.Errorf(openboards.CodeInvalid, "userId: %q is not a GUID", userID)
 	}
 	if err := h.tickets.RemoveUserGroupMember(r.Context(), cm, id, userID); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	h.writeUserGroup(w, r, cm, id)
+	return h.writeUserGroup(w, r, cm, id)
 }
 
 // Tags.
 
-func (h *Handler) handleTagList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleTagList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	tags, err := h.store.FindTags(r.Context(), cm.ID)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	out := make([]tagJSON, len(tags))
 	for i, t := range tags {
 		out[i] = tagJSON{ID: t.ID, Name: t.Name}
 	}
-	h.writeData(w, out)
+	return h.ok(w, out)
 }
 
 // tagsRequest reads a tag list sent as a bare array or as {"tags": [...]}.
@@ -483,11 +434,10 @@ func (b *rawBody) UnmarshalJSON(data []byte) error {
 
 // Widget schedules.
 
-func (h *Handler) handleWidgetScheduleList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleWidgetScheduleList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	widget, set, err := queryInt(r, "widgetId")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	var widgetID *int64
 	if set {
@@ -496,14 +446,13 @@ func (h *Handler) handleWidgetScheduleList(w http.ResponseWriter, r *http.Reques
 	}
 	list, err := h.store.FindWidgetSchedules(r.Context(), cm.ID, widgetID)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	out := make([]*widgetScheduleJSON, len(list))
 	for i, s := range list {
 		out[i] = widgetScheduleOut(s)
 	}
-	h.writeData(w, out)
+	return h.ok(w, out)
 }
 
 type widgetScheduleRequest struct {
@@ -513,29 +462,25 @@ type widgetScheduleRequest struct {
 	CustomTimes *openboards.CustomTimes   `json:"customTimes"`
 }
 
-func (h *Handler) handleWidgetSchedulePut(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleWidgetSchedulePut(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	var req widgetScheduleRequest
 	if err := decode(r, &req, true); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	ws := &openboards.WidgetSchedule{WidgetID: req.WidgetID, TimePeriod: req.TimePeriod, Times: req.Times, CustomTimes: req.CustomTimes}
 	if err := h.tickets.PutWidgetSchedule(r.Context(), cm, ws); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	h.writeData(w, widgetScheduleOut(ws))
+	return h.ok(w, widgetScheduleOut(ws))
 }
 
-func (h *Handler) handleWidgetScheduleDelete(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleWidgetScheduleDelete(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	id, err := pathID(r, "widgetId")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	if err := h.tickets.DeleteWidgetSchedule(r.Context(), cm, id); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	h.writeData(w, emptyObject)
+	return h.ok(w, emptyObject)
 }

@@ -74,16 +74,14 @@ type ticketCreateRequest struct {
 	Title        string              `json:"title"`
 }
 
-func (h *Handler) handleTicketCreate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleTicketCreate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	var req ticketCreateRequest
 	if err := decode(r, &req, true); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	fields, err := fieldValuesIn("customFields", req.CustomFields)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	if req.CategoryID != nil && *req.CategoryID == 0 {
 		req.CategoryID = nil // 0 means uncategorised, as in PATCH category
@@ -98,10 +96,9 @@ func (h *Handler) handleTicketCreate(w http.ResponseWriter, r *http.Request, cm 
 	}
 	id, err := h.tickets.CreateTicket(r.Context(), cm, in)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	h.writeData(w, id)
+	return h.ok(w, id)
 }
 
 type ticketListRequest struct {
@@ -194,80 +191,70 @@ func (h *Handler) normalizeFieldFilters(ctx context.Context, f *openboards.Ticke
 	return nil
 }
 
-func (h *Handler) handleTicketList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleTicketList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	var req ticketListRequest
 	if err := decode(r, &req, false); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	f, err := req.filter(cm.ID)
 	if err == nil {
 		err = h.normalizeFieldFilters(r.Context(), &f)
 	}
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	tickets, err := h.store.FindTickets(r.Context(), f)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	out := make([]*ticketJSON, len(tickets))
 	for i, t := range tickets {
 		out[i] = ticketOut(t)
 	}
-	h.writeData(w, out)
+	return h.ok(w, out)
 }
 
-func (h *Handler) handleTicketIDs(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleTicketIDs(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	var req ticketListRequest
 	if err := decode(r, &req, false); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	f, err := req.filter(cm.ID)
 	if err == nil {
 		err = h.normalizeFieldFilters(r.Context(), &f)
 	}
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	ids, err := h.store.FindTicketIDs(r.Context(), f)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	h.writeData(w, ids)
+	return h.ok(w, ids)
 }
 
-func (h *Handler) handleTicketGet(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleTicketGet(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	t, err := h.store.FindTicketByID(r.Context(), cm.ID, id)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	h.writeData(w, ticketOut(t))
+	return h.ok(w, ticketOut(t))
 }
 
 // handleTicketFieldValues sets custom field values: one {"id", "value"}
 // object or an array of them.
-func (h *Handler) handleTicketFieldValues(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleTicketFieldValues(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	var raw rawBody
 	if err := decode(r, &raw, true); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	var reqs []fieldValueRequest
 	if bytes.HasPrefix(bytes.TrimSpace(raw), []byte("[")) {
@@ -278,22 +265,19 @@ func (h *Handler) handleTicketFieldValues(w http.ResponseWriter, r *http.Request
 		reqs = []fieldValueRequest{one}
 	}
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	in, err := fieldValuesIn("", reqs)
 	if err != nil {
 		if len(reqs) == 1 {
 			err = openboards.Errorf(openboards.CodeInvalid, "id: required")
 		}
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	if err := h.tickets.SetTicketFieldValues(r.Context(), cm, id, in); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	h.writeData(w, emptyObject)
+	return h.ok(w, emptyObject)
 }
 
 type assigneeRequest struct {
@@ -301,59 +285,49 @@ type assigneeRequest struct {
 	PreviousAssigneeID nullable[string] `json:"previousAssigneeId"`
 }
 
-func (h *Handler) handleTicketAssignee(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleTicketAssignee(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	var req assigneeRequest
 	if err := decode(r, &req, true); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	if !req.AssigneeID.Set {
-		h.writeError(w, r, openboards.Errorf(openboards.CodeInvalid, "assigneeId: required (null unassigns the ticket)"))
-		return
+		return openboards.Errorf(openboards.CodeInvalid, "assigneeId: required (null unassigns the ticket)")
 	}
 	if !req.PreviousAssigneeID.Set {
-		h.writeError(w, r, openboards.Errorf(openboards.CodeInvalid, "previousAssigneeId: required (the ticket's current lockedBy id, or null)"))
-		return
+		return openboards.Errorf(openboards.CodeInvalid, "previousAssigneeId: required (the ticket's current lockedBy id, or null)")
 	}
 	prev := guid(req.PreviousAssigneeID.Value)
 	if prev != nil && !openboards.IsGUID(*prev) {
-		h.writeError(w, r, openboards.Errorf(openboards.CodeInvalid, "previousAssigneeId: %q is not a GUID", *prev))
-		return
+		return openboards.Errorf(openboards.CodeInvalid, "previousAssigneeId: %q is not a GUID", *prev)
 	}
 	if err := h.tickets.UpdateTicketAssignee(r.Context(), cm, id, guid(req.AssigneeID.Value), prev); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	h.writeData(w, emptyObject)
+	return h.ok(w, emptyObject)
 }
 
-func (h *Handler) handleTicketStatus(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleTicketStatus(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	var req struct {
 		Status *string `json:"status"`
 	}
 	if err := decode(r, &req, true); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	if req.Status == nil || *req.Status == "" {
-		h.writeError(w, r, openboards.Errorf(openboards.CodeInvalid, "status: required"))
-		return
+		return openboards.Errorf(openboards.CodeInvalid, "status: required")
 	}
 	if err := h.tickets.UpdateTicketStatus(r.Context(), cm, id, *req.Status); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	h.writeData(w, emptyObject)
+	return h.ok(w, emptyObject)
 }
 
 // categoryBody reads the category of PATCH /tickets/{id}/category: {"id": n}
@@ -388,91 +362,78 @@ func categoryBody(r *http.Request) (*int64, error) {
 	return req.ID, nil
 }
 
-func (h *Handler) handleTicketCategory(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleTicketCategory(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	catID, err := categoryBody(r)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	if catID != nil && *catID == 0 {
 		catID = nil
 	}
 	if err := h.tickets.UpdateTicketCategory(r.Context(), cm, id, catID); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	h.writeData(w, emptyObject)
+	return h.ok(w, emptyObject)
 }
 
 // handleTicketCategoryObsolete is the superseded PUT form: the category in
 // the categoryId query parameter or in the body as the current form takes.
-func (h *Handler) handleTicketCategoryObsolete(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleTicketCategoryObsolete(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	if s, ok := queryValue(r, "categoryId"); ok && s != "" && !strings.EqualFold(s, "null") {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			h.writeError(w, r, openboards.Errorf(openboards.CodeInvalid, "categoryId: %q is not an integer", s))
-			return
+			return openboards.Errorf(openboards.CodeInvalid, "categoryId: %q is not an integer", s)
 		}
 		id, err := pathID(r, "id")
 		if err != nil {
-			h.writeError(w, r, err)
-			return
+			return err
 		}
 		var catID *int64
 		if n != 0 {
 			catID = &n
 		}
 		if err := h.tickets.UpdateTicketCategory(r.Context(), cm, id, catID); err != nil {
-			h.writeError(w, r, err)
-			return
+			return err
 		}
-		h.writeData(w, emptyObject)
-		return
+		return h.ok(w, emptyObject)
 	}
-	h.handleTicketCategory(w, r, cm)
+	return h.handleTicketCategory(w, r, cm)
 }
 
-func (h *Handler) handleTicketTags(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleTicketTags(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	names, err := tagsRequest(r)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	if err := h.tickets.SetTicketTags(r.Context(), cm, id, names); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	h.writeData(w, emptyObject)
+	return h.ok(w, emptyObject)
 }
 
-func (h *Handler) handleTicketLog(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleTicketLog(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	skip, take, err := page(r)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	var req struct {
 		ActionTypes []string `json:"action_types"`
 		Alt         []string `json:"actionTypes"`
 	}
 	if err := decode(r, &req, false); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	types := append(req.ActionTypes, req.Alt...)
 	for i, t := range types {
@@ -483,24 +444,21 @@ func (h *Handler) handleTicketLog(w http.ResponseWriter, r *http.Request, cm *op
 			}
 		}
 		if !known {
-			h.writeError(w, r, openboards.Errorf(openboards.CodeInvalid, "action_types[%d]: unknown action type %q", i, t))
-			return
+			return openboards.Errorf(openboards.CodeInvalid, "action_types[%d]: unknown action type %q", i, t)
 		}
 	}
 	if _, err := h.store.FindTicketByID(r.Context(), cm.ID, id); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	entries, err := h.store.FindLogEntries(r.Context(), cm.ID, id, types, skip, take)
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	out := make([]*logEntryJSON, len(entries))
 	for i, e := range entries {
 		out[i] = logEntryOut(e)
 	}
-	h.writeData(w, out)
+	return h.ok(w, out)
 }
 
 // userRefRequest identifies a user: the Reply/Note Creator shape.
@@ -517,22 +475,19 @@ func (u *userRefRequest) ref() openboards.UserRef {
 	return openboards.UserRef{ID: strings.TrimSpace(u.ID), Email: strings.TrimSpace(u.Email), CustomIdentifier: strings.TrimSpace(u.CustomIdentifier)}
 }
 
-func (h *Handler) handleTicketRead(w http.ResponseWriter, r *http.Request, cm *openboards.Community) {
+func (h *Handler) handleTicketRead(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	id, err := pathID(r, "id")
 	if err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	var req struct {
 		User *userRefRequest `json:"user"`
 	}
 	if err := decode(r, &req, true); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
 	if err := h.tickets.MarkRead(r.Context(), cm, id, req.User.ref()); err != nil {
-		h.writeError(w, r, err)
-		return
+		return err
 	}
-	h.writeData(w, emptyObject)
+	return h.ok(w, emptyObject)
 }
