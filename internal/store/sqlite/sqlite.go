@@ -97,7 +97,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	// busy_timeout comes first so that the pragmas after it wait for locks.
 	// synchronous=FULL makes every commit fsync the WAL: an acknowledged
 	// write survives power loss, not only a process crash.
-	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
+	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=temp_store(2)"
 	wdb, err := sql.Open("sqlite", base+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)

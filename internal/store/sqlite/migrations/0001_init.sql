@@ -160,7 +160,7 @@ CREATE TABLE replies (
 	updated_at      INTEGER NOT NULL
 );
 CREATE INDEX replies_ticket ON replies (ticket_id, id);
-CREATE INDEX replies_drafts ON replies (ticket_id) WHERE is_draft = 1;
+CREATE INDEX replies_drafts ON replies (ticket_id) WHERE is_draft;
 CREATE INDEX replies_parent ON replies (parent_reply_id) WHERE parent_reply_id IS NOT NULL;
 
 CREATE TABLE notes (
