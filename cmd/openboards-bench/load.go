@@ -149,6 +149,9 @@ type workload struct {
 	// diskDir, if set, is where the phase's database lives; its fsync
 	// latency is measured before the phase.
 	diskDir string
+	// addrs, if set, spreads the clients over several servers (client i
+	// talks to addrs[i%len(addrs)]) instead of the one runLoad is given.
+	addrs []string
 }
 
 // loadResult is what one run of a workload measured.
@@ -199,6 +202,9 @@ func runLoad(ctx context.Context, addr string, w workload, warmup, duration time
 			c := &client{id: i, rng: rand.New(rand.NewPCG(uint64(i)+1, uint64(start.UnixNano()))),
 				lat: make([]time.Duration, 0, 1<<14)}
 			cn := &conn{addr: addr}
+			if len(w.addrs) > 0 {
+				cn.addr = w.addrs[i%len(w.addrs)]
+			}
 			defer cn.close()
 			ok, errs := 0, 0
 			for !stopped.Load() {

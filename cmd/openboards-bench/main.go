@@ -71,6 +71,8 @@ type options struct {
 	profile     bool
 	waitIdle    time.Duration
 	retries     int
+	db          string // create/get phases on PostgreSQL when a postgres:// URL
+	nodes       int    // server processes sharing -db
 
 	// Modes in which this program is a server for the benchmark.
 	serveCeiling  bool
@@ -101,6 +103,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.keep, "keep", false, "keep the create phase's database")
 	fs.DurationVar(&o.waitIdle, "wait-idle", 30*time.Second, "before each phase, wait up to this long for other processes to leave the CPUs idle")
 	fs.IntVar(&o.retries, "retries", 2, "repeat a phase up to this many times while other processes disturb it")
+	fs.StringVar(&o.db, "db", "", "run the create and get phases on this PostgreSQL database (postgres://...), in a fresh schema dropped afterwards; default: a fresh SQLite file")
+	fs.IntVar(&o.nodes, "nodes", 1, "server processes sharing -db, each taking an equal share of the clients")
 	fs.BoolVar(&o.profile, "profile", false, "run the server in-process in this program with pprof, and save CPU and heap profiles of each phase in OUT")
 	fs.BoolVar(&o.serveCeiling, "serve-ceiling", false, "internal: serve the trivial ceiling handler on -addr")
 	fs.StringVar(&o.serveProfiled, "serve-profiled", "", "internal: serve Openboards on database `PATH` with pprof, on -addr")
@@ -149,6 +153,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if slices.Contains(phases, "get") && !slices.Contains(phases, "create") {
 		return errors.New("-phases: get reads the tickets create made; add create")
 	}
+	if o.nodes < 1 || (o.nodes > 1 && !strings.HasPrefix(o.db, "postgres")) {
+		return errors.New("-nodes: several server processes need a shared -db postgres://... database")
+	}
 	if o.clients < 1 || o.listClients < 1 || o.duration <= 0 || o.warmup < 0 || o.seed < 1 {
 		return errors.New("-clients, -list-clients, -duration and -seed must be positive")
 	}
@@ -161,7 +168,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	b := &bench{o: o, w: stdout}
 	b.rep = report{Started: time.Now().UTC(), Machine: machineInfo(), Settings: settings{
 		Duration: o.duration.String(), Warmup: o.warmup.String(), Clients: o.clients, ListClients: o.listClients,
-		SeedTickets: o.seed, ListSkip: o.listSkip, Profiled: o.profile,
+		SeedTickets: o.seed, ListSkip: o.listSkip, Profiled: o.profile, DB: redactURL(o.db), Nodes: o.nodes,
 	}}
 	fmt.Fprintf(stdout, "openboards-bench: revision %s; %d CPUs (%s), %s; %s per phase after %s warm-up\n",
 		b.rep.Machine.Revision, b.rep.Machine.CPUs, b.rep.Machine.CPUModel, b.rep.Machine.GoVersion, o.duration, o.warmup)
@@ -415,6 +422,14 @@ func (b *bench) runCreateGet(ctx context.Context) error {
 		defer os.RemoveAll(dir)
 	}
 	db := filepath.Join(dir, "openboards.db")
+	if b.o.db != "" {
+		dsn, drop, err := freshSchema(ctx, b.o.db)
+		if err != nil {
+			return err
+		}
+		defer drop()
+		db = dsn
+	}
 	out, err := runCommand(ctx, b.o.server, "community", "create", "Bench", "--db", db, "--json")
 	if err != nil {
 		return fmt.Errorf("community create: %w", err)
@@ -426,19 +441,42 @@ func (b *bench) runCreateGet(ctx context.Context) error {
 	if err := json.Unmarshal(out, &cred); err != nil {
 		return fmt.Errorf("community create: %w", err)
 	}
-	p, err := b.startServer(ctx, "create", db)
-	if err != nil {
-		return err
+	var nodes []*process
+	defer func() {
+		for _, n := range nodes {
+			n.stop()
+		}
+	}()
+	for i := range b.o.nodes {
+		name := "create"
+		if b.o.nodes > 1 {
+			name = fmt.Sprintf("create-node%d", i+1)
+		}
+		n, err := b.startServer(ctx, name, db)
+		if err != nil {
+			return err
+		}
+		nodes = append(nodes, n)
 	}
-	defer p.stop()
+	p := nodes[0]
+	var addrs []string
+	for _, n := range nodes {
+		addrs = append(addrs, n.addr)
+	}
 	tok, err := accessToken(ctx, p.url, cred.ClientID, cred.RefreshToken)
 	if err != nil {
 		return err
 	}
 	t := target{addr: p.addr, token: tok}
 	w := createWorkload(t, b.o.clients)
-	w.diskDir = dir
-	lr := b.measure(ctx, p, w, "POST /tickets")
+	w.addrs = addrs
+	request := "POST /tickets"
+	if b.o.db != "" {
+		request += fmt.Sprintf(" on PostgreSQL, %d node(s)", len(nodes))
+	} else {
+		w.diskDir = dir
+	}
+	lr := b.measure(ctx, p, w, request)
 	b.rep.Results[len(b.rep.Results)-1].judge(5000, 25)
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -448,10 +486,12 @@ func (b *bench) runCreateGet(ctx context.Context) error {
 		if len(ids) == 0 {
 			return errors.New("get: the create phase made no tickets")
 		}
-		b.measure(ctx, p, getWorkload(t, b.o.clients, ids), fmt.Sprintf("GET /tickets/{id} over %d ids", len(ids)))
+		gw := getWorkload(t, b.o.clients, ids)
+		gw.addrs = addrs
+		b.measure(ctx, p, gw, fmt.Sprintf("GET /tickets/{id} over %d ids%s", len(ids), strings.TrimPrefix(request, "POST /tickets")))
 		b.rep.Results[len(b.rep.Results)-1].judge(15000, 0)
 	}
-	return p.stop()
+	return nil
 }
 
 // list phases
@@ -573,4 +613,15 @@ func fetch(u, path string) {
 	}
 	io.Copy(f, resp.Body)
 	f.Close()
+}
+
+// redactURL hides a database URL's password for the report.
+func redactURL(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			return u.String()
+		}
+	}
+	return dsn
 }

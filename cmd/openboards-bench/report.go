@@ -124,6 +124,8 @@ type settings struct {
 	SeedTickets int    `json:"seedTickets"`
 	ListSkip    int    `json:"listSkip"`
 	Profiled    bool   `json:"profiled"`
+	DB          string `json:"db,omitempty"`
+	Nodes       int    `json:"nodes"`
 }
 
 // printTable writes the compact table of results.
