@@ -61,6 +61,9 @@ func NewHandler(store openboards.Store, tickets *ticket.Service, communities *co
 // lower-cases the request path before matching.
 func (h *Handler) routes() {
 	m := h.mux
+	// Every request no route takes (unknown path, or a known path with
+	// another method) gets an answer in the envelope.
+	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { h.writeError(w, r, h.unmatched(r)) })
 	m.HandleFunc("POST /token", h.handleToken)
 	m.HandleFunc("GET /healthz", h.handleHealth)
 
@@ -152,10 +155,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r.URL.Path, r.URL.RawPath = p, ""
 	r.Body = http.MaxBytesReader(w, r.Body, h.opt.MaxBodyBytes)
-	if _, pattern := h.mux.Handler(r); pattern == "" {
-		h.writeError(w, r, h.unmatched(r))
-		return
-	}
 	h.mux.ServeHTTP(w, r)
 }
 
@@ -168,7 +167,7 @@ func (h *Handler) unmatched(r *http.Request) error {
 		}
 		probe := r.Clone(r.Context())
 		probe.Method = m
-		if _, pattern := h.mux.Handler(probe); pattern != "" {
+		if _, pattern := h.mux.Handler(probe); pattern != "" && pattern != "/" {
 			allow = append(allow, m)
 		}
 	}

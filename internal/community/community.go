@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"openboards/internal/openboards"
@@ -19,6 +20,9 @@ import (
 // on any other.
 const signingKeySetting = "access_token_signing_key"
 
+// maxVerified bounds how many verified access tokens are remembered.
+const maxVerified = 10000
+
 // revocationTTL bounds how long a revoked refresh token's access tokens keep
 // working on a node that checked the token before it was revoked.
 const revocationTTL = 30 * time.Second
@@ -28,6 +32,12 @@ type Service struct {
 	store  openboards.Store
 	now    func() time.Time
 	signer *token.Signer
+
+	// verified remembers access tokens whose signature checked out, so a
+	// client's repeated requests skip the HMAC; expiry and revocation are
+	// still checked on every request.
+	verified      sync.Map // token string → token.Claims
+	verifiedCount atomic.Int64
 
 	mu     sync.Mutex
 	comms  map[int64]*openboards.Community
@@ -259,12 +269,29 @@ func (s *Service) Exchange(ctx context.Context, clientID, refreshToken string) (
 // Authenticate returns the community a bearer access token belongs to.
 func (s *Service) Authenticate(ctx context.Context, bearer string) (*openboards.Community, error) {
 	now := s.now()
-	c, err := s.signer.Verify(bearer, now)
-	if err == token.ErrExpired {
-		return nil, openboards.Errorf(openboards.CodeUnauthorized, "the access token has expired; get a new one from /token")
-	}
-	if err != nil {
-		return nil, openboards.Errorf(openboards.CodeUnauthorized, "the access token is not valid")
+	var c token.Claims
+	if v, ok := s.verified.Load(bearer); ok {
+		c = v.(token.Claims)
+		if !now.Before(c.ExpiresAt) {
+			s.verified.Delete(bearer)
+			return nil, openboards.Errorf(openboards.CodeUnauthorized, "the access token has expired; get a new one from /token")
+		}
+	} else {
+		var err error
+		c, err = s.signer.Verify(bearer, now)
+		if err == token.ErrExpired {
+			return nil, openboards.Errorf(openboards.CodeUnauthorized, "the access token has expired; get a new one from /token")
+		}
+		if err != nil {
+			return nil, openboards.Errorf(openboards.CodeUnauthorized, "the access token is not valid")
+		}
+		if s.verifiedCount.Add(1) > maxVerified {
+			// Forget everything rather than track ages: tokens are cheap
+			// to verify again.
+			s.verified.Clear()
+			s.verifiedCount.Store(1)
+		}
+		s.verified.Store(bearer, c)
 	}
 	if err := s.checkRefreshToken(ctx, c.RefreshTokenID, now); err != nil {
 		return nil, err
