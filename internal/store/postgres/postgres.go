@@ -197,7 +197,9 @@ func (s *Store) InTx(ctx context.Context, fn func(openboards.Tx) error) error {
 	for attempt := 1; ; attempt++ {
 		var retry bool
 		retry, err = s.try(ctx, fn)
-		if !retry || attempt == maxAttempts {
+		// A unique violation from a race is gone on the second run; one
+		// that comes back is a real conflict (a name already taken).
+		if !retry || attempt == maxAttempts || (attempt >= 2 && openboards.ErrorCode(err) == openboards.CodeConflict) {
 			return err
 		}
 		pause := time.Duration(rand.Int64N(int64(attempt) * int64(2*time.Millisecond)))
