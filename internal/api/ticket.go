@@ -191,15 +191,22 @@ func (h *Handler) normalizeFieldFilters(ctx context.Context, f *openboards.Ticke
 	return nil
 }
 
-func (h *Handler) handleTicketList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
+// listFilter reads the List Tickets body that List Tickets and List Ticket
+// Ids share into a store filter.
+func (h *Handler) listFilter(r *http.Request, cm *openboards.Community) (openboards.TicketFilter, error) {
 	var req ticketListRequest
 	if err := decode(r, &req, false); err != nil {
-		return err
+		return openboards.TicketFilter{}, err
 	}
 	f, err := req.filter(cm.ID)
-	if err == nil {
-		err = h.normalizeFieldFilters(r.Context(), &f)
+	if err != nil {
+		return f, err
 	}
+	return f, h.normalizeFieldFilters(r.Context(), &f)
+}
+
+func (h *Handler) handleTicketList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
+	f, err := h.listFilter(r, cm)
 	if err != nil {
 		return err
 	}
@@ -215,14 +222,7 @@ func (h *Handler) handleTicketList(w http.ResponseWriter, r *http.Request, cm *o
 }
 
 func (h *Handler) handleTicketIDs(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	var req ticketListRequest
-	if err := decode(r, &req, false); err != nil {
-		return err
-	}
-	f, err := req.filter(cm.ID)
-	if err == nil {
-		err = h.normalizeFieldFilters(r.Context(), &f)
-	}
+	f, err := h.listFilter(r, cm)
 	if err != nil {
 		return err
 	}

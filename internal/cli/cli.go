@@ -206,6 +206,21 @@ func admin(ctx context.Context, dsn string, env Env) (openboards.Store, *communi
 	return store, svc, nil
 }
 
+// adminOf opens the store for an admin command about one community and
+// finds that community; the caller closes the store.
+func adminOf(ctx context.Context, dsn, name string, env Env) (openboards.Store, *community.Service, *openboards.Community, error) {
+	store, svc, err := admin(ctx, dsn, env)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cm, err := store.FindCommunityByName(ctx, name)
+	if err != nil {
+		store.Close()
+		return nil, nil, nil, err
+	}
+	return store, svc, cm, nil
+}
+
 func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -263,15 +278,11 @@ func runTeammateAdd(ctx context.Context, args []string, env Env) error {
 		fmt.Fprintln(env.Stderr, "usage: openboards teammate add --community NAME --email E --name N --role ROLE [--group G] [--json]")
 		return ErrUsage
 	}
-	store, svc, err := admin(ctx, *db, env)
+	store, svc, cm, err := adminOf(ctx, *db, *cname, env)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	cm, err := store.FindCommunityByName(ctx, *cname)
-	if err != nil {
-		return err
-	}
 	u, err := svc.AddTeammate(ctx, cm, community.TeammateInput{Email: *email, Name: *name, Role: *role, Group: *group})
 	if err != nil {
 		return err
@@ -299,15 +310,11 @@ func runTokenCreate(ctx context.Context, args []string, env Env) error {
 		fmt.Fprintln(env.Stderr, "usage: openboards token create --community NAME --name TOKEN-NAME [--json]")
 		return ErrUsage
 	}
-	store, svc, err := admin(ctx, *db, env)
+	store, svc, cm, err := adminOf(ctx, *db, *cname, env)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	cm, err := store.FindCommunityByName(ctx, *cname)
-	if err != nil {
-		return err
-	}
 	t, secret, err := svc.CreateRefreshToken(ctx, cm, *name)
 	if err != nil {
 		return err
@@ -329,15 +336,11 @@ func runTokenRevoke(ctx context.Context, args []string, env Env) error {
 		fmt.Fprintln(env.Stderr, "usage: openboards token revoke --community NAME --id ID")
 		return ErrUsage
 	}
-	store, svc, err := admin(ctx, *db, env)
+	store, svc, cm, err := adminOf(ctx, *db, *cname, env)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	cm, err := store.FindCommunityByName(ctx, *cname)
-	if err != nil {
-		return err
-	}
 	if err := svc.RevokeRefreshToken(ctx, cm, *id); err != nil {
 		return err
 	}
@@ -354,15 +357,11 @@ func runTokenList(ctx context.Context, args []string, env Env) error {
 		fmt.Fprintln(env.Stderr, "usage: openboards token list --community NAME [--json]")
 		return ErrUsage
 	}
-	store, _, err := admin(ctx, *db, env)
+	store, _, cm, err := adminOf(ctx, *db, *cname, env)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	cm, err := store.FindCommunityByName(ctx, *cname)
-	if err != nil {
-		return err
-	}
 	tokens, err := store.FindRefreshTokens(ctx, cm.ID)
 	if err != nil {
 		return err

@@ -18,14 +18,10 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"math/rand/v2"
 	"net"
-	"path/filepath"
 	"runtime"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -131,61 +127,13 @@ func migrate(ctx context.Context, db *sql.DB, apply bool) error {
 		return fmt.Errorf("postgres: migrate: lock: %w", err)
 	}
 	defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, migrationLock)
-	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version bigint PRIMARY KEY, applied_at bigint NOT NULL)`); err != nil {
-		return fmt.Errorf("postgres: migrate: %w", err)
-	}
-	var applied, tables int
-	if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&applied); err != nil {
-		return fmt.Errorf("postgres: migrate: %w", err)
-	}
-	if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.tables
-		WHERE table_schema = current_schema() AND table_name <> 'schema_migrations'`).Scan(&tables); err != nil {
-		return fmt.Errorf("postgres: migrate: %w", err)
-	}
-	if applied == 0 && tables > 0 {
-		return errors.New("postgres: the schema has tables but no migration record; it was not made by openboards")
-	}
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
-	if err != nil {
-		return err
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		version, err := strconv.Atoi(strings.SplitN(filepath.Base(name), "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("postgres: migration %s: bad name", name)
-		}
-		var n int
-		if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = $1`, version).Scan(&n); err != nil {
-			return fmt.Errorf("postgres: migrate: %w", err)
-		}
-		if n > 0 {
-			continue
-		}
-		if applied > 0 && !apply {
-			return ErrSchemaOutdated
-		}
-		body, err := migrationFS.ReadFile(name)
-		if err != nil {
-			return err
-		}
-		tx, err := conn.BeginTx(ctx, nil)
-		if err != nil {
-			return fmt.Errorf("postgres: migration %s: %w", name, err)
-		}
-		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("postgres: migration %s: %w", name, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`, version, time.Now().UnixNano()); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("postgres: migration %s: %w", name, err)
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("postgres: migration %s: %w", name, err)
-		}
-	}
-	return nil
+	return sqlstore.Migrations{
+		Dialect: dialect,
+		Files:   migrationFS,
+		OtherTables: `SELECT COUNT(*) FROM information_schema.tables
+			WHERE table_schema = current_schema() AND table_name <> 'schema_migrations'`,
+		Outdated: ErrSchemaOutdated,
+	}.Migrate(ctx, conn, apply)
 }
 
 // InTx runs fn in a transaction and commits it, running it again (up to

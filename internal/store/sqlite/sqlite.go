@@ -15,17 +15,12 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
-	"strconv"
-	"strings"
 	"sync"
-	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -173,63 +168,14 @@ func Migrate(ctx context.Context, path string) error {
 	return s.Close()
 }
 
-// migrate applies the embedded migrations not yet recorded in
-// schema_migrations, each in its own transaction.
+// migrate applies the embedded migrations not yet recorded.
 func migrate(ctx context.Context, db *sql.DB, apply bool) error {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
-		return fmt.Errorf("sqlite: migrate: %w", err)
-	}
-	var applied, tables int
-	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&applied); err != nil {
-		return fmt.Errorf("sqlite: migrate: %w", err)
-	}
-	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT IN ('schema_migrations', 'sqlite_sequence')`).Scan(&tables); err != nil {
-		return fmt.Errorf("sqlite: migrate: %w", err)
-	}
-	if applied == 0 && tables > 0 {
-		return errors.New("sqlite: the database has tables but no migration record; it was not made by openboards")
-	}
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
-	if err != nil {
-		return err
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		version, err := strconv.Atoi(strings.SplitN(filepath.Base(name), "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("sqlite: migration %s: bad name", name)
-		}
-		var n int
-		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
-			return fmt.Errorf("sqlite: migrate: %w", err)
-		}
-		if n > 0 {
-			continue
-		}
-		if applied > 0 && !apply {
-			return ErrSchemaOutdated
-		}
-		body, err := migrationFS.ReadFile(name)
-		if err != nil {
-			return err
-		}
-		tx, err := db.BeginTx(ctx, nil)
-		if err != nil {
-			return fmt.Errorf("sqlite: migration %s: %w", name, err)
-		}
-		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("sqlite: migration %s: %w", name, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, version, time.Now().UnixNano()); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("sqlite: migration %s: %w", name, err)
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("sqlite: migration %s: %w", name, err)
-		}
-	}
-	return nil
+	return sqlstore.Migrations{
+		Dialect:     dialect,
+		Files:       migrationFS,
+		OtherTables: `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name NOT IN ('schema_migrations', 'sqlite_sequence')`,
+		Outdated:    ErrSchemaOutdated,
+	}.Migrate(ctx, db, apply)
 }
 
 // writeReq is one InTx call waiting for the writer.
