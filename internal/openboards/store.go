@@ -80,6 +80,10 @@ type Tx interface {
 	AddUserGroupMembers(ctx context.Context, communityID, groupID int64, userIDs []string) error
 	RemoveUserGroupMember(ctx context.Context, communityID, groupID int64, userID string) error
 
+	// LockCategoryTree makes category-tree changes of a community take
+	// turns until the transaction ends, so that two concurrent moves cannot
+	// together form a cycle that each alone would not.
+	LockCategoryTree(ctx context.Context, communityID int64) error
 	CreateCategory(ctx context.Context, c *Category) error
 	UpdateCategory(ctx context.Context, c *Category) error
 	// DeleteCategory removes a category and leaves its tickets uncategorised.

@@ -75,6 +75,9 @@ func (s *Service) CreateCategory(ctx context.Context, cm *openboards.Community, 
 		return nil, err
 	}
 	err := s.store.InTx(ctx, func(tx openboards.Tx) error {
+		if err := tx.LockCategoryTree(ctx, cm.ID); err != nil {
+			return err
+		}
 		if err := checkParent(ctx, tx, c); err != nil {
 			return err
 		}
@@ -90,6 +93,9 @@ func (s *Service) CreateCategory(ctx context.Context, cm *openboards.Community, 
 func (s *Service) UpdateCategory(ctx context.Context, cm *openboards.Community, id int64, in CategoryInput) (*openboards.Category, error) {
 	var c *openboards.Category
 	err := s.store.InTx(ctx, func(tx openboards.Tx) error {
+		if err := tx.LockCategoryTree(ctx, cm.ID); err != nil {
+			return err
+		}
 		var err error
 		if c, err = tx.FindCategoryByID(ctx, cm.ID, id); err != nil {
 			return err
@@ -113,6 +119,9 @@ func (s *Service) UpdateCategory(ctx context.Context, cm *openboards.Community, 
 // become uncategorised.
 func (s *Service) DeleteCategory(ctx context.Context, cm *openboards.Community, id int64) error {
 	return s.store.InTx(ctx, func(tx openboards.Tx) error {
+		if err := tx.LockCategoryTree(ctx, cm.ID); err != nil {
+			return err
+		}
 		n, err := tx.CountCategoryChildren(ctx, cm.ID, id)
 		if err != nil {
 			return err

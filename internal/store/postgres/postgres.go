@@ -209,12 +209,13 @@ func retryable(err error) bool {
 // expanded with jsonb_array_elements_text, GREATEST. pgx caches prepared
 // statements per connection itself.
 var dialect = &sqlstore.Dialect{
-	Name:       "postgres",
-	Numbered:   true,
-	IntList:    "SELECT jsonb_array_elements_text(?::jsonb)::bigint",
-	TextList:   "SELECT jsonb_array_elements_text(?::jsonb)",
-	Greatest:   "GREATEST",
-	LockTicket: "SELECT id FROM tickets WHERE community_id = ? AND id = ? FOR UPDATE",
+	Name:          "postgres",
+	Numbered:      true,
+	IntList:       "SELECT jsonb_array_elements_text(?::jsonb)::bigint",
+	TextList:      "SELECT jsonb_array_elements_text(?::jsonb)",
+	Greatest:      "GREATEST",
+	LockTicket:    "SELECT id FROM tickets WHERE community_id = ? AND id = ? FOR UPDATE",
+	LockCommunity: "SELECT id FROM communities WHERE id = ? FOR UPDATE",
 	FieldValues: `(SELECT COALESCE(json_agg(json_build_array(v.field_id, v.value) ORDER BY v.field_id), '[]')::text
 		FROM ticket_field_values v WHERE v.ticket_id = t.id)`,
 	Classify:  classify,

@@ -3,6 +3,10 @@ package postgres
 import (
 	"context"
 	"testing"
+	"time"
+
+	"openboards/internal/community"
+	"openboards/internal/ticket"
 
 	"openboards/internal/openboards"
 	"openboards/internal/store/postgres/pgtest"
@@ -45,5 +49,57 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	}
 	if n != 1 {
 		t.Fatalf("schema_migrations has %d rows, want 1", n)
+	}
+}
+
+// TestCategoryMovesCannotFormACycle moves two categories under each other
+// at the same moment from two stores (two nodes): at most one move may win.
+func TestCategoryMovesCannotFormACycle(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dsn := pgtest.NewSchema(t)
+	a, b := openStore(t, dsn, Options{MaxConns: 4}), openStore(t, dsn, Options{MaxConns: 4})
+	cs, err := community.NewService(ctx, a, time.Now, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := cs.Create(ctx, "Tree")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm := c.Community
+	na, nb := ticket.NewService(a, time.Now), ticket.NewService(b, time.Now)
+	name := func(s string) *string { return &s }
+	for i := 0; i < 30; i++ {
+		x, err := na.CreateCategory(ctx, cm, ticket.CategoryInput{Name: name("x")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		y, err := na.CreateCategory(ctx, cm, ticket.CategoryInput{Name: name("y")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := make(chan struct{})
+		errs := make(chan error, 2)
+		move := func(s *ticket.Service, child, parent int64) {
+			<-start
+			p := &parent
+			_, err := s.UpdateCategory(ctx, cm, child, ticket.CategoryInput{ParentID: &p})
+			errs <- err
+		}
+		go move(na, x.ID, y.ID)
+		go move(nb, y.ID, x.ID)
+		close(start)
+		won := 0
+		for range 2 {
+			if err := <-errs; err == nil {
+				won++
+			} else if openboards.ErrorCode(err) != openboards.CodeInvalid {
+				t.Fatalf("move: %v", err)
+			}
+		}
+		if won != 1 {
+			t.Fatalf("round %d: %d of two crossing moves succeeded, want exactly 1", i, won)
+		}
 	}
 }

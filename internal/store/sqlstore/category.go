@@ -52,6 +52,16 @@ func (c *Conn) CountCategoryChildren(ctx context.Context, communityID, id int64)
 	return n, c.interpret(err, "count subcategories", "")
 }
 
+// LockCategoryTree locks the community's row, which every category-tree
+// change takes first.
+func (c *Conn) LockCategoryTree(ctx context.Context, communityID int64) error {
+	if c.tx == nil || c.d.LockCommunity == "" {
+		return nil
+	}
+	_, err := c.exec(ctx, c.d.LockCommunity, communityID)
+	return c.interpret(err, "lock category tree", "")
+}
+
 // CreateCategory stores a new category and sets its ID.
 func (c *Conn) CreateCategory(ctx context.Context, cat *openboards.Category) error {
 	err := c.queryRow(ctx, `INSERT INTO categories (community_id, parent_id, name, auto_archive, can_be_chosen, is_hidden, is_muted)

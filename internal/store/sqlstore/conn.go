@@ -40,6 +40,10 @@ type Dialect struct {
 	// before left (at READ COMMITTED every statement sees what committed
 	// before it began). Empty where writers are serialised anyway (SQLite).
 	LockTicket string
+	// LockCommunity is a statement (parameter: community id) that locks a
+	// community's row until the transaction ends; empty where writers are
+	// serialised anyway.
+	LockCommunity string
 	// FieldValues is a scalar sub-select of ticket t's custom field values
 	// as JSON text: [[fieldId, "value"], ...] ordered by field id.
 	FieldValues string
