@@ -18,6 +18,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -163,15 +164,17 @@ func (s *Store) InTx(ctx context.Context, fn func(openboards.Tx) error) error {
 func (s *Store) try(ctx context.Context, fn func(openboards.Tx) error) (retry bool, err error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return false, unavailable(err)
+		return lostConnection(err), unavailable(err)
 	}
 	c := s.Conn.WithTx(tx)
 	if err := fn(c); err != nil {
 		tx.Rollback()
 		// A driver error may have been turned into a coded one on the way
 		// up; the Conn remembers whether the transaction met a retryable
-		// failure either way.
-		return c.Retryable() || retryable(err), err
+		// failure either way. A connection lost before COMMIT was sent
+		// (a pooled connection whose server process was terminated) leaves
+		// nothing committed, so the transaction runs again on another.
+		return c.Retryable() || retryable(err) || lostConnection(err), err
 	}
 	if err := tx.Commit(); err != nil {
 		if retryable(err) {
@@ -196,6 +199,16 @@ const (
 	deadlockDetected     = "40P01"
 	uniqueViolation      = "23505"
 )
+
+// lostConnection reports an error of a connection that broke, as opposed
+// to one the server answered.
+func lostConnection(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01"
+	}
+	return classify(err) == openboards.CodeUnavailable
+}
 
 func retryable(err error) bool {
 	var pe *pgconn.PgError
@@ -239,6 +252,7 @@ func classify(err error) openboards.Code {
 	var ne net.Error
 	var ce *pgconn.ConnectError
 	if errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, sql.ErrConnDone) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		pgconn.SafeToRetry(err) || strings.Contains(err.Error(), "conn closed") || strings.Contains(err.Error(), "driver: bad connection") {
 		return openboards.CodeUnavailable
 	}
