@@ -228,7 +228,7 @@ func (h *Handler) auth(next func(http.ResponseWriter, *http.Request, *openboards
 }
 
 func (h *Handler) handleHealth(w http.ResponseWriter, r *http.Request) {
-	if _, err := h.store.Setting(r.Context(), "access_token_signing_key"); err != nil {
+	if _, err := h.store.Setting(r.Context(), community.SigningKeySetting); err != nil {
 		h.writeError(w, r, err)
 		return
 	}
@@ -444,6 +444,22 @@ func page(r *http.Request) (int, int, error) {
 	}
 	skip, take = openboards.ClampPage(skip, take)
 	return skip, take, nil
+}
+
+// ticketPage reads the ticket id of the path and the page of the query, and
+// checks that the ticket exists in the caller's community: the common head
+// of the endpoints that list a ticket's replies, notes and log.
+func (h *Handler) ticketPage(r *http.Request, cm *openboards.Community) (id int64, skip, take int, err error) {
+	if id, err = pathID(r, "id"); err != nil {
+		return 0, 0, 0, err
+	}
+	if skip, take, err = page(r); err != nil {
+		return 0, 0, 0, err
+	}
+	if _, err = h.store.FindTicketByID(r.Context(), cm.ID, id); err != nil {
+		return 0, 0, 0, err
+	}
+	return id, skip, take, nil
 }
 
 // timeLayout prints times as .NET does: up to 7 fractional digits, trailing

@@ -10,15 +10,8 @@ import (
 )
 
 func (h *Handler) handleReplyList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, skip, take, err := h.ticketPage(r, cm)
 	if err != nil {
-		return err
-	}
-	skip, take, err := page(r)
-	if err != nil {
-		return err
-	}
-	if _, err := h.store.FindTicketByID(r.Context(), cm.ID, id); err != nil {
 		return err
 	}
 	replies, err := h.store.FindReplies(r.Context(), cm.ID, id, skip, take)
@@ -136,15 +129,8 @@ func (h *Handler) handleReplyTags(w http.ResponseWriter, r *http.Request, cm *op
 }
 
 func (h *Handler) handleNoteList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, skip, take, err := h.ticketPage(r, cm)
 	if err != nil {
-		return err
-	}
-	skip, take, err := page(r)
-	if err != nil {
-		return err
-	}
-	if _, err := h.store.FindTicketByID(r.Context(), cm.ID, id); err != nil {
 		return err
 	}
 	notes, err := h.store.FindNotes(r.Context(), cm.ID, id, skip, take)

@@ -15,10 +15,10 @@ import (
 	"openboards/internal/token"
 )
 
-// signingKeySetting names the stored access-token signing key. Every node
+// SigningKeySetting names the stored access-token signing key. Every node
 // on a shared database reads the same key, so a token from one node works
 // on any other.
-const signingKeySetting = "access_token_signing_key"
+const SigningKeySetting = "access_token_signing_key"
 
 // maxVerified bounds how many verified access tokens are remembered.
 const maxVerified = 10000
@@ -69,7 +69,7 @@ func NewService(ctx context.Context, store openboards.Store, now func() time.Tim
 }
 
 func signingKey(ctx context.Context, store openboards.Store) ([]byte, error) {
-	key, err := store.Setting(ctx, signingKeySetting)
+	key, err := store.Setting(ctx, SigningKeySetting)
 	if err == nil {
 		return key, nil
 	}
@@ -79,7 +79,7 @@ func signingKey(ctx context.Context, store openboards.Store) ([]byte, error) {
 	// Two nodes starting at once may both get here; the transaction keeps
 	// whichever key was stored first.
 	err = store.InTx(ctx, func(tx openboards.Tx) error {
-		k, err := tx.Setting(ctx, signingKeySetting)
+		k, err := tx.Setting(ctx, SigningKeySetting)
 		if err == nil {
 			key = k
 			return nil
@@ -88,7 +88,7 @@ func signingKey(ctx context.Context, store openboards.Store) ([]byte, error) {
 			return err
 		}
 		key = token.NewKey()
-		return tx.PutSetting(ctx, signingKeySetting, key)
+		return tx.PutSetting(ctx, SigningKeySetting, key)
 	})
 	return key, err
 }

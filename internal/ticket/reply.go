@@ -2,6 +2,8 @@ package ticket
 
 import (
 	"context"
+	"slices"
+	"strconv"
 	"time"
 
 	"openboards/internal/openboards"
@@ -241,7 +243,7 @@ func (s *Service) SetReplyTags(ctx context.Context, cm *openboards.Community, ti
 			return err
 		}
 		next := tagNamesOf(tags)
-		if equalStrings(r.Tags, next) {
+		if slices.Equal(r.Tags, next) {
 			return nil
 		}
 		if err := tx.UpdateReply(ctx, cm.ID, ticketID, replyID, openboards.ReplyUpdate{Tags: &next, UpdatedAt: now}); err != nil {
@@ -283,7 +285,7 @@ func noteBody(ctx context.Context, tx openboards.Reader, communityID int64, n *o
 	n.MentionedUsers = []openboards.User{}
 	seen := map[string]bool{}
 	for i, ref := range in.MentionedUsers {
-		u, err := teammate(ctx, tx, communityID, "mentionedUsers["+itoa(i)+"]", ref)
+		u, err := teammate(ctx, tx, communityID, "mentionedUsers["+strconv.Itoa(i)+"]", ref)
 		if err != nil {
 			return err
 		}

@@ -9,7 +9,6 @@ import (
 	"context"
 	"net/url"
 	"path"
-	"strconv"
 	"strings"
 	"time"
 
@@ -170,5 +169,3 @@ func teammate(ctx context.Context, tx openboards.Reader, communityID int64, fiel
 func touch(now time.Time) openboards.TicketUpdate {
 	return openboards.TicketUpdate{UpdatedAt: now}
 }
-
-func itoa(i int) string { return strconv.Itoa(i) }

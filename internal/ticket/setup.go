@@ -3,6 +3,7 @@ package ticket
 import (
 	"context"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"openboards/internal/openboards"
@@ -308,7 +309,7 @@ func addMembers(ctx context.Context, tx openboards.Tx, communityID, groupID int6
 	}
 	out := make([]string, 0, len(ids))
 	for i, id := range ids {
-		u, err := teammate(ctx, tx, communityID, field+"["+itoa(i)+"]", openboards.UserRef{ID: id})
+		u, err := teammate(ctx, tx, communityID, field+"["+strconv.Itoa(i)+"]", openboards.UserRef{ID: id})
 		if err != nil {
 			return err
 		}

@@ -2,6 +2,8 @@ package ticket
 
 import (
 	"context"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -437,7 +439,7 @@ func (s *Service) SetTicketTags(ctx context.Context, cm *openboards.Community, t
 			return err
 		}
 		next := tagNamesOf(tags)
-		if equalStrings(t.Tags, next) {
+		if slices.Equal(t.Tags, next) {
 			return nil
 		}
 		u := touch(now)
@@ -447,18 +449,6 @@ func (s *Service) SetTicketTags(ctx context.Context, cm *openboards.Community, t
 		}
 		return tagsEntry(t, cm.APIUserID, openboards.ActionTicketTagsChanged, "the ticket", tags).write(ctx, tx, now)
 	})
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // SetTicketFieldValues sets custom field values of a ticket (an empty value
@@ -481,7 +471,7 @@ func (s *Service) SetTicketFieldValues(ctx context.Context, cm *openboards.Commu
 		for i, v := range in {
 			field := "id"
 			if len(in) > 1 {
-				field = "[" + itoa(i) + "].id"
+				field = "[" + strconv.Itoa(i) + "].id"
 			}
 			f, err := tx.FindCustomFieldByID(ctx, cm.ID, v.ID)
 			if openboards.ErrorCode(err) == openboards.CodeNotFound {
