@@ -20,6 +20,7 @@ import (
 	"openboards/internal/community"
 	"openboards/internal/openboards"
 	"openboards/internal/ticket"
+	"openboards/internal/webhook"
 )
 
 // Options configure a Handler. The zero value is usable.
@@ -31,6 +32,9 @@ type Options struct {
 	MaxBodyBytes int64
 	// Log receives internal errors; nil discards them.
 	Log *slog.Logger
+	// Webhooks serves the webhook configuration endpoints; nil leaves them
+	// out.
+	Webhooks *webhook.Service
 }
 
 // Handler serves the Ticket API.
@@ -121,6 +125,10 @@ func (h *Handler) routes() {
 	m.Handle("GET /widgets/schedules", h.auth(h.handleWidgetScheduleList))
 	m.Handle("POST /widgets/schedules", h.auth(h.handleWidgetSchedulePut))
 	m.Handle("DELETE /widgets/schedules/{widgetId}", h.auth(h.handleWidgetScheduleDelete))
+
+	if h.opt.Webhooks != nil {
+		h.webhookRoutes()
+	}
 }
 
 // ServeHTTP normalises the path (base path, letter case, trailing slash),

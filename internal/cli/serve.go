@@ -10,13 +10,19 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"openboards/internal/api"
 	"openboards/internal/community"
 	"openboards/internal/config"
 	"openboards/internal/openboards"
+	"openboards/internal/metrics"
+	"openboards/internal/store/postgres"
+	"openboards/internal/store/sqlite"
 	"openboards/internal/ticket"
+	"openboards/internal/webhook"
+	"openboards/internal/webhook/egress"
 )
 
 // Server is a running Openboards: its store, services and HTTP listener.
@@ -25,10 +31,12 @@ type Server struct {
 	URL   string
 	Store openboards.Store
 
-	cfg  config.Config
-	log  *slog.Logger
-	ln   net.Listener
-	http *http.Server
+	cfg        config.Config
+	log        *slog.Logger
+	ln         net.Listener
+	http       *http.Server
+	dispatcher *webhook.Dispatcher
+	client     *egress.Client
 }
 
 // NewServer opens the store, wires the services and binds the listener.
@@ -51,17 +59,39 @@ func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Serve
 		store.Close()
 		return nil, err
 	}
-	tickets := ticket.NewService(store, time.Now)
-	handler := api.NewHandler(store, tickets, communities, api.Options{BasePath: cfg.BasePath(), MaxBodyBytes: cfg.MaxBodyBytes, Log: log})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		store.Close()
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	publicURL := strings.TrimRight(cfg.BaseURL, "/")
+	if publicURL == "" {
+		publicURL = "http://" + ln.Addr().String()
+	}
+
+	allowed, _ := egress.ParseAllowed(cfg.WebhookAllowedNetworks) // checked by Validate
+	client := egress.NewClient(egress.Options{Allowed: allowed})
+	reg := metrics.NewRegistry()
+	_, exclusive := store.(*sqlite.Store)
+	dispatcher := webhook.NewDispatcher(store, client, webhook.Options{
+		ExclusiveStore: exclusive, Retention: cfg.WebhookRetention, Log: log, Metrics: reg,
+	})
+	// Writes go through a store that wakes the dispatcher when they queue
+	// deliveries, so events leave as soon as they commit.
+	wstore := webhook.WakingStore(store, dispatcher.Wake)
+	tickets := ticket.NewService(wstore, time.Now)
+	tickets.SetRecorder(&webhook.Outbox{InboxBase: publicURL})
+	webhooks := webhook.NewService(wstore, client, publicURL, time.Now)
+	handler := api.NewHandler(wstore, tickets, communities, api.Options{
+		BasePath: cfg.BasePath(), MaxBodyBytes: cfg.MaxBodyBytes, Log: log, Webhooks: webhooks,
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/", handler)
+	mux.Handle("/metrics", reg.Handler())
 	s := &Server{
-		Store: store, cfg: cfg, log: log, ln: ln,
+		Store: store, cfg: cfg, log: log, ln: ln, dispatcher: dispatcher, client: client,
 		http: &http.Server{
-			Handler:           handler,
+			Handler:           mux,
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadTimeout:       60 * time.Second,
 			WriteTimeout:      60 * time.Second,
@@ -69,10 +99,7 @@ func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Serve
 			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		},
 	}
-	s.URL = cfg.BaseURL
-	if s.URL == "" {
-		s.URL = "http://" + ln.Addr().String()
-	}
+	s.URL = publicURL
 	return s, nil
 }
 
@@ -85,6 +112,13 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 func (s *Server) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(s.ln) }()
+	dctx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
+	dispatched := make(chan error, 1)
+	go func() { dispatched <- s.dispatcher.Run(dctx) }()
+	if pg, ok := s.Store.(*postgres.Store); ok {
+		// Other nodes' commits wake this node's dispatcher too.
+		go pg.Listen(dctx, postgres.DeliveriesChannel, s.dispatcher.Wake)
+	}
 	var err error
 	select {
 	case err = <-errc:
@@ -96,7 +130,12 @@ func (s *Server) Run(ctx context.Context) error {
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
-	return errors.Join(err, s.Store.Close())
+	// The dispatcher stops after the last request, finishing the deliveries
+	// under way, before the store closes.
+	stopDispatch()
+	derr := <-dispatched
+	s.client.Close()
+	return errors.Join(err, derr, s.Store.Close())
 }
 
 func runServe(ctx context.Context, args []string, env Env) error {
@@ -112,6 +151,9 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	fs.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "public URL of the server; its path prefixes every endpoint (env OPENBOARDS_BASE_URL)")
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "request body limit in bytes (env OPENBOARDS_MAX_BODY_BYTES)")
 	fs.BoolVar(&cfg.Migrate, "migrate", false, "apply pending migrations to an existing database")
+	fs.StringVar(&cfg.WebhookAllowedNetworks, "webhook-allowed-networks", cfg.WebhookAllowedNetworks,
+		"comma-separated CIDRs that webhook endpoints may be in although private or reserved (env OPENBOARDS_WEBHOOK_ALLOWED_NETWORKS)")
+	fs.DurationVar(&cfg.WebhookRetention, "webhook-retention", cfg.WebhookRetention, "how long webhook deliveries and events are kept (env OPENBOARDS_WEBHOOK_RETENTION)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err

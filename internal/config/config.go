@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
+
+	"openboards/internal/webhook/egress"
 )
 
 // DefaultDB is the embedded database used when none is configured.
@@ -21,11 +24,16 @@ type Config struct {
 	BaseURL      string // public URL; its path is the API's base path
 	MaxBodyBytes int64  // request body limit
 	Migrate      bool   // apply pending migrations on start
+	// WebhookAllowedNetworks lists networks (comma-separated CIDRs) that
+	// webhook endpoints may be in although private or reserved.
+	WebhookAllowedNetworks string
+	// WebhookRetention is how long webhook deliveries and events are kept.
+	WebhookRetention time.Duration
 }
 
 // Default returns the settings of a fresh install.
 func Default() Config {
-	return Config{DB: DefaultDB, Addr: "127.0.0.1:8080", MaxBodyBytes: 1 << 20}
+	return Config{DB: DefaultDB, Addr: "127.0.0.1:8080", MaxBodyBytes: 1 << 20, WebhookRetention: 30 * 24 * time.Hour}
 }
 
 // Load applies the OPENBOARDS_* environment variables found by getenv on
@@ -47,6 +55,16 @@ func (c Config) Load(getenv func(string) string) (Config, error) {
 		}
 		c.DBMaxConns = n
 	}
+	if v := getenv("OPENBOARDS_WEBHOOK_ALLOWED_NETWORKS"); v != "" {
+		c.WebhookAllowedNetworks = v
+	}
+	if v := getenv("OPENBOARDS_WEBHOOK_RETENTION"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return c, fmt.Errorf("OPENBOARDS_WEBHOOK_RETENTION: %q is not a duration like 720h", v)
+		}
+		c.WebhookRetention = d
+	}
 	if v := getenv("OPENBOARDS_MAX_BODY_BYTES"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -67,6 +85,12 @@ func (c Config) Validate() error {
 	}
 	if c.MaxBodyBytes < 1024 {
 		return fmt.Errorf("max body size: at least 1024 bytes")
+	}
+	if c.WebhookRetention < time.Hour {
+		return fmt.Errorf("webhook-retention: at least 1h")
+	}
+	if _, err := egress.ParseAllowed(c.WebhookAllowedNetworks); err != nil {
+		return fmt.Errorf("webhook-allowed-networks: %w", err)
 	}
 	if c.BaseURL != "" {
 		u, err := url.Parse(c.BaseURL)

@@ -58,6 +58,22 @@ type Reader interface {
 	FindLogEntries(ctx context.Context, communityID, ticketID int64, types []string, skip, take int) ([]*LogEntry, error)
 
 	FindWidgetSchedules(ctx context.Context, communityID int64, widgetID *int64) ([]*WidgetSchedule, error)
+
+	FindWebhookByID(ctx context.Context, communityID, id int64) (*Webhook, error)
+	// FindWebhooks lists a community's webhooks by id.
+	FindWebhooks(ctx context.Context, communityID int64) ([]*Webhook, error)
+	// FindActiveWebhooks lists the webhooks of every community that are
+	// sent events now.
+	FindActiveWebhooks(ctx context.Context) ([]*Webhook, error)
+	FindEventByID(ctx context.Context, communityID, id int64) (*Event, error)
+	// FindEventIDs lists the ids of a community's events of the given types
+	// (all types when empty) created in [from, to), oldest first.
+	FindEventIDs(ctx context.Context, communityID int64, from, to time.Time, types []string, limit int) ([]int64, error)
+	FindDeliveryByID(ctx context.Context, communityID, webhookID, id int64) (*Delivery, error)
+	// FindDeliveries lists deliveries newest first, each with its attempts.
+	FindDeliveries(ctx context.Context, f DeliveryFilter) ([]*Delivery, error)
+	// CountPendingDeliveries counts the pending deliveries of each webhook.
+	CountPendingDeliveries(ctx context.Context) (map[int64]int, error)
 }
 
 // Tx is a storage transaction: reads see its own writes, and its writes
@@ -117,6 +133,36 @@ type Tx interface {
 	// and otherwise replaces the schedule of an existing widget.
 	PutWidgetSchedule(ctx context.Context, s *WidgetSchedule) error
 	DeleteWidgetSchedule(ctx context.Context, communityID, widgetID int64) error
+
+	CreateWebhook(ctx context.Context, w *Webhook) error
+	// UpdateWebhook stores every field of w but its id, community and
+	// creation time.
+	UpdateWebhook(ctx context.Context, w *Webhook) error
+	// DeleteWebhook removes a webhook with its deliveries.
+	DeleteWebhook(ctx context.Context, communityID, id int64) error
+	// SetWebhookFailing records the start of a run of failures (at) or its
+	// end (nil) unless already so.
+	SetWebhookFailing(ctx context.Context, id int64, at *time.Time) error
+
+	// CreateEvent adds an event to the outbox and one pending delivery for
+	// each of the given webhooks, due at the event's time.
+	CreateEvent(ctx context.Context, e *Event, webhookIDs []int64) error
+	// CreateDeliveries adds pending deliveries of existing events to one
+	// webhook, in the order given, due at now, and returns how many.
+	CreateDeliveries(ctx context.Context, webhookID int64, eventIDs []int64, now time.Time) (int, error)
+	// ClaimDeliveries leases up to limit deliveries of a webhook that are
+	// due at now to owner until leaseUntil: for each ticket only the oldest
+	// pending delivery, and only when no other owner holds its lease.
+	ClaimDeliveries(ctx context.Context, webhookID int64, owner string, now, leaseUntil time.Time, limit int) ([]*Job, error)
+	// ReleaseLeases gives up every lease (used at start by a server that
+	// owns its database alone).
+	ReleaseLeases(ctx context.Context) error
+	// FinishDelivery stores an attempt and the state it leaves its delivery
+	// in, and releases the lease.
+	FinishDelivery(ctx context.Context, r *DeliveryResult) error
+	// PruneDeliveries deletes up to limit finished deliveries (with their
+	// attempts) and events older than before, and reports how many rows went.
+	PruneDeliveries(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
 // Store is the storage seam: plain reads, plus transactions for every write.

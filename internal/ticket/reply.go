@@ -86,7 +86,7 @@ func (s *Service) CreateReply(ctx context.Context, cm *openboards.Community, tic
 		if err := (entry{ticket: t, userID: author.ID, typ: openboards.ActionReplyCreated, text: "sent a reply"}).write(ctx, tx, now); err != nil {
 			return err
 		}
-		return sent(ctx, tx, t, author, in.IsTicketNeededToBeCompleted, in.SuppressTicketStatusAutoupdate, now)
+		return s.sent(ctx, tx, cm, t, r, author, in.IsTicketNeededToBeCompleted, in.SuppressTicketStatusAutoupdate, now)
 	})
 	if err != nil {
 		return nil, err
@@ -94,9 +94,10 @@ func (s *Service) CreateReply(ctx context.Context, cm *openboards.Community, tic
 	return r, nil
 }
 
-// sent applies the effects of a reply being sent on its ticket: count,
-// activity time and status.
-func sent(ctx context.Context, tx openboards.Tx, t *openboards.Ticket, author *openboards.User, complete, suppress bool, now time.Time) error {
+// sent applies the effects of reply r being sent on its ticket (count,
+// activity time and status) and records the events: the reply's creation,
+// then the status change it caused.
+func (s *Service) sent(ctx context.Context, tx openboards.Tx, cm *openboards.Community, t *openboards.Ticket, r *openboards.Reply, author *openboards.User, complete, suppress bool, now time.Time) error {
 	u := touch(now)
 	u.ReplyCountDiff = 1
 	u.LastActivityAt = &now
@@ -116,8 +117,14 @@ func sent(ctx context.Context, tx openboards.Tx, t *openboards.Ticket, author *o
 	if err := tx.UpdateTicket(ctx, t.CommunityID, t.ID, u); err != nil {
 		return err
 	}
+	if err := s.record(ctx, tx, cm, openboards.Change{Type: openboards.EventReplyCreation, TicketID: t.ID, Reply: r}, now); err != nil {
+		return err
+	}
 	if next != t.Status {
-		return statusEntry(t, author.ID, t.Status, next).write(ctx, tx, now)
+		if err := statusEntry(t, author.ID, t.Status, next).write(ctx, tx, now); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, cm, openboards.Change{Type: openboards.EventTicketStatusChange, TicketID: t.ID, PreviousStatus: t.Status}, now)
 	}
 	return nil
 }
@@ -185,13 +192,16 @@ func (s *Service) UpdateReply(ctx context.Context, cm *openboards.Community, tic
 		if err := (entry{ticket: t, userID: cm.APIUserID, typ: openboards.ActionReplyUpdated, text: text}).write(ctx, tx, now); err != nil {
 			return err
 		}
-		if publish {
-			if err := sent(ctx, tx, t, r.Author, in.IsTicketNeededToBeCompleted, in.SuppressTicketStatusAutoupdate, now); err != nil {
-				return err
-			}
+		if out, err = tx.FindReplyByID(ctx, cm.ID, ticketID, replyID); err != nil {
+			return err
 		}
-		out, err = tx.FindReplyByID(ctx, cm.ID, ticketID, replyID)
-		return err
+		switch {
+		case publish:
+			return s.sent(ctx, tx, cm, t, out, r.Author, in.IsTicketNeededToBeCompleted, in.SuppressTicketStatusAutoupdate, now)
+		case !out.IsDraft:
+			return s.record(ctx, tx, cm, openboards.Change{Type: openboards.EventReplyUpdate, TicketID: ticketID, Reply: out}, now)
+		}
+		return nil
 	})
 	return out, err
 }
@@ -218,7 +228,13 @@ func (s *Service) DeleteReply(ctx context.Context, cm *openboards.Community, tic
 		if err := tx.UpdateTicket(ctx, cm.ID, ticketID, u); err != nil {
 			return err
 		}
-		return entry{ticket: t, userID: cm.APIUserID, typ: openboards.ActionReplyDeleted, text: "deleted a reply"}.write(ctx, tx, now)
+		if err := (entry{ticket: t, userID: cm.APIUserID, typ: openboards.ActionReplyDeleted, text: "deleted a reply"}).write(ctx, tx, now); err != nil {
+			return err
+		}
+		if r.IsDraft {
+			return nil
+		}
+		return s.record(ctx, tx, cm, openboards.Change{Type: openboards.EventReplyDeletion, TicketID: ticketID, Reply: r}, now)
 	})
 }
 
@@ -249,7 +265,16 @@ func (s *Service) SetReplyTags(ctx context.Context, cm *openboards.Community, ti
 		if err := tx.UpdateReply(ctx, cm.ID, ticketID, replyID, openboards.ReplyUpdate{Tags: &next, UpdatedAt: now}); err != nil {
 			return err
 		}
-		return tagsEntry(t, cm.APIUserID, openboards.ActionReplyTagsChanged, "a reply", tags).write(ctx, tx, now)
+		if err := tagsEntry(t, cm.APIUserID, openboards.ActionReplyTagsChanged, "a reply", tags).write(ctx, tx, now); err != nil {
+			return err
+		}
+		if r.IsDraft {
+			return nil
+		}
+		if r, err = tx.FindReplyByID(ctx, cm.ID, ticketID, replyID); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, cm, openboards.Change{Type: openboards.EventReplyUpdate, TicketID: ticketID, Reply: r}, now)
 	})
 }
 
@@ -335,7 +360,10 @@ func (s *Service) CreateNote(ctx context.Context, cm *openboards.Community, tick
 		if err := tx.CreateNote(ctx, n); err != nil {
 			return err
 		}
-		return mentionEntry(t, author.ID, openboards.ActionNoteCreated, "added a note", n).write(ctx, tx, now)
+		if err := mentionEntry(t, author.ID, openboards.ActionNoteCreated, "added a note", n).write(ctx, tx, now); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, cm, openboards.Change{Type: openboards.EventNoteCreation, TicketID: ticketID, Note: n}, now)
 	})
 	if err != nil {
 		return nil, err
@@ -387,7 +415,10 @@ func (s *Service) UpdateNote(ctx context.Context, cm *openboards.Community, tick
 		if err := tx.UpdateNote(ctx, n); err != nil {
 			return err
 		}
-		return mentionEntry(t, actor, openboards.ActionNoteUpdated, "edited a note", n).write(ctx, tx, now)
+		if err := mentionEntry(t, actor, openboards.ActionNoteUpdated, "edited a note", n).write(ctx, tx, now); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, cm, openboards.Change{Type: openboards.EventNoteUpdate, TicketID: ticketID, Note: n}, now)
 	})
 	if err != nil {
 		return nil, err
@@ -403,9 +434,16 @@ func (s *Service) DeleteNote(ctx context.Context, cm *openboards.Community, tick
 		if err != nil {
 			return err
 		}
+		n, err := tx.FindNoteByID(ctx, cm.ID, ticketID, noteID)
+		if err != nil {
+			return err
+		}
 		if err := tx.DeleteNote(ctx, cm.ID, ticketID, noteID); err != nil {
 			return err
 		}
-		return entry{ticket: t, userID: cm.APIUserID, typ: openboards.ActionNoteDeleted, text: "deleted a note"}.write(ctx, tx, now)
+		if err := (entry{ticket: t, userID: cm.APIUserID, typ: openboards.ActionNoteDeleted, text: "deleted a note"}).write(ctx, tx, now); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, cm, openboards.Change{Type: openboards.EventNoteDeletion, TicketID: ticketID, Note: n}, now)
 	})
 }

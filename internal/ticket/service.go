@@ -18,8 +18,27 @@ import (
 
 // Service performs the Ticket API's writes for any community.
 type Service struct {
-	store openboards.Store
-	now   func() time.Time
+	store  openboards.Store
+	now    func() time.Time
+	events Recorder
+}
+
+// Recorder records the webhook event of a change inside the transaction
+// that makes it.
+type Recorder interface {
+	Record(ctx context.Context, tx openboards.Tx, cm *openboards.Community, c openboards.Change, at time.Time) error
+}
+
+// SetRecorder makes every change that raises a webhook event record it
+// with r.
+func (s *Service) SetRecorder(r Recorder) { s.events = r }
+
+// record records the event of change c, when events are recorded.
+func (s *Service) record(ctx context.Context, tx openboards.Tx, cm *openboards.Community, c openboards.Change, at time.Time) error {
+	if s.events == nil {
+		return nil
+	}
+	return s.events.Record(ctx, tx, cm, c, at)
 }
 
 // NewService returns a Service on store; now is the clock (time.Now in

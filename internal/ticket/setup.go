@@ -2,6 +2,7 @@ package ticket
 
 import (
 	"context"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -130,8 +131,23 @@ func (s *Service) DeleteCategory(ctx context.Context, cm *openboards.Community, 
 		if n > 0 {
 			return openboards.Errorf(openboards.CodeConflict, "category %d has %d subcategories; move or delete them first", id, n)
 		}
+		// Its tickets become uncategorised: each raises a category change.
+		var ticketIDs []int64
+		if s.events != nil {
+			if ticketIDs, err = tx.FindTicketIDs(ctx, openboards.TicketFilter{
+				CommunityID: cm.ID, CategorySet: true, CategoryID: &id, OrderBy: openboards.OrderCreationAsc, Take: math.MaxInt32,
+			}); err != nil {
+				return err
+			}
+		}
 		if err := tx.DeleteCategory(ctx, cm.ID, id); err != nil {
 			return err
+		}
+		now := s.clock()
+		for _, tid := range ticketIDs {
+			if err := s.record(ctx, tx, cm, openboards.Change{Type: openboards.EventTicketCategoryChange, TicketID: tid, PreviousCategoryID: &id}, now); err != nil {
+				return err
+			}
 		}
 		// Custom fields assigned to the category forget it.
 		fields, err := tx.FindCustomFields(ctx, cm.ID)

@@ -138,9 +138,11 @@ func (s *Service) CreateTicket(ctx context.Context, cm *openboards.Community, in
 			return err
 		}
 		if assignee != nil {
-			return assigneeEntry(t, cm.APIUserID, nil, assignee).write(ctx, tx, now)
+			if err := assigneeEntry(t, cm.APIUserID, nil, assignee).write(ctx, tx, now); err != nil {
+				return err
+			}
 		}
-		return nil
+		return s.record(ctx, tx, cm, openboards.Change{Type: openboards.EventTicketCreation, TicketID: t.ID}, now)
 	})
 	if err != nil {
 		return 0, err
@@ -341,7 +343,10 @@ func (s *Service) UpdateTicketStatus(ctx context.Context, cm *openboards.Communi
 		if err := tx.UpdateTicket(ctx, cm.ID, ticketID, u); err != nil {
 			return err
 		}
-		return statusEntry(t, cm.APIUserID, t.Status, st).write(ctx, tx, now)
+		if err := statusEntry(t, cm.APIUserID, t.Status, st).write(ctx, tx, now); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, cm, openboards.Change{Type: openboards.EventTicketStatusChange, TicketID: ticketID, PreviousStatus: t.Status}, now)
 	})
 }
 
@@ -418,7 +423,10 @@ func (s *Service) UpdateTicketCategory(ctx context.Context, cm *openboards.Commu
 		if err := tx.UpdateTicket(ctx, cm.ID, ticketID, u); err != nil {
 			return err
 		}
-		return categoryEntry(t, cm.APIUserID, t.Category, next).write(ctx, tx, now)
+		if err := categoryEntry(t, cm.APIUserID, t.Category, next).write(ctx, tx, now); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, cm, openboards.Change{Type: openboards.EventTicketCategoryChange, TicketID: ticketID, PreviousCategoryID: t.CategoryID}, now)
 	})
 }
 
@@ -447,7 +455,10 @@ func (s *Service) SetTicketTags(ctx context.Context, cm *openboards.Community, t
 		if err := tx.UpdateTicket(ctx, cm.ID, ticketID, u); err != nil {
 			return err
 		}
-		return tagsEntry(t, cm.APIUserID, openboards.ActionTicketTagsChanged, "the ticket", tags).write(ctx, tx, now)
+		if err := tagsEntry(t, cm.APIUserID, openboards.ActionTicketTagsChanged, "the ticket", tags).write(ctx, tx, now); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, cm, openboards.Change{Type: openboards.EventTicketTagsChange, TicketID: ticketID, PreviousTags: t.Tags}, now)
 	})
 }
 

@@ -26,6 +26,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 
@@ -57,6 +58,7 @@ const maxAttempts = 8
 type Store struct {
 	*sqlstore.Conn
 	db  *sql.DB
+	dsn string
 	log *slog.Logger
 }
 
@@ -93,13 +95,51 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Store{Conn: sqlstore.New(db, dialect), db: db, log: opt.Log}, nil
+	return &Store{Conn: sqlstore.New(db, dialect), db: db, dsn: dsn, log: opt.Log}, nil
 }
 
 // Close closes the connection pool.
 func (s *Store) Close() error {
 	s.Conn.Close()
 	return s.db.Close()
+}
+
+// Listen calls fn for every notification on channel, until ctx ends. It
+// holds a connection of its own, outside the pool, and reconnects when it
+// is lost; fn is also called after each (re)connection, since
+// notifications sent meanwhile are lost.
+func (s *Store) Listen(ctx context.Context, channel string, fn func()) {
+	wait := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		err := s.listen(ctx, channel, fn)
+		if ctx.Err() != nil {
+			return
+		}
+		s.log.Warn("postgres: listening for notifications failed; reconnecting", "channel", channel, "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
+}
+
+func (s *Store) listen(ctx context.Context, channel string, fn func()) error {
+	conn, err := pgx.Connect(ctx, s.dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
+		return err
+	}
+	fn()
+	for {
+		if _, err := conn.WaitForNotification(ctx); err != nil {
+			return err
+		}
+		fn()
+	}
 }
 
 // DB returns the underlying pool, for tools that copy data.
@@ -231,9 +271,15 @@ var dialect = &sqlstore.Dialect{
 	LockCommunity: "SELECT id FROM communities WHERE id = ? FOR UPDATE",
 	FieldValues: `(SELECT COALESCE(json_agg(json_build_array(v.field_id, v.value) ORDER BY v.field_id), '[]')::text
 		FROM ticket_field_values v WHERE v.ticket_id = t.id)`,
-	Classify:  classify,
-	Retryable: retryable,
+	SkipLocked:       " FOR UPDATE OF d SKIP LOCKED",
+	NotifyDeliveries: "SELECT pg_notify('" + DeliveriesChannel + "', '')",
+	Classify:         classify,
+	Retryable:        retryable,
 }
+
+// DeliveriesChannel is the LISTEN channel that wakes webhook dispatchers
+// when deliveries are queued.
+const DeliveriesChannel = "openboards_deliveries"
 
 func classify(err error) openboards.Code {
 	var pe *pgconn.PgError

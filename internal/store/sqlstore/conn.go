@@ -47,6 +47,14 @@ type Dialect struct {
 	// FieldValues is a scalar sub-select of ticket t's custom field values
 	// as JSON text: [[fieldId, "value"], ...] ordered by field id.
 	FieldValues string
+	// SkipLocked ends a SELECT that claims rows for this transaction,
+	// passing over rows another transaction holds (PostgreSQL); empty where
+	// writers are serialised anyway.
+	SkipLocked string
+	// NotifyDeliveries is a statement that, on commit, wakes the webhook
+	// dispatchers of every server process on the database; empty where one
+	// process owns the database.
+	NotifyDeliveries string
 	// Classify maps a driver error to a code (CodeConflict for a unique
 	// violation, ...), or "" for any other error.
 	Classify func(error) openboards.Code

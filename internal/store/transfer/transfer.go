@@ -22,13 +22,13 @@ import (
 var Tables = []string{
 	"settings", "communities", "refresh_tokens", "users", "user_groups", "user_group_members",
 	"categories", "custom_fields", "tags", "tickets", "ticket_field_values", "replies", "notes",
-	"ticket_log", "widgets",
+	"ticket_log", "widgets", "webhooks", "webhook_events", "webhook_deliveries", "webhook_attempts",
 }
 
 // identityTables are the tables whose id comes from a sequence.
 var identityTables = []string{
 	"communities", "refresh_tokens", "user_groups", "categories", "custom_fields", "tags", "tickets",
-	"replies", "notes", "ticket_log", "widgets",
+	"replies", "notes", "ticket_log", "widgets", "webhooks", "webhook_events", "webhook_deliveries", "webhook_attempts",
 }
 
 // ErrTargetNotEmpty reports a target that already holds data.

@@ -1,0 +1,504 @@
+package webhook
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"math"
+	mrand "math/rand/v2"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"openboards/internal/metrics"
+	"openboards/internal/openboards"
+	"openboards/internal/webhook/egress"
+)
+
+// Options tune a Dispatcher. The zero value of each field means its
+// default.
+type Options struct {
+	// Concurrency is how many requests one endpoint may have in flight
+	// (default 16). Deliveries of one ticket never overlap.
+	Concurrency int
+	// Lease is how long a claimed delivery stays with this process before
+	// another may take it over (default 25s). It must exceed the request
+	// timeout.
+	Lease time.Duration
+	// Poll is how often the dispatcher looks for work it was not told
+	// about: retries coming due, other processes' expired leases (default
+	// 1s).
+	Poll time.Duration
+	// RetryFor is how long after an event its delivery is retried before
+	// it is given up (default 72h).
+	RetryFor time.Duration
+	// DisableAfter disables an endpoint that has failed every attempt for
+	// this long (default 5 days).
+	DisableAfter time.Duration
+	// Retention is how long finished deliveries, their attempts and events
+	// are kept (default 30 days).
+	Retention time.Duration
+	// PruneEvery is how often old deliveries are pruned (default 10m).
+	PruneEvery time.Duration
+	// ExclusiveStore says that this process alone uses the database, so
+	// leases left by an earlier run are released at start.
+	ExclusiveStore bool
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Jitter returns a random factor in [0.8, 1.2) applied to backoff
+	// delays (default random).
+	Jitter func() float64
+	// Log receives warnings (default slog.Default()).
+	Log *slog.Logger
+	// Metrics registers the dispatcher's metrics when set.
+	Metrics *metrics.Registry
+}
+
+func (o *Options) defaults() {
+	if o.Concurrency <= 0 {
+		o.Concurrency = 16
+	}
+	if o.Lease <= 0 {
+		o.Lease = 25 * time.Second
+	}
+	if o.Poll <= 0 {
+		o.Poll = time.Second
+	}
+	if o.RetryFor <= 0 {
+		o.RetryFor = 72 * time.Hour
+	}
+	if o.DisableAfter <= 0 {
+		o.DisableAfter = 5 * 24 * time.Hour
+	}
+	if o.Retention <= 0 {
+		o.Retention = 30 * 24 * time.Hour
+	}
+	if o.PruneEvery <= 0 {
+		o.PruneEvery = 10 * time.Minute
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Jitter == nil {
+		o.Jitter = func() float64 { return 0.8 + 0.4*mrand.Float64() }
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+}
+
+// Backoff is the wait before attempt n+1 after n failed attempts: 5s
+// doubling each time up to 8h, times the jitter factor. Retried that way,
+// a delivery gets about 21 attempts in 72 hours.
+func Backoff(n int, jitter float64) time.Duration {
+	if n < 1 {
+		n = 1
+	}
+	d := 5 * time.Second * time.Duration(math.Pow(2, float64(min(n-1, 20))))
+	d = min(d, 8*time.Hour)
+	return time.Duration(float64(d) * jitter)
+}
+
+// maxRetryAfter bounds how long a Retry-After answer can hold a delivery.
+const maxRetryAfter = 24 * time.Hour
+
+// Dispatcher sends queued deliveries. Several dispatchers (one per server
+// process) can share a database: each claims deliveries under a lease, so a
+// delivery is sent by one process at a time, and a dead process's work is
+// taken over when its leases run out.
+type Dispatcher struct {
+	store  openboards.Store
+	client *egress.Client
+	opt    Options
+	owner  string
+	wake   chan struct{}
+	done   chan result
+
+	mu        sync.Mutex
+	endpoints map[int64]*endpoint // active webhooks by id
+	orphans   int                 // requests in flight to endpoints no longer active
+
+	m dispatcherMetrics
+}
+
+type endpoint struct {
+	hook     *openboards.Webhook
+	inflight int
+}
+
+type result struct {
+	job      *openboards.Job
+	res      openboards.DeliveryResult
+	gone     bool // the endpoint answered 410 Gone
+	finished time.Time
+}
+
+// NewDispatcher returns a dispatcher that sends with client.
+func NewDispatcher(store openboards.Store, client *egress.Client, opt Options) *Dispatcher {
+	opt.defaults()
+	var b [8]byte
+	rand.Read(b[:])
+	d := &Dispatcher{
+		store: store, client: client, opt: opt, owner: hex.EncodeToString(b[:]),
+		wake: make(chan struct{}, 1), done: make(chan result, 4096),
+		endpoints: map[int64]*endpoint{},
+	}
+	d.m.register(opt.Metrics, d)
+	return d
+}
+
+// Wake tells the dispatcher that deliveries were queued. It never blocks.
+func (d *Dispatcher) Wake() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run dispatches until ctx ends, then waits for requests in flight (each
+// bounded by the client's timeout) and stores their outcome.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	if d.opt.ExclusiveStore {
+		if err := d.store.InTx(ctx, func(tx openboards.Tx) error { return tx.ReleaseLeases(ctx) }); err != nil {
+			return fmt.Errorf("webhooks: release leases: %w", err)
+		}
+	}
+	poll := time.NewTicker(d.opt.Poll)
+	defer poll.Stop()
+	var pending []result
+	lastLoad, lastPrune := time.Time{}, d.opt.Now()
+	for {
+		reload := false
+		select {
+		case <-ctx.Done():
+			return d.drain(pending)
+		case <-d.wake:
+		case r := <-d.done:
+			pending = append(pending, r)
+		case <-poll.C:
+			reload = true
+		}
+		pending = d.collect(pending)
+		now := d.opt.Now()
+		if reload || lastLoad.IsZero() || now.Sub(lastLoad) >= d.opt.Poll {
+			if err := d.load(ctx); err != nil {
+				d.opt.Log.Warn("webhooks: cannot read endpoints", "err", err)
+			} else {
+				lastLoad = now
+			}
+		}
+		var err error
+		if pending, err = d.round(ctx, pending); err != nil && ctx.Err() == nil {
+			d.opt.Log.Warn("webhooks: dispatch round failed", "err", err)
+		}
+		if now.Sub(lastPrune) >= d.opt.PruneEvery {
+			lastPrune = now
+			go d.prune(ctx)
+		}
+	}
+}
+
+// collect adds every result already waiting to pending.
+func (d *Dispatcher) collect(pending []result) []result {
+	for {
+		select {
+		case r := <-d.done:
+			pending = append(pending, r)
+		default:
+			return pending
+		}
+	}
+}
+
+// drain waits for the requests in flight and stores every outcome.
+func (d *Dispatcher) drain(pending []result) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	for d.inflight() > len(pending) {
+		select {
+		case r := <-d.done:
+			pending = append(pending, r)
+		case <-ctx.Done():
+			return nil
+		}
+	}
+	if len(pending) > 0 {
+		return d.store.InTx(ctx, func(tx openboards.Tx) error { return d.finish(ctx, tx, pending) })
+	}
+	return nil
+}
+
+func (d *Dispatcher) inflight() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := 0
+	for _, e := range d.endpoints {
+		n += e.inflight
+	}
+	return n + d.orphans
+}
+
+// load refreshes the set of active endpoints, keeping the in-flight counts
+// of those that stay.
+func (d *Dispatcher) load(ctx context.Context) error {
+	hooks, err := d.store.FindActiveWebhooks(ctx)
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	next := make(map[int64]*endpoint, len(hooks))
+	for _, h := range hooks {
+		e := d.endpoints[h.ID]
+		if e == nil {
+			e = &endpoint{}
+		}
+		e.hook = h
+		next[h.ID] = e
+	}
+	for id, e := range d.endpoints {
+		if next[id] == nil && e.inflight > 0 {
+			d.orphans += e.inflight // finishing requests of an endpoint no longer active
+		}
+	}
+	d.endpoints = next
+	return nil
+}
+
+// round stores finished attempts and claims what can be sent now, in one
+// transaction, then starts the claimed requests. Results that could not be
+// stored are returned to be tried again.
+func (d *Dispatcher) round(ctx context.Context, pending []result) ([]result, error) {
+	now := d.opt.Now()
+	d.mu.Lock()
+	type want struct {
+		id   int64
+		free int
+	}
+	var wants []want
+	for id, e := range d.endpoints {
+		if free := d.opt.Concurrency - e.inflight; free > 0 {
+			wants = append(wants, want{id, free})
+		}
+	}
+	d.mu.Unlock()
+	var claimed [][]*openboards.Job
+	var disabled []int64
+	err := d.store.InTx(ctx, func(tx openboards.Tx) error {
+		claimed, disabled = claimed[:0], nil
+		if len(pending) > 0 {
+			if err := d.finish(ctx, tx, pending); err != nil {
+				return err
+			}
+			for _, r := range pending {
+				if r.gone {
+					disabled = append(disabled, r.job.WebhookID)
+				}
+			}
+		}
+		until := now.Add(d.opt.Lease)
+		for _, w := range wants {
+			jobs, err := tx.ClaimDeliveries(ctx, w.id, d.owner, now, until, w.free)
+			if err != nil {
+				return err
+			}
+			claimed = append(claimed, jobs)
+		}
+		return nil
+	})
+	if err != nil {
+		return pending, err
+	}
+	d.mu.Lock()
+	for _, r := range pending {
+		if e := d.endpoints[r.job.WebhookID]; e != nil && e.inflight > 0 {
+			e.inflight--
+		} else if d.orphans > 0 {
+			d.orphans--
+		}
+	}
+	for _, id := range disabled {
+		if e := d.endpoints[id]; e != nil {
+			d.orphans += e.inflight
+			delete(d.endpoints, id)
+		}
+	}
+	var start []*openboards.Job
+	var hooks []*openboards.Webhook
+	for _, jobs := range claimed {
+		for _, j := range jobs {
+			e := d.endpoints[j.WebhookID]
+			if e == nil {
+				continue // disabled meanwhile: its lease runs out
+			}
+			e.inflight++
+			start, hooks = append(start, j), append(hooks, e.hook)
+		}
+	}
+	d.mu.Unlock()
+	for i, j := range start {
+		go d.send(ctx, hooks[i], j)
+	}
+	return nil, nil
+}
+
+// send makes one attempt and reports its outcome.
+func (d *Dispatcher) send(ctx context.Context, h *openboards.Webhook, j *openboards.Job) {
+	start := d.opt.Now()
+	body := j.Payload
+	secrets := []string{h.Secret}
+	if h.PreviousSecret != "" && h.PreviousSecretUntil != nil && start.Before(*h.PreviousSecretUntil) {
+		secrets = append(secrets, h.PreviousSecret)
+	}
+	var res egress.Result
+	header, err := egress.Headers(MessageID(j.EventID), start, body, secrets...)
+	if err != nil {
+		res = egress.Result{Err: err}
+	} else {
+		// The request outlives ctx by design: an attempt under way is
+		// completed and recorded rather than cut off at shutdown.
+		res = d.client.Post(context.WithoutCancel(ctx), h.URL, header, body)
+	}
+	d.done <- d.outcome(h, j, start, res)
+}
+
+// MessageID is the webhook-id of an event's deliveries: the same for every
+// attempt, redelivery and replay, so receivers can drop duplicates.
+func MessageID(eventID int64) string { return "msg_" + strconv.FormatInt(eventID, 10) }
+
+// outcome turns an attempt's result into the delivery's next state.
+func (d *Dispatcher) outcome(h *openboards.Webhook, j *openboards.Job, start time.Time, res egress.Result) result {
+	a := openboards.DeliveryAttempt{
+		DeliveryID: j.ID, WebhookID: j.WebhookID, At: start, Duration: res.Duration,
+		StatusCode: res.StatusCode, Response: cleanText(res.Body),
+	}
+	r := result{job: j, finished: start.Add(res.Duration)}
+	if res.Err == nil {
+		r.res = openboards.DeliveryResult{Attempt: a, State: openboards.DeliverySucceeded}
+		d.m.observe(j, "success", res.Duration, r.finished)
+		return r
+	}
+	a.Error = cleanText(res.Err.Error())
+	r.gone = res.StatusCode == 410
+	wait := Backoff(j.AttemptCount+1, d.opt.Jitter())
+	if res.RetryAfter > 0 {
+		wait = max(wait, min(res.RetryAfter, maxRetryAfter))
+	}
+	next := r.finished.Add(wait)
+	state := openboards.DeliveryPending
+	if next.After(j.CreatedAt.Add(d.opt.RetryFor)) {
+		state = openboards.DeliveryFailed
+	}
+	r.res = openboards.DeliveryResult{Attempt: a, State: state, NextAttemptAt: next}
+	d.m.observe(j, "failure", res.Duration, r.finished)
+	if state == openboards.DeliveryFailed {
+		d.m.givenUp.Inc()
+	}
+	return r
+}
+
+// cleanText makes s storable as text: valid UTF-8 without NUL bytes.
+func cleanText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return strings.ReplaceAll(s, "\x00", "")
+}
+
+// finish stores the outcomes of attempts and their effect on each
+// endpoint's health: a success ends a run of failures; a 410 answer, or
+// failures for DisableAfter, disable the endpoint.
+func (d *Dispatcher) finish(ctx context.Context, tx openboards.Tx, rs []result) error {
+	type health struct {
+		ok       bool
+		failedAt time.Time
+		gone     bool
+	}
+	byHook := map[int64]*health{}
+	for i := range rs {
+		r := &rs[i]
+		if err := tx.FinishDelivery(ctx, &r.res); err != nil {
+			return err
+		}
+		h := byHook[r.job.WebhookID]
+		if h == nil {
+			h = &health{}
+			byHook[r.job.WebhookID] = h
+		}
+		if r.res.State == openboards.DeliverySucceeded {
+			h.ok = true
+		} else if h.failedAt.IsZero() {
+			h.failedAt = r.res.Attempt.At
+		}
+		h.gone = h.gone || r.gone
+	}
+	for id, h := range byHook {
+		if h.ok {
+			if err := tx.SetWebhookFailing(ctx, id, nil); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := tx.SetWebhookFailing(ctx, id, &h.failedAt); err != nil {
+			return err
+		}
+		d.mu.Lock()
+		e := d.endpoints[id]
+		d.mu.Unlock()
+		var reason string
+		switch {
+		case h.gone:
+			reason = "the endpoint answered 410 Gone"
+		case e != nil && e.hook.FailingSince != nil && h.failedAt.Sub(*e.hook.FailingSince) >= d.opt.DisableAfter:
+			reason = fmt.Sprintf("every delivery failed since %s", e.hook.FailingSince.UTC().Format(time.RFC3339))
+		default:
+			continue
+		}
+		if err := d.disable(ctx, tx, id, reason, h.failedAt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// disable turns an endpoint off and tells its community's admins through
+// the server log and the endpoint's visible status.
+func (d *Dispatcher) disable(ctx context.Context, tx openboards.Tx, id int64, reason string, at time.Time) error {
+	d.mu.Lock()
+	e := d.endpoints[id]
+	d.mu.Unlock()
+	if e == nil {
+		return nil
+	}
+	w, err := tx.FindWebhookByID(ctx, e.hook.CommunityID, id)
+	if err != nil || w.Status != openboards.WebhookActive {
+		return err
+	}
+	w.Status, w.DisabledReason, w.DisabledAt, w.UpdatedAt = openboards.WebhookDisabled, reason, &at, at
+	if err := tx.UpdateWebhook(ctx, w); err != nil {
+		return err
+	}
+	d.opt.Log.Warn("webhooks: endpoint disabled", "community", w.CommunityID, "webhook", w.ID, "url", w.URL, "reason", reason)
+	return nil
+}
+
+// prune deletes what is older than the retention, in bounded batches.
+func (d *Dispatcher) prune(ctx context.Context) {
+	before := d.opt.Now().Add(-d.opt.Retention)
+	for ctx.Err() == nil {
+		var n int
+		err := d.store.InTx(ctx, func(tx openboards.Tx) error {
+			var err error
+			n, err = tx.PruneDeliveries(ctx, before, 2000)
+			return err
+		})
+		if err != nil {
+			d.opt.Log.Warn("webhooks: prune failed", "err", err)
+			return
+		}
+		if n == 0 {
+			return
+		}
+	}
+}

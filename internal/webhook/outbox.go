@@ -1,0 +1,91 @@
+// Package webhook delivers a community's ticket events to the HTTPS
+// endpoints it registered. Changes record their events in the transaction
+// that makes them (the outbox); a Dispatcher in every server process claims
+// due deliveries, signs and sends them, and records each attempt, retrying
+// with backoff. For one endpoint the events of one ticket arrive in the
+// order they happened; a failing event holds back only the later events of
+// its own ticket.
+package webhook
+
+import (
+	"context"
+	"time"
+
+	"openboards/internal/openboards"
+	"openboards/internal/webhook/payload"
+)
+
+// Outbox records webhook events inside ticket transactions.
+type Outbox struct {
+	// InboxBase is the public base URL that InboxLink points into.
+	InboxBase string
+}
+
+// Record adds the event that change c raises to the outbox, queued for
+// every endpoint of the community that subscribes to it, as part of tx.
+// Nothing is recorded for a community without endpoints. The ticket is read
+// inside tx, so the payload shows it as the change leaves it.
+func (o *Outbox) Record(ctx context.Context, tx openboards.Tx, cm *openboards.Community, c openboards.Change, at time.Time) error {
+	hooks, err := tx.FindWebhooks(ctx, cm.ID)
+	if err != nil || len(hooks) == 0 {
+		return err
+	}
+	var ids []int64
+	for _, w := range hooks {
+		if w.Status != openboards.WebhookDisabled && w.Subscribes(c.Type) {
+			ids = append(ids, w.ID)
+		}
+	}
+	t, err := tx.FindTicketByID(ctx, cm.ID, c.TicketID)
+	if err != nil {
+		return err
+	}
+	body, err := payload.Render(o.InboxBase, cm.Name, c, t)
+	if err != nil {
+		return err
+	}
+	return tx.CreateEvent(ctx, &openboards.Event{
+		CommunityID: cm.ID, TicketID: t.ID, Type: c.Type, Payload: body, CreatedAt: at,
+	}, ids)
+}
+
+// WakingStore wraps a store so that every transaction that queued
+// deliveries calls wake once it has committed, so the local dispatcher
+// starts on them at once.
+func WakingStore(s openboards.Store, wake func()) openboards.Store {
+	return &wakingStore{Store: s, wake: wake}
+}
+
+type wakingStore struct {
+	openboards.Store
+	wake func()
+}
+
+func (s *wakingStore) InTx(ctx context.Context, fn func(openboards.Tx) error) error {
+	queued := false
+	err := s.Store.InTx(ctx, func(tx openboards.Tx) error {
+		queued = false // a retried transaction starts afresh
+		return fn(&wakingTx{Tx: tx, queued: &queued})
+	})
+	if err == nil && queued {
+		s.wake()
+	}
+	return err
+}
+
+type wakingTx struct {
+	openboards.Tx
+	queued *bool
+}
+
+func (tx *wakingTx) CreateEvent(ctx context.Context, e *openboards.Event, webhookIDs []int64) error {
+	if len(webhookIDs) > 0 {
+		*tx.queued = true
+	}
+	return tx.Tx.CreateEvent(ctx, e, webhookIDs)
+}
+
+func (tx *wakingTx) CreateDeliveries(ctx context.Context, webhookID int64, eventIDs []int64, now time.Time) (int, error) {
+	*tx.queued = true
+	return tx.Tx.CreateDeliveries(ctx, webhookID, eventIDs, now)
+}
