@@ -159,7 +159,9 @@ func TestSubscriptionsAndEndpoints(t *testing.T) {
 		if g := statuses.all(); len(g) != 1 || g[0].EventType != "ticket_status_change" {
 			t.Errorf("status endpoint got %v", kinds(gotStatus))
 		}
-		var del struct{ Events []struct{ Note struct{ Message string } } }
+		var del struct {
+			Events []struct{ Note struct{ Message string } }
+		}
 		json.Unmarshal(gotNotes[2].Body, &del)
 		if del.Events[0].Note.Message != "changed" {
 			t.Errorf("note_deletion carries the note as it was: got %q", del.Events[0].Note.Message)

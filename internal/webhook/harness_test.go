@@ -125,7 +125,7 @@ func newWorld(t *testing.T, b backend, wo worldOptions) *world {
 	}
 	w := &world{
 		t: t, ctx: ctx, store: store, raw: raw, clock: clk, tickets: tickets,
-		webhooks: webhook.NewService(store, client, "https://inbox.example.com", clk.now),
+		webhooks:   webhook.NewService(store, client, "https://inbox.example.com", clk.now),
 		dispatcher: d, client: client, cm: created.Community,
 	}
 	w.start()
