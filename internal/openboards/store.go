@@ -154,6 +154,8 @@ type Tx interface {
 	// due at now to owner until leaseUntil: for each ticket only the oldest
 	// pending delivery, and only when no other owner holds its lease.
 	ClaimDeliveries(ctx context.Context, webhookID int64, owner string, now, leaseUntil time.Time, limit int) ([]*Job, error)
+	// RetryNow makes a webhook's pending deliveries due at now.
+	RetryNow(ctx context.Context, webhookID int64, now time.Time) error
 	// ReleaseLeases gives up every lease (used at start by a server that
 	// owns its database alone).
 	ReleaseLeases(ctx context.Context) error

@@ -163,6 +163,9 @@ func (d *Dispatcher) Wake() {
 func (d *Dispatcher) Run(ctx context.Context) error {
 	if d.opt.ExclusiveStore {
 		if err := d.store.InTx(ctx, func(tx openboards.Tx) error { return tx.ReleaseLeases(ctx) }); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
 			return fmt.Errorf("webhooks: release leases: %w", err)
 		}
 	}

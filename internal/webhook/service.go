@@ -38,6 +38,10 @@ func NewService(store openboards.Store, client *egress.Client, inboxBase string,
 
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(100 * time.Nanosecond) }
 
+// Now returns the time on the service's clock, by which the API must judge
+// what the service dated (a previous secret's expiration, replay ranges).
+func (s *Service) Now() time.Time { return s.now() }
+
 // Input is a webhook's settings in a request; nil fields are absent.
 type Input struct {
 	URL         *string
@@ -207,9 +211,15 @@ func (s *Service) Update(ctx context.Context, cm *openboards.Community, id int64
 		if err := tx.UpdateWebhook(ctx, &next); err != nil {
 			return err
 		}
-		if missedFrom != nil {
-			_, err = s.replay(ctx, tx, &next, *missedFrom, now, next.Events)
+		if missedFrom == nil {
+			return nil
 		}
+		// What waited for the endpoint is tried at once, then what it
+		// missed follows.
+		if err := tx.RetryNow(ctx, id, now); err != nil {
+			return err
+		}
+		_, err = s.replay(ctx, tx, &next, *missedFrom, now, next.Events)
 		return err
 	})
 	if err != nil {
@@ -288,10 +298,12 @@ func (s *Service) Replay(ctx context.Context, cm *openboards.Community, id int64
 		if types == nil {
 			types = w.Events
 		} else {
-			if types, err = events("events", types); err != nil {
+			in := types
+			if types, err = events("events", in); err != nil {
 				return err
 			}
-			for i, t := range types {
+			// Indexes name the request's items, not the sorted types.
+			for i, t := range in {
 				if !w.Subscribes(t) {
 					return openboards.Errorf(openboards.CodeInvalid, "events[%d]: webhook %d does not subscribe to %s", i, id, t)
 				}

@@ -369,6 +369,13 @@ func (c *Conn) ClaimDeliveries(ctx context.Context, webhookID int64, owner strin
 	return jobs, nil
 }
 
+// RetryNow makes a webhook's waiting deliveries due now.
+func (c *Conn) RetryNow(ctx context.Context, webhookID int64, now time.Time) error {
+	_, err := c.exec(ctx, `UPDATE webhook_deliveries SET next_attempt_at = ? WHERE webhook_id = ? AND state = 'pending' AND next_attempt_at > ?`,
+		nanos(now), webhookID, nanos(now))
+	return c.interpret(err, "retry deliveries", "")
+}
+
 // ReleaseLeases clears every lease.
 func (c *Conn) ReleaseLeases(ctx context.Context) error {
 	_, err := c.exec(ctx, `UPDATE webhook_deliveries SET lease_owner = '', lease_until = 0 WHERE state = 'pending' AND lease_until > 0`)

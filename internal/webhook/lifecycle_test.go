@@ -1,0 +1,315 @@
+package webhook_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"openboards/internal/openboards"
+	"openboards/internal/webhook"
+	"openboards/internal/webhook/egress"
+)
+
+// TestOutboxIsTransactional: an event exists exactly when its change
+// committed.
+func TestOutboxIsTransactional(t *testing.T) {
+	backends(t, func(t *testing.T, b backend) {
+		rc := newReceiver(t, "tok")
+		w := newWorld(t, b, worldOptions{roots: rc.Server})
+		hook := w.add(rc)
+		id := w.newTicket("T")
+		rc.waitFor(t, 1, 5*time.Second)
+		outbox := &webhook.Outbox{InboxBase: "https://x"}
+		boom := errors.New("boom")
+		err := w.store.InTx(w.ctx, func(tx openboards.Tx) error {
+			st := openboards.TicketCompleted
+			if err := tx.UpdateTicket(w.ctx, w.cm.ID, id, openboards.TicketUpdate{Status: &st, UpdatedAt: time.Now()}); err != nil {
+				return err
+			}
+			if err := outbox.Record(w.ctx, tx, w.cm, openboards.Change{Type: openboards.EventTicketStatusChange, TicketID: id, PreviousStatus: openboards.TicketOpen}, time.Now()); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("InTx: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+		if n := len(w.deliveries(hook.ID, nil)); n != 1 {
+			t.Errorf("%d deliveries after a rolled-back change, want only the creation's", n)
+		}
+		if got := rc.all(); len(got) != 1 {
+			t.Errorf("receiver got %v", kinds(got))
+		}
+	})
+}
+
+// TestGoneDisablesAndReenableReplays: a 410 disables the endpoint at once;
+// while disabled it is sent nothing; enabling it again verifies it and
+// replays what it missed, in order.
+func TestGoneDisablesAndReenableReplays(t *testing.T) {
+	backends(t, func(t *testing.T, b backend) {
+		rc := newReceiver(t, "tok")
+		gone := true
+		var mu sync.Mutex
+		rc.respond = func(int, received) int {
+			mu.Lock()
+			defer mu.Unlock()
+			if gone {
+				return http.StatusGone
+			}
+			return http.StatusOK
+		}
+		w := newWorld(t, b, worldOptions{roots: rc.Server})
+		hook := w.add(rc, openboards.EventTicketCreation, openboards.EventTicketStatusChange)
+		first := w.newTicket("first")
+		eventually(t, 5*time.Second, "the endpoint disabled", func() bool {
+			h, err := w.store.FindWebhookByID(w.ctx, w.cm.ID, hook.ID)
+			return err == nil && h.Status == openboards.WebhookDisabled
+		})
+		h, _ := w.store.FindWebhookByID(w.ctx, w.cm.ID, hook.ID)
+		if !strings.Contains(h.DisabledReason, "410") || h.DisabledAt == nil {
+			t.Errorf("disabled: reason %q at %v", h.DisabledReason, h.DisabledAt)
+		}
+		second := w.newTicket("second")
+		w.setStatus(second, "pending")
+		time.Sleep(200 * time.Millisecond)
+		if n := len(rc.all()); n != 1 {
+			t.Fatalf("a disabled endpoint got %d notifications, want only the first", n)
+		}
+		mu.Lock()
+		gone = false
+		mu.Unlock()
+		active := "active"
+		if _, err := w.webhooks.Update(w.ctx, w.cm, hook.ID, webhook.Input{Status: &active}); err != nil {
+			t.Fatal(err)
+		}
+		// The first ticket's creation was still pending and is retried at
+		// once; the two missed events are replayed, in order.
+		got := byTicket(rc.waitFor(t, 4, 2*time.Second))
+		if k := kinds(got[first]); !slices.Equal(k, []string{"ticket_creation", "ticket_creation"}) {
+			t.Errorf("first ticket after re-enabling: %v", k)
+		}
+		if k := kinds(got[second]); !slices.Equal(k, []string{"ticket_creation", "ticket_status_change"}) {
+			t.Errorf("second ticket after re-enabling: %v", k)
+		}
+		h, _ = w.store.FindWebhookByID(w.ctx, w.cm.ID, hook.ID)
+		if h.Status != openboards.WebhookActive || h.DisabledReason != "" || h.FailingSince != nil {
+			t.Errorf("re-enabled webhook %+v", h)
+		}
+	})
+}
+
+// TestFailingForDaysDisables: an endpoint that fails every attempt for the
+// DisableAfter period is disabled.
+func TestFailingForDaysDisables(t *testing.T) {
+	backends(t, func(t *testing.T, b backend) {
+		rc := newReceiver(t, "tok")
+		rc.respond = func(int, received) int { return http.StatusServiceUnavailable }
+		w := newWorld(t, b, worldOptions{roots: rc.Server, opt: webhook.Options{DisableAfter: time.Hour, RetryFor: 10 * time.Hour}})
+		hook := w.add(rc, openboards.EventTicketCreation)
+		w.newTicket("x")
+		rc.waitFor(t, 1, 5*time.Second)
+		eventually(t, 5*time.Second, "failingSince set", func() bool {
+			h, _ := w.store.FindWebhookByID(w.ctx, w.cm.ID, hook.ID)
+			return h.FailingSince != nil
+		})
+		for i := 0; i < 30; i++ {
+			h, _ := w.store.FindWebhookByID(w.ctx, w.cm.ID, hook.ID)
+			if h.Status == openboards.WebhookDisabled {
+				if !strings.Contains(h.DisabledReason, "every delivery failed") {
+					t.Errorf("reason %q", h.DisabledReason)
+				}
+				return
+			}
+			w.clock.advance(10 * time.Minute)
+			w.dispatcher.Wake()
+			time.Sleep(60 * time.Millisecond)
+		}
+		t.Fatalf("endpoint failing for 5 h of test time is still active (%d attempts)", len(rc.all()))
+	})
+}
+
+// TestPauseKeepsQueue: a paused endpoint is sent nothing; resumed, it gets
+// what was queued meanwhile, in order.
+func TestPauseKeepsQueue(t *testing.T) {
+	backends(t, func(t *testing.T, b backend) {
+		rc := newReceiver(t, "tok")
+		w := newWorld(t, b, worldOptions{roots: rc.Server})
+		hook := w.add(rc, openboards.EventTicketCreation, openboards.EventTicketStatusChange)
+		paused, active := "paused", "active"
+		if _, err := w.webhooks.Update(w.ctx, w.cm, hook.ID, webhook.Input{Status: &paused}); err != nil {
+			t.Fatal(err)
+		}
+		id := w.newTicket("x")
+		w.setStatus(id, "pending")
+		time.Sleep(200 * time.Millisecond)
+		if n := len(rc.all()); n != 0 {
+			t.Fatalf("paused endpoint got %d", n)
+		}
+		if _, err := w.webhooks.Update(w.ctx, w.cm, hook.ID, webhook.Input{Status: &active}); err != nil {
+			t.Fatal(err)
+		}
+		if got := rc.waitFor(t, 2, 5*time.Second); !slices.Equal(kinds(got), []string{"ticket_creation", "ticket_status_change"}) {
+			t.Errorf("got %v", kinds(got))
+		}
+	})
+}
+
+// TestRotateRedeliverReplay: after a rotation both secrets sign; a
+// redelivery and a replay send stored events again under their ids.
+func TestRotateRedeliverReplay(t *testing.T) {
+	backends(t, func(t *testing.T, b backend) {
+		rc := newReceiver(t, "tok")
+		w := newWorld(t, b, worldOptions{roots: rc.Server})
+		hook := w.add(rc, openboards.EventTicketCreation)
+		before := w.clock.now()
+		a := w.newTicket("a")
+		first := rc.waitFor(t, 1, 5*time.Second)[0]
+		rotated, err := w.webhooks.RotateSecret(w.ctx, w.cm, hook.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rotated.Secret == hook.Secret || rotated.PreviousSecret != hook.Secret {
+			t.Fatalf("rotation: %q → %q (previous %q)", hook.Secret, rotated.Secret, rotated.PreviousSecret)
+		}
+		w.dispatcher.Wake()
+		time.Sleep(2 * 50 * time.Millisecond) // the dispatcher reloads endpoints every poll
+		bID := w.newTicket("b")
+		second := rc.waitFor(t, 2, 5*time.Second)[1]
+		verify(t, hook.Secret, second)
+		verify(t, rotated.Secret, second)
+		if n := len(strings.Fields(second.Header.Get("webhook-signature"))); n != 2 {
+			t.Errorf("%d signatures during the overlap, want 2", n)
+		}
+		ds := w.deliveries(hook.ID, nil)
+		re, err := w.webhooks.Redeliver(w.ctx, w.cm, hook.ID, ds[len(ds)-1].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if re.State != openboards.DeliveryPending || re.EventID != ds[len(ds)-1].EventID {
+			t.Errorf("redelivery %+v", re)
+		}
+		third := rc.waitFor(t, 3, 5*time.Second)[2]
+		if third.ID != first.ID || third.TicketID != a || string(third.Body) != string(first.Body) {
+			t.Errorf("redelivered %s for ticket %d, want %s for %d", third.ID, third.TicketID, first.ID, a)
+		}
+		n, err := w.webhooks.Replay(w.ctx, w.cm, hook.ID, before, w.clock.now().Add(time.Second), nil)
+		if err != nil || n != 2 {
+			t.Fatalf("replay: %d, %v", n, err)
+		}
+		got := rc.waitFor(t, 5, 5*time.Second)
+		if replayed := []int64{got[3].TicketID, got[4].TicketID}; !slices.Contains(replayed, a) || !slices.Contains(replayed, bID) {
+			t.Errorf("replayed tickets %v, want %d and %d", replayed, a, bID)
+		}
+		if _, err := w.webhooks.Replay(w.ctx, w.cm, hook.ID, before, w.clock.now(), []string{openboards.EventNoteCreation}); openboards.ErrorCode(err) != openboards.CodeInvalid {
+			t.Errorf("replaying an event type the webhook lacks: %v", err)
+		}
+		test, err := w.webhooks.Test(w.ctx, w.cm, hook.ID, openboards.EventReplyCreation)
+		if err != nil || test.Error != "" || test.StatusCode != 200 {
+			t.Fatalf("test: %+v, %v", test, err)
+		}
+		if last := rc.waitFor(t, 6, 5*time.Second)[5]; last.EventType != openboards.EventReplyCreation {
+			t.Errorf("test event type %q", last.EventType)
+		}
+	})
+}
+
+// TestPruneKeepsWhatIsYoung deletes finished deliveries, their attempts and
+// events past the retention, and nothing else.
+func TestPruneKeepsWhatIsYoung(t *testing.T) {
+	backends(t, func(t *testing.T, b backend) {
+		rc := newReceiver(t, "tok")
+		w := newWorld(t, b, worldOptions{roots: rc.Server, opt: webhook.Options{Retention: time.Hour, PruneEvery: time.Minute}})
+		hook := w.add(rc, openboards.EventTicketCreation)
+		w.newTicket("old")
+		rc.waitFor(t, 1, 5*time.Second)
+		w.clock.advance(2 * time.Hour)
+		w.newTicket("young")
+		rc.waitFor(t, 2, 5*time.Second)
+		eventually(t, 5*time.Second, "the old delivery pruned and the young one done", func() bool {
+			ds := w.deliveries(hook.ID, nil)
+			return len(ds) == 1 && ds[0].State == openboards.DeliverySucceeded
+		})
+		d := w.deliveries(hook.ID, nil)[0]
+		if len(d.Attempts) != 1 {
+			t.Errorf("young delivery lost its attempt")
+		}
+		if _, err := w.store.FindEventByID(w.ctx, w.cm.ID, d.EventID); err != nil {
+			t.Errorf("young event: %v", err)
+		}
+		if _, err := w.store.FindEventByID(w.ctx, w.cm.ID, d.EventID-1); openboards.ErrorCode(err) != openboards.CodeNotFound {
+			t.Errorf("old event still there: %v", err)
+		}
+	})
+}
+
+// TestCreateRefusesPrivateAddresses: without an allowed network, the
+// handshake to a name that resolves to loopback is refused and nothing is
+// saved.
+func TestCreateRefusesPrivateAddresses(t *testing.T) {
+	rc := newReceiver(t, "tok")
+	w := newWorld(t, sqliteBackend, worldOptions{roots: rc.Server})
+	guarded := webhook.NewService(w.store, egress.NewClient(egress.Options{}), "https://x", time.Now)
+	url := strings.Replace(rc.URL, "127.0.0.1", "localhost", 1) + "/hook"
+	token, events := "tok", []string{openboards.EventTicketCreation}
+	_, err := guarded.Create(w.ctx, w.cm, webhook.Input{URL: &url, VerifyToken: &token, Events: &events})
+	if openboards.ErrorCode(err) != openboards.CodeInvalid || !strings.Contains(err.Error(), "127.0.0.1") {
+		t.Fatalf("create with a loopback endpoint: %v", err)
+	}
+	if hooks, _ := w.store.FindWebhooks(w.ctx, w.cm.ID); len(hooks) != 0 {
+		t.Errorf("%d webhooks saved", len(hooks))
+	}
+	if n := len(rc.all()); n != 0 {
+		t.Errorf("receiver got %d requests", n)
+	}
+}
+
+// TestTwoDispatchersShareWork runs two dispatchers (two nodes) on one
+// PostgreSQL database: every event arrives once, in order per ticket.
+func TestTwoDispatchersShareWork(t *testing.T) {
+	rc := newReceiver(t, "tok")
+	w := newWorld(t, postgresBackend, worldOptions{roots: rc.Server})
+	second := webhook.NewDispatcher(w.raw, w.client, webhook.Options{Poll: 50 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { second.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	w.add(rc, openboards.EventTicketCreation, openboards.EventTicketStatusChange)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 5 {
+				id := w.newTicket("t")
+				w.setStatus(id, "pending")
+				w.setStatus(id, "completed")
+				second.Wake()
+			}
+		}()
+	}
+	wg.Wait()
+	got := rc.waitFor(t, 120, 10*time.Second)
+	time.Sleep(300 * time.Millisecond)
+	got = rc.all()
+	seen := map[string]bool{}
+	for _, g := range got {
+		if seen[g.ID] {
+			t.Errorf("%s delivered twice", g.ID)
+		}
+		seen[g.ID] = true
+	}
+	for id, rs := range byTicket(got) {
+		if k := kinds(rs); !slices.Equal(k, []string{"ticket_creation", "ticket_status_change", "ticket_status_change"}) {
+			t.Errorf("ticket %d: %v", id, k)
+		} else if !strings.Contains(string(rs[2].Body), `"PreviousTicketStatus":"pending"`) {
+			t.Errorf("ticket %d: status changes out of order: %s", id, rs[2].Body)
+		}
+	}
+}
