@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"openboards/internal/metrics"
 	"openboards/internal/openboards"
 	"openboards/internal/webhook"
 	"openboards/internal/webhook/egress"
@@ -310,6 +311,83 @@ func TestTwoDispatchersShareWork(t *testing.T) {
 			t.Errorf("ticket %d: %v", id, k)
 		} else if !strings.Contains(string(rs[2].Body), `"PreviousTicketStatus":"pending"`) {
 			t.Errorf("ticket %d: status changes out of order: %s", id, rs[2].Body)
+		}
+	}
+}
+
+// TestRetryAfterIsHonoured: a 429 with Retry-After holds the next attempt
+// back at least that long, beyond the backoff.
+func TestRetryAfterIsHonoured(t *testing.T) {
+	rc := newReceiver(t, "tok")
+	var once sync.Once
+	rc.respond = func(int, received) int {
+		status := http.StatusOK
+		once.Do(func() { status = http.StatusTooManyRequests })
+		return status
+	}
+	rc.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			w.Header().Set("Retry-After", "120")
+		}
+		rc.serve(w, r)
+	})
+	w := newWorld(t, sqliteBackend, worldOptions{roots: rc.Server})
+	hook := w.add(rc, openboards.EventTicketCreation)
+	w.newTicket("x")
+	eventually(t, 5*time.Second, "the first attempt recorded", func() bool {
+		ds := w.deliveries(hook.ID, nil)
+		return len(ds) == 1 && ds[0].AttemptCount == 1
+	})
+	d := w.deliveries(hook.ID, nil)[0]
+	a := d.Attempts[0]
+	if wait := d.NextAttemptAt.Sub(a.At.Add(a.Duration)); wait < 120*time.Second || wait > 121*time.Second {
+		t.Errorf("next attempt after %v, want the 120 s of Retry-After", wait)
+	}
+	if a.StatusCode != http.StatusTooManyRequests || a.Error == "" {
+		t.Errorf("attempt %+v", a)
+	}
+	w.clock.advance(119 * time.Second)
+	w.dispatcher.Wake()
+	time.Sleep(150 * time.Millisecond)
+	if n := len(rc.all()); n != 1 {
+		t.Fatalf("retried before Retry-After passed (%d requests)", n)
+	}
+	w.clock.advance(2 * time.Second)
+	w.dispatcher.Wake()
+	rc.waitFor(t, 2, 5*time.Second)
+}
+
+// TestMetrics exposes attempts, latency and queue depth.
+func TestMetrics(t *testing.T) {
+	rc := newReceiver(t, "tok")
+	reg := metrics.NewRegistry()
+	w := newWorld(t, sqliteBackend, worldOptions{roots: rc.Server, opt: webhook.Options{Metrics: reg}})
+	rc.respond = func(n int, _ received) int {
+		if n == 0 {
+			return http.StatusInternalServerError
+		}
+		return http.StatusOK
+	}
+	hook := w.add(rc, openboards.EventTicketCreation)
+	w.newTicket("a")
+	w.newTicket("b")
+	w.newTicket("c")
+	rc.waitFor(t, 3, 5*time.Second)
+	var out strings.Builder
+	eventually(t, 5*time.Second, "metrics", func() bool {
+		out.Reset()
+		reg.WriteTo(&out)
+		return strings.Contains(out.String(), `openboards_webhook_attempts_total{outcome="success"} 2`)
+	})
+	for _, want := range []string{
+		`openboards_webhook_attempts_total{outcome="failure"} 1`,
+		`openboards_webhook_queue_depth{webhook="` + itoa(hook.ID) + `"} 1`,
+		`openboards_webhook_attempt_duration_seconds_count{outcome="success"} 2`,
+		`openboards_webhook_delivery_latency_seconds_count{attempt="first"} 2`,
+		`# TYPE openboards_webhook_requests_in_flight gauge`,
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("metrics lack %s:\n%s", want, out.String())
 		}
 	}
 }
