@@ -102,6 +102,18 @@ func Backoff(n int, jitter float64) time.Duration {
 	return time.Duration(float64(d) * jitter)
 }
 
+// retried is how long the backoff schedule has waited in all once n
+// attempts have failed and the next is scheduled. The retry period counts
+// from the first attempt, so a delivery that waited behind another, or
+// while its endpoint was paused, still gets its full schedule.
+func retried(n int) time.Duration {
+	var total time.Duration
+	for k := 1; k <= n; k++ {
+		total += Backoff(k, 1)
+	}
+	return total
+}
+
 // maxRetryAfter bounds how long a Retry-After answer can hold a delivery.
 const maxRetryAfter = 24 * time.Hour
 
@@ -392,7 +404,7 @@ func (d *Dispatcher) outcome(h *openboards.Webhook, j *openboards.Job, start tim
 	}
 	next := r.finished.Add(wait)
 	state := openboards.DeliveryPending
-	if next.After(j.CreatedAt.Add(d.opt.RetryFor)) {
+	if retried(j.AttemptCount+1) > d.opt.RetryFor {
 		state = openboards.DeliveryFailed
 	}
 	r.res = openboards.DeliveryResult{Attempt: a, State: state, NextAttemptAt: next}
