@@ -28,6 +28,8 @@ import (
 	"openboards/internal/store/postgres/pgtest"
 	"openboards/internal/store/sqlite"
 	"openboards/internal/ticket"
+	"openboards/internal/webhook"
+	"openboards/internal/webhook/egress"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -58,6 +60,13 @@ type options struct {
 	// MaxBodyBytes and BasePath are passed to api.Options.
 	MaxBodyBytes int64
 	BasePath     string
+	// Egress is the client the webhook service sends with; nil means one
+	// that trusts the test receiver and may reach loopback addresses (see
+	// webhook_test.go).
+	Egress *egress.Client
+	// Dispatch records the webhook events of ticket changes and runs a
+	// dispatcher on the test's clock, as the server does.
+	Dispatch bool
 }
 
 // bundle is one test's server: a fresh database, the services on a fixed
@@ -145,8 +154,19 @@ func setupWith(t *testing.T, o options) *bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
+	client := o.Egress
+	if client == nil {
+		client = egressClient(t, loopback, 0)
+	}
+	if o.Dispatch {
+		store = startDispatcher(t, store, client, clk)
+	}
 	tickets := ticket.NewService(store, clk.Now)
-	srv := httptest.NewServer(api.NewHandler(store, tickets, communities, api.Options{MaxBodyBytes: o.MaxBodyBytes, BasePath: o.BasePath}))
+	if o.Dispatch {
+		tickets.SetRecorder(&webhook.Outbox{InboxBase: inboxBase})
+	}
+	webhooks := webhook.NewService(store, client, inboxBase, clk.Now)
+	srv := httptest.NewServer(api.NewHandler(store, tickets, communities, api.Options{MaxBodyBytes: o.MaxBodyBytes, BasePath: o.BasePath, Webhooks: webhooks}))
 	t.Cleanup(srv.Close)
 	b := &bundle{clock: clk, store: store, tickets: tickets, communities: communities, srv: srv, base: srv.URL + o.BasePath}
 	b.tenant = b.newTenant(t, "acme")

@@ -131,7 +131,7 @@ func (h *Handler) handleWebhookList(w http.ResponseWriter, r *http.Request, cm *
 	if err != nil {
 		return err
 	}
-	now := time.Now()
+	now := h.opt.Webhooks.Now()
 	out := make([]*webhookJSON, len(hooks))
 	for i, wh := range hooks {
 		out[i] = webhookOut(wh, now)
@@ -148,7 +148,7 @@ func (h *Handler) handleWebhookCreate(w http.ResponseWriter, r *http.Request, cm
 	if err != nil {
 		return err
 	}
-	return h.ok(w, webhookOut(wh, time.Now()))
+	return h.ok(w, webhookOut(wh, h.opt.Webhooks.Now()))
 }
 
 func (h *Handler) handleWebhookGet(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
@@ -160,7 +160,7 @@ func (h *Handler) handleWebhookGet(w http.ResponseWriter, r *http.Request, cm *o
 	if err != nil {
 		return err
 	}
-	return h.ok(w, webhookOut(wh, time.Now()))
+	return h.ok(w, webhookOut(wh, h.opt.Webhooks.Now()))
 }
 
 func (h *Handler) handleWebhookUpdate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
@@ -176,7 +176,7 @@ func (h *Handler) handleWebhookUpdate(w http.ResponseWriter, r *http.Request, cm
 	if err != nil {
 		return err
 	}
-	return h.ok(w, webhookOut(wh, time.Now()))
+	return h.ok(w, webhookOut(wh, h.opt.Webhooks.Now()))
 }
 
 func (h *Handler) handleWebhookDelete(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
@@ -199,7 +199,7 @@ func (h *Handler) handleWebhookSecret(w http.ResponseWriter, r *http.Request, cm
 	if err != nil {
 		return err
 	}
-	return h.ok(w, webhookOut(wh, time.Now()))
+	return h.ok(w, webhookOut(wh, h.opt.Webhooks.Now()))
 }
 
 func (h *Handler) handleDeliveryList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
@@ -301,7 +301,7 @@ func (h *Handler) handleWebhookTest(w http.ResponseWriter, r *http.Request, cm *
 	if err := decode(r, &req, false); err != nil {
 		return err
 	}
-	start := time.Now()
+	start := h.opt.Webhooks.Now()
 	res, err := h.opt.Webhooks.Test(r.Context(), cm, id, req.EventType)
 	if err != nil {
 		return err
@@ -332,7 +332,7 @@ func (h *Handler) handleWebhookReplay(w http.ResponseWriter, r *http.Request, cm
 	if err != nil {
 		return err
 	}
-	to := time.Now()
+	to := h.opt.Webhooks.Now()
 	if req.To != nil {
 		t, err := parseTime("to", *req.To)
 		if err != nil {
