@@ -67,8 +67,9 @@ type Reader interface {
 	FindActiveWebhooks(ctx context.Context) ([]*Webhook, error)
 	FindEventByID(ctx context.Context, communityID, id int64) (*Event, error)
 	// FindEventIDs lists the ids of a community's events of the given types
-	// (all types when empty) created in [from, to), oldest first.
-	FindEventIDs(ctx context.Context, communityID int64, from, to time.Time, types []string, limit int) ([]int64, error)
+	// (all types when empty) created in [from, to), oldest first; with
+	// missingFor set, only those never queued for that webhook.
+	FindEventIDs(ctx context.Context, communityID int64, from, to time.Time, types []string, missingFor int64, limit int) ([]int64, error)
 	FindDeliveryByID(ctx context.Context, communityID, webhookID, id int64) (*Delivery, error)
 	// FindDeliveries lists deliveries newest first, each with its attempts.
 	FindDeliveries(ctx context.Context, f DeliveryFilter) ([]*Delivery, error)
@@ -148,8 +149,8 @@ type Tx interface {
 	// each of the given webhooks, due at the event's time.
 	CreateEvent(ctx context.Context, e *Event, webhookIDs []int64) error
 	// CreateDeliveries adds pending deliveries of existing events to one
-	// webhook, in the order given, due at now, and returns how many.
-	CreateDeliveries(ctx context.Context, webhookID int64, eventIDs []int64, now time.Time) (int, error)
+	// webhook, in event order, due at now, and returns their ids.
+	CreateDeliveries(ctx context.Context, webhookID int64, eventIDs []int64, now time.Time) ([]int64, error)
 	// ClaimDeliveries leases up to limit deliveries of a webhook that are
 	// due at now to owner until leaseUntil: for each ticket only the oldest
 	// pending delivery, and only when no other owner holds its lease.

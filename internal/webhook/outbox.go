@@ -85,7 +85,7 @@ func (tx *wakingTx) CreateEvent(ctx context.Context, e *openboards.Event, webhoo
 	return tx.Tx.CreateEvent(ctx, e, webhookIDs)
 }
 
-func (tx *wakingTx) CreateDeliveries(ctx context.Context, webhookID int64, eventIDs []int64, now time.Time) (int, error) {
+func (tx *wakingTx) CreateDeliveries(ctx context.Context, webhookID int64, eventIDs []int64, now time.Time) ([]int64, error) {
 	*tx.queued = true
 	return tx.Tx.CreateDeliveries(ctx, webhookID, eventIDs, now)
 }

@@ -219,7 +219,7 @@ func (s *Service) Update(ctx context.Context, cm *openboards.Community, id int64
 		if err := tx.RetryNow(ctx, id, now); err != nil {
 			return err
 		}
-		_, err = s.replay(ctx, tx, &next, *missedFrom, now, next.Events)
+		_, err = s.replay(ctx, tx, &next, *missedFrom, now, next.Events, true)
 		return err
 	})
 	if err != nil {
@@ -269,15 +269,12 @@ func (s *Service) Redeliver(ctx context.Context, cm *openboards.Community, webho
 			}
 			return err
 		}
-		if _, err := tx.CreateDeliveries(ctx, webhookID, []int64{d.EventID}, s.clock()); err != nil {
-			return err
-		}
-		ds, err := tx.FindDeliveries(ctx, openboards.DeliveryFilter{CommunityID: cm.ID, WebhookID: webhookID, Take: 1})
+		ids, err := tx.CreateDeliveries(ctx, webhookID, []int64{d.EventID}, s.clock())
 		if err != nil {
 			return err
 		}
-		out = ds[0]
-		return nil
+		out, err = tx.FindDeliveryByID(ctx, cm.ID, webhookID, ids[0])
+		return err
 	})
 	return out, err
 }
@@ -309,21 +306,28 @@ func (s *Service) Replay(ctx context.Context, cm *openboards.Community, id int64
 				}
 			}
 		}
-		n, err = s.replay(ctx, tx, w, from, to, types)
+		n, err = s.replay(ctx, tx, w, from, to, types, false)
 		return err
 	})
 	return n, err
 }
 
-func (s *Service) replay(ctx context.Context, tx openboards.Tx, w *openboards.Webhook, from, to time.Time, types []string) (int, error) {
-	ids, err := tx.FindEventIDs(ctx, w.CommunityID, from, to, types, MaxReplayEvents+1)
+// replay queues the events of a range for w; onlyMissed leaves out those
+// it already had, queued or sent.
+func (s *Service) replay(ctx context.Context, tx openboards.Tx, w *openboards.Webhook, from, to time.Time, types []string, onlyMissed bool) (int, error) {
+	var missingFor int64
+	if onlyMissed {
+		missingFor = w.ID
+	}
+	ids, err := tx.FindEventIDs(ctx, w.CommunityID, from, to, types, missingFor, MaxReplayEvents+1)
 	if err != nil {
 		return 0, err
 	}
 	if len(ids) > MaxReplayEvents {
 		return 0, openboards.Errorf(openboards.CodeInvalid, "from: the range holds more than %d events; replay a shorter range at a time", MaxReplayEvents)
 	}
-	return tx.CreateDeliveries(ctx, w.ID, ids, s.clock())
+	queued, err := tx.CreateDeliveries(ctx, w.ID, ids, s.clock())
+	return len(queued), err
 }
 
 // TestResult is the outcome of a test event.

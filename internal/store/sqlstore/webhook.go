@@ -144,26 +144,36 @@ func (c *Conn) CreateEvent(ctx context.Context, e *openboards.Event, webhookIDs 
 }
 
 // CreateDeliveries queues existing events again for one webhook.
-func (c *Conn) CreateDeliveries(ctx context.Context, webhookID int64, eventIDs []int64, now time.Time) (int, error) {
+func (c *Conn) CreateDeliveries(ctx context.Context, webhookID int64, eventIDs []int64, now time.Time) ([]int64, error) {
 	if len(eventIDs) == 0 {
-		return 0, nil
+		return []int64{}, nil
 	}
-	res, err := c.exec(ctx, `INSERT INTO webhook_deliveries (webhook_id, event_id, ticket_id, event_type, state, next_attempt_at, created_at)
-		SELECT ?, e.id, e.ticket_id, e.type, 'pending', ?, ? FROM webhook_events e WHERE e.id IN (`+c.d.IntList+`) ORDER BY e.id`,
+	rows, err := c.query(ctx, `INSERT INTO webhook_deliveries (webhook_id, event_id, ticket_id, event_type, state, next_attempt_at, created_at)
+		SELECT ?, e.id, e.ticket_id, e.type, 'pending', ?, ? FROM webhook_events e WHERE e.id IN (`+c.d.IntList+`) ORDER BY e.id
+		RETURNING id`,
 		webhookID, nanos(now), nanos(now), jsonText(eventIDs))
 	if err != nil {
-		return 0, c.interpret(err, "create deliveries", "")
+		return nil, c.interpret(err, "create deliveries", "")
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, c.interpret(err, "create deliveries", "")
+	ids := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, c.interpret(err, "create deliveries", "")
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, c.interpret(err, "create deliveries", "")
 	}
 	if c.d.NotifyDeliveries != "" {
 		if _, err := c.exec(ctx, c.d.NotifyDeliveries); err != nil {
-			return 0, c.interpret(err, "notify deliveries", "")
+			return nil, c.interpret(err, "notify deliveries", "")
 		}
 	}
-	return int(n), nil
+	return ids, nil
 }
 
 // FindEventByID returns a community's event.
@@ -181,14 +191,18 @@ func (c *Conn) FindEventByID(ctx context.Context, communityID, id int64) (*openb
 }
 
 // FindEventIDs lists event ids of a time range.
-func (c *Conn) FindEventIDs(ctx context.Context, communityID int64, from, to time.Time, types []string, limit int) ([]int64, error) {
-	q := `SELECT id FROM webhook_events WHERE community_id = ? AND created_at >= ? AND created_at < ?`
+func (c *Conn) FindEventIDs(ctx context.Context, communityID int64, from, to time.Time, types []string, missingFor int64, limit int) ([]int64, error) {
+	q := `SELECT e.id FROM webhook_events e WHERE e.community_id = ? AND e.created_at >= ? AND e.created_at < ?`
 	args := []any{communityID, nanos(from), nanos(to)}
 	if len(types) > 0 {
-		q += ` AND type IN (` + c.d.TextList + `)`
+		q += ` AND e.type IN (` + c.d.TextList + `)`
 		args = append(args, jsonText(types))
 	}
-	q += ` ORDER BY created_at, id LIMIT ?`
+	if missingFor != 0 {
+		q += ` AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.webhook_id = ?)`
+		args = append(args, missingFor)
+	}
+	q += ` ORDER BY e.created_at, e.id LIMIT ?`
 	args = append(args, limit)
 	rows, err := c.query(ctx, q, args...)
 	if err != nil {
