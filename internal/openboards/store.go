@@ -141,9 +141,11 @@ type Tx interface {
 	UpdateWebhook(ctx context.Context, w *Webhook) error
 	// DeleteWebhook removes a webhook with its deliveries.
 	DeleteWebhook(ctx context.Context, communityID, id int64) error
-	// SetWebhookFailing records the start of a run of failures (at) or its
-	// end (nil) unless already so.
-	SetWebhookFailing(ctx context.Context, id int64, at *time.Time) error
+	// SetWebhookFailing records the start of a run of failures at at,
+	// unless one is already running.
+	SetWebhookFailing(ctx context.Context, id int64, at time.Time) error
+	// ClearWebhooksFailing ends the runs of failures of webhooks.
+	ClearWebhooksFailing(ctx context.Context, ids []int64) error
 
 	// CreateEvent adds an event to the outbox and one pending delivery for
 	// each of the given webhooks, due at the event's time.
@@ -151,18 +153,19 @@ type Tx interface {
 	// CreateDeliveries adds pending deliveries of existing events to one
 	// webhook, in event order, due at now, and returns their ids.
 	CreateDeliveries(ctx context.Context, webhookID int64, eventIDs []int64, now time.Time) ([]int64, error)
-	// ClaimDeliveries leases up to limit deliveries of a webhook that are
-	// due at now to owner until leaseUntil: for each ticket only the oldest
-	// pending delivery, and only when no other owner holds its lease.
-	ClaimDeliveries(ctx context.Context, webhookID int64, owner string, now, leaseUntil time.Time, limit int) ([]*Job, error)
+	// ClaimDeliveries leases to owner until leaseUntil, for each claim, up
+	// to Limit deliveries of its webhook that are due at now: for each
+	// ticket only the oldest pending delivery, and only when no other owner
+	// holds its lease.
+	ClaimDeliveries(ctx context.Context, claims []Claim, owner string, now, leaseUntil time.Time) ([]*Job, error)
 	// RetryNow makes a webhook's pending deliveries due at now.
 	RetryNow(ctx context.Context, webhookID int64, now time.Time) error
 	// ReleaseLeases gives up every lease (used at start by a server that
 	// owns its database alone).
 	ReleaseLeases(ctx context.Context) error
-	// FinishDelivery stores an attempt and the state it leaves its delivery
-	// in, and releases the lease.
-	FinishDelivery(ctx context.Context, r *DeliveryResult) error
+	// FinishDeliveries stores attempts and the state each leaves its
+	// delivery in, and releases their leases.
+	FinishDeliveries(ctx context.Context, rs []*DeliveryResult) error
 	// PruneDeliveries deletes up to limit finished deliveries (with their
 	// attempts) and events older than before, and reports how many rows went.
 	PruneDeliveries(ctx context.Context, before time.Time, limit int) (int, error)

@@ -160,6 +160,12 @@ type Job struct {
 	EventCreatedAt time.Time
 }
 
+// Claim asks for up to Limit deliveries of one webhook.
+type Claim struct {
+	WebhookID int64
+	Limit     int
+}
+
 // DeliveryResult is the outcome of one attempt, to be stored.
 type DeliveryResult struct {
 	Attempt DeliveryAttempt

@@ -300,10 +300,14 @@ func (d *Dispatcher) round(ctx context.Context, pending []result) ([]result, err
 		}
 	}
 	d.mu.Unlock()
-	var claimed [][]*openboards.Job
+	var claimed []*openboards.Job
 	var disabled []int64
+	claims := make([]openboards.Claim, len(wants))
+	for i, w := range wants {
+		claims[i] = openboards.Claim{WebhookID: w.id, Limit: w.free}
+	}
 	err := d.store.InTx(ctx, func(tx openboards.Tx) error {
-		claimed, disabled = claimed[:0], nil
+		claimed, disabled = nil, nil
 		if len(pending) > 0 {
 			if err := d.finish(ctx, tx, pending); err != nil {
 				return err
@@ -314,15 +318,12 @@ func (d *Dispatcher) round(ctx context.Context, pending []result) ([]result, err
 				}
 			}
 		}
-		until := now.Add(d.opt.Lease)
-		for _, w := range wants {
-			jobs, err := tx.ClaimDeliveries(ctx, w.id, d.owner, now, until, w.free)
-			if err != nil {
-				return err
-			}
-			claimed = append(claimed, jobs)
+		if len(claims) == 0 {
+			return nil
 		}
-		return nil
+		var err error
+		claimed, err = tx.ClaimDeliveries(ctx, claims, d.owner, now, now.Add(d.opt.Lease))
+		return err
 	})
 	if err != nil {
 		return pending, err
@@ -343,15 +344,13 @@ func (d *Dispatcher) round(ctx context.Context, pending []result) ([]result, err
 	}
 	var start []*openboards.Job
 	var hooks []*openboards.Webhook
-	for _, jobs := range claimed {
-		for _, j := range jobs {
-			e := d.endpoints[j.WebhookID]
-			if e == nil {
-				continue // disabled meanwhile: its lease runs out
-			}
-			e.inflight++
-			start, hooks = append(start, j), append(hooks, e.hook)
+	for _, j := range claimed {
+		e := d.endpoints[j.WebhookID]
+		if e == nil {
+			continue // disabled meanwhile: its lease runs out
 		}
+		e.inflight++
+		start, hooks = append(start, j), append(hooks, e.hook)
 	}
 	d.mu.Unlock()
 	for i, j := range start {
@@ -431,11 +430,16 @@ func (d *Dispatcher) finish(ctx context.Context, tx openboards.Tx, rs []result) 
 		gone     bool
 	}
 	byHook := map[int64]*health{}
+	results := make([]*openboards.DeliveryResult, len(rs))
+	for i := range rs {
+		results[i] = &rs[i].res
+	}
+	if err := tx.FinishDeliveries(ctx, results); err != nil {
+		return err
+	}
+	var healthy []int64
 	for i := range rs {
 		r := &rs[i]
-		if err := tx.FinishDelivery(ctx, &r.res); err != nil {
-			return err
-		}
 		h := byHook[r.job.WebhookID]
 		if h == nil {
 			h = &health{}
@@ -450,12 +454,10 @@ func (d *Dispatcher) finish(ctx context.Context, tx openboards.Tx, rs []result) 
 	}
 	for id, h := range byHook {
 		if h.ok {
-			if err := tx.SetWebhookFailing(ctx, id, nil); err != nil {
-				return err
-			}
+			healthy = append(healthy, id)
 			continue
 		}
-		if err := tx.SetWebhookFailing(ctx, id, &h.failedAt); err != nil {
+		if err := tx.SetWebhookFailing(ctx, id, h.failedAt); err != nil {
 			return err
 		}
 		d.mu.Lock()
@@ -473,6 +475,9 @@ func (d *Dispatcher) finish(ctx context.Context, tx openboards.Tx, rs []result) 
 		if err := d.disable(ctx, tx, id, reason, h.failedAt); err != nil {
 			return err
 		}
+	}
+	if len(healthy) > 0 {
+		return tx.ClearWebhooksFailing(ctx, healthy)
 	}
 	return nil
 }

@@ -266,6 +266,7 @@ var dialect = &sqlstore.Dialect{
 	Numbered:      true,
 	IntList:       "SELECT jsonb_array_elements_text(?::jsonb)::bigint",
 	TextList:      "SELECT jsonb_array_elements_text(?::jsonb)",
+	IntArray:      "ARRAY(SELECT jsonb_array_elements_text(?::jsonb)::bigint)",
 	Greatest:      "GREATEST",
 	LockTicket:    "SELECT id FROM tickets WHERE community_id = ? AND id = ? FOR UPDATE",
 	LockCommunity: "SELECT id FROM communities WHERE id = ? FOR UPDATE",

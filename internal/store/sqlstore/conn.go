@@ -31,6 +31,9 @@ type Dialect struct {
 	// IntList and TextList are sub-selects yielding the elements of one
 	// parameter holding a JSON array of integers or strings.
 	IntList, TextList string
+	// IntArray, when set, is an array expression of the elements of one
+	// JSON array parameter, for "col = ANY (...)" conditions.
+	IntArray string
 	// Greatest is the name of the two-argument maximum function.
 	Greatest string
 	// LockTicket is a statement (parameters: community id, ticket id) that

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"openboards/internal/openboards"
@@ -51,6 +52,17 @@ func (c *Conn) webhooks(ctx context.Context, op, where string, args ...any) ([]*
 		out = append(out, w)
 	}
 	return out, c.interpret(rows.Err(), op, "")
+}
+
+// inInts is the condition "col is one of the ids in a JSON array
+// parameter", in a form each database looks up through col's index
+// whatever its statistics say: the webhook tables grow fast from empty, so
+// their statistics are often stale.
+func (c *Conn) inInts(col string) string {
+	if c.d.IntArray != "" {
+		return col + " = ANY (" + c.d.IntArray + ")"
+	}
+	return col + " IN (" + c.d.IntList + ")"
 }
 
 // FindWebhookByID returns a community's webhook.
@@ -108,15 +120,16 @@ func (c *Conn) DeleteWebhook(ctx context.Context, communityID, id int64) error {
 	return c.interpret(affected(res, err, "webhook %d not found", id), "delete webhook", "")
 }
 
-// SetWebhookFailing starts (at) or ends (nil) a webhook's run of failures.
-func (c *Conn) SetWebhookFailing(ctx context.Context, id int64, at *time.Time) error {
-	var err error
-	if at == nil {
-		_, err = c.exec(ctx, `UPDATE webhooks SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL`, id)
-	} else {
-		_, err = c.exec(ctx, `UPDATE webhooks SET failing_since = ? WHERE id = ? AND failing_since IS NULL`, nanos(*at), id)
-	}
+// SetWebhookFailing starts a webhook's run of failures.
+func (c *Conn) SetWebhookFailing(ctx context.Context, id int64, at time.Time) error {
+	_, err := c.exec(ctx, `UPDATE webhooks SET failing_since = ? WHERE id = ? AND failing_since IS NULL`, nanos(at), id)
 	return c.interpret(err, "set webhook failing", "")
+}
+
+// ClearWebhooksFailing ends webhooks' runs of failures.
+func (c *Conn) ClearWebhooksFailing(ctx context.Context, ids []int64) error {
+	_, err := c.exec(ctx, `UPDATE webhooks SET failing_since = NULL WHERE failing_since IS NOT NULL AND `+c.inInts("id"), jsonText(ids))
+	return c.interpret(err, "clear webhook failing", "")
 }
 
 // CreateEvent records an event and fans it out to webhooks.
@@ -130,7 +143,7 @@ func (c *Conn) CreateEvent(ctx context.Context, e *openboards.Event, webhookIDs 
 		return nil
 	}
 	_, err = c.exec(ctx, `INSERT INTO webhook_deliveries (webhook_id, event_id, ticket_id, event_type, state, next_attempt_at, created_at)
-		SELECT w.id, ?, ?, ?, 'pending', ?, ? FROM webhooks w WHERE w.id IN (`+c.d.IntList+`) ORDER BY w.id`,
+		SELECT w.id, ?, ?, ?, 'pending', ?, ? FROM webhooks w WHERE `+c.inInts("w.id")+` ORDER BY w.id`,
 		e.ID, e.TicketID, e.Type, nanos(e.CreatedAt), nanos(e.CreatedAt), jsonText(webhookIDs))
 	if err != nil {
 		return c.interpret(err, "create deliveries", "")
@@ -149,7 +162,7 @@ func (c *Conn) CreateDeliveries(ctx context.Context, webhookID int64, eventIDs [
 		return []int64{}, nil
 	}
 	rows, err := c.query(ctx, `INSERT INTO webhook_deliveries (webhook_id, event_id, ticket_id, event_type, state, next_attempt_at, created_at)
-		SELECT ?, e.id, e.ticket_id, e.type, 'pending', ?, ? FROM webhook_events e WHERE e.id IN (`+c.d.IntList+`) ORDER BY e.id
+		SELECT ?, e.id, e.ticket_id, e.type, 'pending', ?, ? FROM webhook_events e WHERE `+c.inInts("e.id")+` ORDER BY e.id
 		RETURNING id`,
 		webhookID, nanos(now), nanos(now), jsonText(eventIDs))
 	if err != nil {
@@ -307,7 +320,7 @@ func (c *Conn) fillAttempts(ctx context.Context, ds []*openboards.Delivery) erro
 		byID[d.ID], ids[i] = d, d.ID
 	}
 	rows, err := c.query(ctx, `SELECT id, delivery_id, webhook_id, at, duration_ns, status_code, error, response
-		FROM webhook_attempts WHERE delivery_id IN (`+c.d.IntList+`) ORDER BY id`, jsonText(ids))
+		FROM webhook_attempts WHERE `+c.inInts("delivery_id")+` ORDER BY id`, jsonText(ids))
 	if err != nil {
 		return c.interpret(err, "find attempts", "")
 	}
@@ -344,30 +357,32 @@ func (c *Conn) CountPendingDeliveries(ctx context.Context) (map[int64]int, error
 	return out, c.interpret(rows.Err(), "count deliveries", "")
 }
 
-// ClaimDeliveries leases the heads of a webhook's per-ticket queues.
-func (c *Conn) ClaimDeliveries(ctx context.Context, webhookID int64, owner string, now, leaseUntil time.Time, limit int) ([]*openboards.Job, error) {
-	rows, err := c.query(ctx, `SELECT `+deliveryColumns+`, e.payload, e.created_at
+// ClaimDeliveries leases the heads of webhooks' per-ticket queues.
+func (c *Conn) ClaimDeliveries(ctx context.Context, claims []openboards.Claim, owner string, now, leaseUntil time.Time) ([]*openboards.Job, error) {
+	var jobs []*openboards.Job
+	for _, cl := range claims {
+		rows, err := c.query(ctx, `SELECT `+deliveryColumns+`, e.payload, e.created_at
 		FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
 		WHERE d.webhook_id = ? AND d.state = 'pending' AND d.next_attempt_at <= ? AND d.lease_until <= ?
-		AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p
-			WHERE p.webhook_id = d.webhook_id AND p.ticket_id = d.ticket_id AND p.state = 'pending' AND p.id < d.id)
-		ORDER BY d.id LIMIT ?`+c.d.SkipLocked, webhookID, nanos(now), nanos(now), limit)
-	if err != nil {
-		return nil, c.interpret(err, "claim deliveries", "")
-	}
-	defer rows.Close()
-	var jobs []*openboards.Job
-	for rows.Next() {
-		var s deliveryScan
-		if err := rows.Scan(append(s.dest(), &s.payload, &s.eventCreatedAt)...); err != nil {
+		AND d.id = (SELECT MIN(p.id) FROM webhook_deliveries p
+			WHERE p.webhook_id = d.webhook_id AND p.ticket_id = d.ticket_id AND p.state = 'pending')
+		ORDER BY d.id LIMIT ?`+c.d.SkipLocked, cl.WebhookID, nanos(now), nanos(now), cl.Limit)
+		if err != nil {
 			return nil, c.interpret(err, "claim deliveries", "")
 		}
-		jobs = append(jobs, &openboards.Job{Delivery: *s.delivery(), Payload: []byte(s.payload), EventCreatedAt: fromNanos(s.eventCreatedAt)})
+		for rows.Next() {
+			var s deliveryScan
+			if err := rows.Scan(append(s.dest(), &s.payload, &s.eventCreatedAt)...); err != nil {
+				rows.Close()
+				return nil, c.interpret(err, "claim deliveries", "")
+			}
+			jobs = append(jobs, &openboards.Job{Delivery: *s.delivery(), Payload: []byte(s.payload), EventCreatedAt: fromNanos(s.eventCreatedAt)})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, c.interpret(err, "claim deliveries", "")
+		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, c.interpret(err, "claim deliveries", "")
-	}
-	rows.Close()
 	if len(jobs) == 0 {
 		return nil, nil
 	}
@@ -375,7 +390,7 @@ func (c *Conn) ClaimDeliveries(ctx context.Context, webhookID int64, owner strin
 	for i, j := range jobs {
 		ids[i] = j.ID
 	}
-	_, err = c.exec(ctx, `UPDATE webhook_deliveries SET lease_owner = ?, lease_until = ? WHERE id IN (`+c.d.IntList+`)`,
+	_, err := c.exec(ctx, `UPDATE webhook_deliveries SET lease_owner = ?, lease_until = ? WHERE `+c.inInts("id"),
 		owner, nanos(leaseUntil), jsonText(ids))
 	if err != nil {
 		return nil, c.interpret(err, "claim deliveries", "")
@@ -396,23 +411,72 @@ func (c *Conn) ReleaseLeases(ctx context.Context) error {
 	return c.interpret(err, "release leases", "")
 }
 
-// FinishDelivery records an attempt and its delivery's new state.
-func (c *Conn) FinishDelivery(ctx context.Context, r *openboards.DeliveryResult) error {
-	a := &r.Attempt
-	err := c.queryRow(ctx, `INSERT INTO webhook_attempts (delivery_id, webhook_id, at, duration_ns, status_code, error, response)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		a.DeliveryID, a.WebhookID, nanos(a.At), int64(a.Duration), a.StatusCode, a.Error, a.Response).Scan(&a.ID)
-	if err != nil {
-		return c.interpret(err, "create attempt", "")
+// attemptsPerInsert bounds the rows of one multi-row INSERT (7 parameters
+// each, well under every database's parameter limit).
+const attemptsPerInsert = 200
+
+// FinishDeliveries records attempts and their deliveries' new states: the
+// attempts in multi-row inserts, the successes in one update.
+func (c *Conn) FinishDeliveries(ctx context.Context, rs []*openboards.DeliveryResult) error {
+	for len(rs) > 0 {
+		n := min(len(rs), attemptsPerInsert)
+		if err := c.finishBatch(ctx, rs[:n]); err != nil {
+			return err
+		}
+		rs = rs[n:]
 	}
-	var done any
-	if r.State != openboards.DeliveryPending {
-		done = nanos(a.At.Add(a.Duration))
+	return nil
+}
+
+func (c *Conn) finishBatch(ctx context.Context, rs []*openboards.DeliveryResult) error {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO webhook_attempts (delivery_id, webhook_id, at, duration_ns, status_code, error, response) VALUES `)
+	args := make([]any, 0, 7*len(rs))
+	var succeeded []int64
+	var doneAt int64
+	for i, r := range rs {
+		a := &r.Attempt
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, a.DeliveryID, a.WebhookID, nanos(a.At), int64(a.Duration), a.StatusCode, a.Error, a.Response)
+		if r.State == openboards.DeliverySucceeded {
+			succeeded = append(succeeded, a.DeliveryID)
+			doneAt = max(doneAt, nanos(a.At.Add(a.Duration)))
+		}
 	}
-	_, err = c.exec(ctx, `UPDATE webhook_deliveries SET state = ?, attempt_count = attempt_count + 1, next_attempt_at = ?,
-		lease_owner = '', lease_until = 0, done_at = ? WHERE id = ? AND state = 'pending'`,
-		string(r.State), nanos(r.NextAttemptAt), done, a.DeliveryID)
-	return c.interpret(err, "finish delivery", "")
+	if _, err := c.exec(ctx, b.String(), args...); err != nil {
+		return c.interpret(err, "create attempts", "")
+	}
+	if len(succeeded) > 0 {
+		// One completion time for the batch: they finished within
+		// milliseconds of each other. (The state test is written so that
+		// the lookup goes through the primary key, not the partial indexes
+		// of pending deliveries.)
+		_, err := c.exec(ctx, `UPDATE webhook_deliveries SET state = 'succeeded', attempt_count = attempt_count + 1,
+			lease_owner = '', lease_until = 0, done_at = ? WHERE `+c.inInts("id")+` AND state <> 'succeeded'`, doneAt, jsonText(succeeded))
+		if err != nil {
+			return c.interpret(err, "finish deliveries", "")
+		}
+	}
+	for _, r := range rs {
+		if r.State == openboards.DeliverySucceeded {
+			continue
+		}
+		a := &r.Attempt
+		var done any
+		if r.State != openboards.DeliveryPending {
+			done = nanos(a.At.Add(a.Duration))
+		}
+		_, err := c.exec(ctx, `UPDATE webhook_deliveries SET state = ?, attempt_count = attempt_count + 1, next_attempt_at = ?,
+			lease_owner = '', lease_until = 0, done_at = ? WHERE id = ? AND state = 'pending'`,
+			string(r.State), nanos(r.NextAttemptAt), done, a.DeliveryID)
+		if err != nil {
+			return c.interpret(err, "finish delivery", "")
+		}
+	}
+	return nil
 }
 
 // PruneDeliveries deletes old finished deliveries and old events no
@@ -438,13 +502,13 @@ func (c *Conn) PruneDeliveries(ctx context.Context, before time.Time, limit int)
 	total := 0
 	if len(ids) > 0 {
 		list := jsonText(ids)
-		res, err := c.exec(ctx, `DELETE FROM webhook_attempts WHERE delivery_id IN (`+c.d.IntList+`)`, list)
+		res, err := c.exec(ctx, `DELETE FROM webhook_attempts WHERE `+c.inInts("delivery_id"), list)
 		if err != nil {
 			return 0, c.interpret(err, "prune attempts", "")
 		}
 		n, _ := res.RowsAffected()
 		total += int(n)
-		if res, err = c.exec(ctx, `DELETE FROM webhook_deliveries WHERE id IN (`+c.d.IntList+`)`, list); err != nil {
+		if res, err = c.exec(ctx, `DELETE FROM webhook_deliveries WHERE `+c.inInts("id"), list); err != nil {
 			return 0, c.interpret(err, "prune deliveries", "")
 		}
 		n, _ = res.RowsAffected()
