@@ -11,7 +11,9 @@
 // latency is recorded and the percentiles come from the sorted list. The
 // server's VmRSS is sampled during every phase, and the CPU time of the
 // server, of this program and of every other process over each measured
-// window. See docs/benchmarks.md.
+// window. The webhook phases (webhooks.go) drive ticket creation at a fixed
+// rate against a server with HTTPS receivers in this program subscribed to
+// it, and measure delivery throughput and latency. See docs/benchmarks.md.
 //
 // Usage:
 //
@@ -73,6 +75,7 @@ type options struct {
 	retries     int
 	db          string // create/get phases on PostgreSQL when a postgres:// URL
 	nodes       int    // server processes sharing -db
+	webhook     webhookOptions
 
 	// Modes in which this program is a server for the benchmark.
 	serveCeiling  bool
@@ -81,7 +84,7 @@ type options struct {
 }
 
 // allPhases are the phase groups, in the order they run.
-var allPhases = []string{"ceiling", "create", "get", "store", "list"}
+var allPhases = append([]string{"ceiling", "create", "get", "store", "list"}, webhookPhases...)
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	o := &options{}
@@ -90,7 +93,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.server, "server", "", "path of the openboards binary to benchmark (required)")
 	fs.StringVar(&o.out, "out", filepath.Join("bench", "out"), "directory for the JSON report, server logs and profiles")
 	fs.StringVar(&o.jsonPath, "json", "", "JSON report path (default OUT/results.json)")
-	fs.StringVar(&o.phases, "phases", strings.Join(allPhases, ","), "phase groups to run: ceiling, create, get (needs create), store (create without HTTP, in this process), list")
+	fs.StringVar(&o.phases, "phases", strings.Join(allPhases, ","), "phase groups to run: ceiling, create, get (needs create), store (create without HTTP, in this process), list, webhook-throughput, webhook-latency, webhook-slow")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "measured time of each phase")
 	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured load before each phase")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Minute, "stop the whole run after this long")
@@ -103,8 +106,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.keep, "keep", false, "keep the create phase's database")
 	fs.DurationVar(&o.waitIdle, "wait-idle", 30*time.Second, "before each phase, wait up to this long for other processes to leave the CPUs idle")
 	fs.IntVar(&o.retries, "retries", 2, "repeat a phase up to this many times while other processes disturb it")
-	fs.StringVar(&o.db, "db", "", "run the create and get phases on this PostgreSQL database (postgres://...), in a fresh schema dropped afterwards; default: a fresh SQLite file")
+	fs.StringVar(&o.db, "db", "", "run the create, get and webhook phases on this PostgreSQL database (postgres://...), in a fresh schema dropped afterwards; default: a fresh SQLite file")
 	fs.IntVar(&o.nodes, "nodes", 1, "server processes sharing -db, each taking an equal share of the clients")
+	o.webhook.addFlags(fs)
 	fs.BoolVar(&o.profile, "profile", false, "run the server in-process in this program with pprof, and save CPU and heap profiles of each phase in OUT")
 	fs.BoolVar(&o.serveCeiling, "serve-ceiling", false, "internal: serve the trivial ceiling handler on -addr")
 	fs.StringVar(&o.serveProfiled, "serve-profiled", "", "internal: serve Openboards on database `PATH` with pprof, on -addr")
@@ -159,6 +163,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.clients < 1 || o.listClients < 1 || o.duration <= 0 || o.warmup < 0 || o.seed < 1 {
 		return errors.New("-clients, -list-clients, -duration and -seed must be positive")
 	}
+	if err := o.webhook.check(phases); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(o.out, 0o750); err != nil {
 		return err
 	}
@@ -180,6 +187,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		{"create", b.runCreateGet},
 		{"store", b.runStore},
 		{"list", b.runList},
+		{"webhook-throughput", b.runWebhookThroughput},
+		{"webhook-latency", b.runWebhookLatency},
+		{"webhook-slow", b.runWebhookSlow},
 	}
 	var errs []error
 	for _, s := range steps {
@@ -196,8 +206,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	b.attachCeilings()
 	fmt.Fprintln(stdout)
-	printTable(stdout, b.rep.Results)
-	if err := writeJSON(o.jsonPath, b.rep); err != nil {
+	if len(b.rep.Results) > 0 || len(b.webhooks) == 0 {
+		printTable(stdout, b.rep.Results)
+	}
+	printWebhookTable(stdout, b.webhooks)
+	if err := b.writeReport(o.jsonPath); err != nil {
 		errs = append(errs, err)
 	} else {
 		fmt.Fprintf(stdout, "\nJSON report: %s\n", o.jsonPath)
@@ -207,9 +220,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // bench runs the phases and collects their results.
 type bench struct {
-	o   *options
-	w   io.Writer
-	rep report
+	o        *options
+	w        io.Writer
+	rep      report
+	webhooks []webhookResult
 }
 
 func machineInfo() machine {
