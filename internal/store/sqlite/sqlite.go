@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -52,13 +53,16 @@ type Store struct {
 	path   string
 	wdb    *sql.DB
 	rdb    *sql.DB
+	cdb    *sql.DB        // the checkpointer's connection
 	wconn  *sqlstore.Conn // statement cache of the writer connection
 	writes chan *writeReq
 	stop   chan struct{}
 	done   chan struct{}
-	batch  int
-	log    *slog.Logger
-	close  sync.Once
+	// checkpointed is closed when the checkpointer has stopped.
+	checkpointed chan struct{}
+	batch        int
+	log          *slog.Logger
+	close        sync.Once
 
 	// mu orders InTx's queueing against Close: once closed is set no
 	// request enters the queue, so none is left without an answer.
@@ -93,7 +97,11 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	// synchronous=FULL makes every commit fsync the WAL: an acknowledged
 	// write survives power loss, not only a process crash.
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=temp_store(2)"
-	wdb, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	// Commits never checkpoint (wal_autocheckpoint 0): a checkpoint copies
+	// pages into the database file and fsyncs it, and on the writer it
+	// would hold every waiting write back. The checkpointer goroutine does
+	// it on a connection of its own instead, while writes go on.
+	wdb, err := sql.Open("sqlite", base+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
@@ -118,25 +126,58 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		wdb.Close()
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
+	cdb, err := sql.Open("sqlite", base+"&_pragma=wal_autocheckpoint(0)")
+	if err != nil {
+		wdb.Close()
+		rdb.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	cdb.SetMaxOpenConns(1)
 	rdb.SetMaxOpenConns(opt.ReadConns)
 	rdb.SetMaxIdleConns(opt.ReadConns)
 	rdb.SetConnMaxLifetime(0)
 	rdb.SetConnMaxIdleTime(0)
 
 	s := &Store{
-		Conn:   sqlstore.New(rdb, dialect),
-		path:   path,
-		wdb:    wdb,
-		rdb:    rdb,
-		wconn:  sqlstore.New(wdb, dialect),
-		writes: make(chan *writeReq, 4*opt.MaxBatch),
-		stop:   make(chan struct{}),
-		done:   make(chan struct{}),
-		batch:  opt.MaxBatch,
-		log:    opt.Log,
+		Conn:         sqlstore.New(rdb, dialect),
+		path:         path,
+		wdb:          wdb,
+		rdb:          rdb,
+		cdb:          cdb,
+		wconn:        sqlstore.New(wdb, dialect),
+		writes:       make(chan *writeReq, 4*opt.MaxBatch),
+		stop:         make(chan struct{}),
+		checkpointed: make(chan struct{}),
+		done:         make(chan struct{}),
+		batch:        opt.MaxBatch,
+		log:          opt.Log,
 	}
 	go s.writeLoop()
+	go s.checkpointLoop()
 	return s, nil
+}
+
+// checkpointInterval is how often the checkpointer copies committed pages
+// from the write-ahead log into the database file.
+const checkpointInterval = 250 * time.Millisecond
+
+// checkpointLoop checkpoints the write-ahead log in the background, in
+// PASSIVE mode: it copies what no reader still needs and never waits for
+// readers or the writer, so the log stays short without stalling commits.
+func (s *Store) checkpointLoop() {
+	defer close(s.checkpointed)
+	tick := time.NewTicker(checkpointInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-tick.C:
+		}
+		if _, err := s.cdb.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+			s.log.Warn("sqlite: checkpoint failed", "err", err)
+		}
+	}
 }
 
 // Close stops the writer after the writes already queued and closes the
@@ -149,9 +190,10 @@ func (s *Store) Close() error {
 		s.mu.Unlock()
 		close(s.stop)
 		<-s.done
+		<-s.checkpointed
 		s.Conn.Close()
 		s.wconn.Close()
-		err = errors.Join(s.rdb.Close(), s.wdb.Close())
+		err = errors.Join(s.rdb.Close(), s.cdb.Close(), s.wdb.Close())
 	})
 	return err
 }
