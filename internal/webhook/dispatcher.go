@@ -114,6 +114,9 @@ func retried(n int) time.Duration {
 	return total
 }
 
+// minRound is the least time between two dispatch rounds.
+const minRound = 6 * time.Millisecond
+
 // maxRetryAfter bounds how long a Retry-After answer can hold a delivery.
 const maxRetryAfter = 24 * time.Hour
 
@@ -185,6 +188,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	defer poll.Stop()
 	var pending []result
 	lastLoad, lastPrune := time.Time{}, d.opt.Now()
+	var lastRound time.Time
 	for {
 		reload := false
 		select {
@@ -196,6 +200,13 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		case <-poll.C:
 			reload = true
 		}
+		// Under load, rounds are spaced at least minRound apart: each round
+		// is a write transaction, and one that stores many outcomes at once
+		// writes each database page once for all of them.
+		if wait := minRound - time.Since(lastRound); wait > 0 {
+			time.Sleep(wait)
+		}
+		lastRound = time.Now()
 		pending = d.collect(pending)
 		now := d.opt.Now()
 		if reload || lastLoad.IsZero() || now.Sub(lastLoad) >= d.opt.Poll {
