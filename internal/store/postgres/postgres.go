@@ -183,12 +183,19 @@ func migrate(ctx context.Context, db *sql.DB, apply bool) error {
 // unique key. fn must therefore be safe to run more than once.
 func (s *Store) InTx(ctx context.Context, fn func(openboards.Tx) error) error {
 	var err error
+	conflicts := 0
 	for attempt := 1; ; attempt++ {
 		var retry bool
 		retry, err = s.try(ctx, fn)
-		// A unique violation from a race is gone on the second run; one
-		// that comes back is a real conflict (a name already taken).
-		if !retry || attempt == maxAttempts || (attempt >= 2 && openboards.ErrorCode(err) == openboards.CodeConflict) {
+		// A unique violation from a race is gone on the next run, which
+		// sees the row the other transaction committed; one that comes
+		// back is a real conflict (a name already taken). Runs that ended
+		// for another reason (a deadlock, say) do not count.
+		var pe *pgconn.PgError
+		if openboards.ErrorCode(err) == openboards.CodeConflict || (errors.As(err, &pe) && pe.Code == uniqueViolation) {
+			conflicts++
+		}
+		if !retry || attempt == maxAttempts || conflicts >= 2 {
 			return err
 		}
 		pause := time.Duration(rand.Int64N(int64(attempt) * int64(2*time.Millisecond)))

@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,5 +107,42 @@ func TestCategoryMovesCannotFormACycle(t *testing.T) {
 		if won != 1 {
 			t.Fatalf("round %d: %d of two crossing moves succeeded, want exactly 1", i, won)
 		}
+	}
+}
+
+// TestConflictAfterDeadlockIsRetried: a unique violation that follows a
+// run ended by a deadlock is the first conflict, not a repeated one, so the
+// transaction runs again (two creators of one new customer can deadlock on
+// their other rows, then race on the customer's e-mail).
+func TestConflictAfterDeadlockIsRetried(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openStore(t, pgtest.NewSchema(t), Options{MaxConns: 2})
+	codes := []string{"40P01", "23505"} // deadlock, then unique violation
+	runs := 0
+	err := s.InTx(ctx, func(tx openboards.Tx) error {
+		runs++
+		if runs > len(codes) {
+			return nil
+		}
+		_, err := tx.(interface {
+			Exec(context.Context, string, ...any) (sql.Result, error)
+		}).Exec(ctx, `DO $$ BEGIN RAISE EXCEPTION 'injected' USING ERRCODE = '`+codes[runs-1]+`'; END $$`)
+		return err
+	})
+	if err != nil || runs != 3 {
+		t.Fatalf("InTx: %v after %d runs, want success on the third", err, runs)
+	}
+	// Two unique violations in a row are a real conflict.
+	runs = 0
+	err = s.InTx(ctx, func(tx openboards.Tx) error {
+		runs++
+		_, err := tx.(interface {
+			Exec(context.Context, string, ...any) (sql.Result, error)
+		}).Exec(ctx, `DO $$ BEGIN RAISE EXCEPTION 'injected' USING ERRCODE = '23505'; END $$`)
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "23505") || runs != 2 {
+		t.Fatalf("repeated unique violation: %v after %d runs, want it returned after 2", err, runs)
 	}
 }
