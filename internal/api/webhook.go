@@ -244,12 +244,17 @@ func (h *Handler) handleDeliveryList(w http.ResponseWriter, r *http.Request, cm 
 	return h.ok(w, out)
 }
 
-func (h *Handler) handleDeliveryGet(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
+// deliveryPath reads the webhook and delivery ids of a delivery's path.
+func deliveryPath(r *http.Request) (webhookID, deliveryID int64, err error) {
+	if webhookID, err = pathID(r, "id"); err != nil {
+		return 0, 0, err
 	}
-	did, err := pathID(r, "deliveryId")
+	deliveryID, err = pathID(r, "deliveryId")
+	return webhookID, deliveryID, err
+}
+
+func (h *Handler) handleDeliveryGet(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
+	id, did, err := deliveryPath(r)
 	if err != nil {
 		return err
 	}
@@ -267,11 +272,7 @@ func (h *Handler) handleDeliveryGet(w http.ResponseWriter, r *http.Request, cm *
 }
 
 func (h *Handler) handleRedeliver(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	did, err := pathID(r, "deliveryId")
+	id, did, err := deliveryPath(r)
 	if err != nil {
 		return err
 	}
