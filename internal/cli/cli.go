@@ -4,6 +4,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -35,6 +36,7 @@ func redact(dsn string) string {
 
 // Env is what a command sees of its process.
 type Env struct {
+	Stdin          io.Reader // nil reads as empty
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
 }
@@ -50,6 +52,7 @@ Commands:
   migrate               apply database migrations
   community create NAME create a community and print its API credentials
   teammate add          add a teammate to a community
+  teammate password     set a teammate's inbox password (read from standard input)
   token create          mint another refresh token for a community
   token revoke          revoke a refresh token
   token list            list a community's refresh tokens
@@ -76,6 +79,9 @@ func Run(ctx context.Context, args []string, env Env) error {
 	case "teammate":
 		if len(rest) > 0 && rest[0] == "add" {
 			return runTeammateAdd(ctx, rest[1:], env)
+		}
+		if len(rest) > 0 && rest[0] == "password" {
+			return runTeammatePassword(ctx, rest[1:], env)
 		}
 	case "token":
 		if len(rest) > 0 {
@@ -291,6 +297,43 @@ func runTeammateAdd(ctx context.Context, args []string, env Env) error {
 		return printJSON(env.Stdout, map[string]any{"id": u.ID, "name": u.Name, "email": u.Email, "role": u.Role, "communityName": cm.Name})
 	}
 	fmt.Fprintf(env.Stdout, "Teammate %s <%s> (%s) has id %s\n", u.Name, *u.Email, u.Role, u.ID)
+	return nil
+}
+
+func runTeammatePassword(ctx context.Context, args []string, env Env) error {
+	fs := flag.NewFlagSet("teammate password", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	db := dbFlag(fs, env)
+	cname := fs.String("community", "", "community name (required)")
+	email := fs.String("email", "", "the teammate's e-mail address (required)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 || *cname == "" || *email == "" {
+		fmt.Fprintln(env.Stderr, "usage: openboards teammate password --community NAME --email E < password-file")
+		return ErrUsage
+	}
+	// The password comes on standard input, never on the command line
+	// where other users of the machine could read it.
+	var password string
+	if env.Stdin != nil {
+		line, err := bufio.NewReader(io.LimitReader(env.Stdin, 4096)).ReadString('\n')
+		if err != nil && err != io.EOF {
+			return fmt.Errorf("read the password from standard input: %w", err)
+		}
+		password = strings.TrimRight(line, "\r\n")
+	}
+	store, svc, cm, err := adminOf(ctx, *db, *cname, env)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	u, err := svc.SetPassword(ctx, cm, *email, password)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Password set for %s <%s>; their other sessions are signed out\n", u.Name, *email)
 	return nil
 }
 

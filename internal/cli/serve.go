@@ -10,12 +10,14 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
 	"openboards/internal/api"
 	"openboards/internal/community"
 	"openboards/internal/config"
+	"openboards/internal/inbox"
 	"openboards/internal/metrics"
 	"openboards/internal/openboards"
 	"openboards/internal/store/postgres"
@@ -85,8 +87,16 @@ func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Serve
 	handler := api.NewHandler(wstore, tickets, communities, api.Options{
 		BasePath: cfg.BasePath(), MaxBodyBytes: cfg.MaxBodyBytes, Log: log, Webhooks: webhooks,
 	})
+	ui, err := inbox.NewHandler(wstore, tickets, communities, inbox.Options{
+		BasePath: cfg.BasePath(), SecureCookies: strings.HasPrefix(publicURL, "https://"), Log: log,
+	})
+	if err != nil {
+		ln.Close()
+		store.Close()
+		return nil, err
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/", handler)
+	mux.Handle("/", router{base: cfg.BasePath(), api: handler, inbox: ui})
 	mux.Handle("/metrics", reg.Handler())
 	s := &Server{
 		Store: store, cfg: cfg, log: log, ln: ln, dispatcher: dispatcher, client: client,
@@ -101,6 +111,34 @@ func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Serve
 	}
 	s.URL = publicURL
 	return s, nil
+}
+
+// router sends each request to the Ticket API or the inbox by the first
+// segment of its path below the base path: the API's documented resources
+// (matched without regard to case, as the API matches them) go to the API,
+// community names and the inbox's own pages to the inbox.
+type router struct {
+	base       string
+	api, inbox http.Handler
+}
+
+func (rt router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p, ok := strings.CutPrefix(r.URL.Path, rt.base)
+	if !ok {
+		rt.api.ServeHTTP(w, r) // answers 404 in the envelope
+		return
+	}
+	first, _, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")
+	if slices.ContainsFunc(apiResources, func(s string) bool { return strings.EqualFold(s, first) }) {
+		rt.api.ServeHTTP(w, r)
+		return
+	}
+	rt.inbox.ServeHTTP(w, r)
+}
+
+// apiResources are the first path segments of the Ticket API.
+var apiResources = []string{
+	"token", "healthz", "categories", "customfields", "teammates", "usergroups", "tickets", "tags", "widgets", "webhooks",
 }
 
 // Addr is the address the server listens on.

@@ -27,6 +27,25 @@ const maxVerified = 10000
 // working on a node that checked the token before it was revoked.
 const revocationTTL = 30 * time.Second
 
+// reservedNames are the first path segments of the Ticket API and the
+// inbox's own pages; the inbox lives at /{community}/..., so no community
+// may be named like them.
+var reservedNames = []string{
+	"token", "healthz", "metrics", "categories", "customfields", "teammates", "usergroups", "tickets", "tags",
+	"widgets", "webhooks", "signin", "signout", "static",
+}
+
+// IsReservedName reports whether name (any letter case) is a path segment
+// of the server's own.
+func IsReservedName(name string) bool {
+	for _, r := range reservedNames {
+		if strings.EqualFold(name, r) {
+			return true
+		}
+	}
+	return false
+}
+
 // Service manages communities and authenticates their API calls.
 type Service struct {
 	store  openboards.Store
@@ -108,6 +127,9 @@ func (s *Service) Create(ctx context.Context, name string) (*Created, error) {
 	}
 	if len(name) > 100 || strings.ContainsAny(name, "\r\n\t") {
 		return nil, openboards.Errorf(openboards.CodeInvalid, "name: must be one line of at most 100 characters")
+	}
+	if strings.ContainsAny(name, "/?#%\\") || IsReservedName(name) {
+		return nil, openboards.Errorf(openboards.CodeInvalid, "name: %q cannot name a community: it is taken by the server's own paths or holds /, ?, #, %% or \\", name)
 	}
 	now := s.now().UTC()
 	cm := &openboards.Community{Name: name, ClientID: openboards.NewID(), APIUserID: openboards.NewID(), CreatedAt: now}

@@ -44,6 +44,8 @@ type Reader interface {
 	FindTicketByID(ctx context.Context, communityID, id int64) (*Ticket, error)
 	FindTickets(ctx context.Context, f TicketFilter) ([]*Ticket, error)
 	FindTicketIDs(ctx context.Context, f TicketFilter) ([]int64, error)
+	// CountTicketsByStatus counts a community's tickets in each status.
+	CountTicketsByStatus(ctx context.Context, communityID int64) (map[TicketStatus]int, error)
 
 	FindReplyByID(ctx context.Context, communityID, ticketID, id int64) (*Reply, error)
 	// FindReplies lists a ticket's replies oldest first.
@@ -75,6 +77,11 @@ type Reader interface {
 	FindDeliveries(ctx context.Context, f DeliveryFilter) ([]*Delivery, error)
 	// CountPendingDeliveries counts the pending deliveries of each webhook.
 	CountPendingDeliveries(ctx context.Context) (map[int64]int, error)
+
+	// FindPasswordHash returns a user's encoded password hash, CodeNotFound
+	// when the user has no password.
+	FindPasswordHash(ctx context.Context, userID string) (string, error)
+	FindSessionByHash(ctx context.Context, hash []byte) (*Session, error)
 }
 
 // Tx is a storage transaction: reads see its own writes, and its writes
@@ -166,6 +173,16 @@ type Tx interface {
 	// FinishDeliveries stores attempts and the state each leaves its
 	// delivery in, and releases their leases.
 	FinishDeliveries(ctx context.Context, rs []*DeliveryResult) error
+	// PutPassword sets a user's encoded password hash.
+	PutPassword(ctx context.Context, userID, hash string, at time.Time) error
+	CreateSession(ctx context.Context, s *Session) error
+	// TouchSession moves a session's last use and expiry forward.
+	TouchSession(ctx context.Context, hash []byte, seen, expires time.Time) error
+	DeleteSession(ctx context.Context, hash []byte) error
+	// DeleteUserSessions signs a user out everywhere but the session keep
+	// (nil: everywhere).
+	DeleteUserSessions(ctx context.Context, userID string, keep []byte) error
+
 	// PruneDeliveries deletes up to limit finished deliveries (with their
 	// attempts) and events older than before, and reports how many rows went.
 	PruneDeliveries(ctx context.Context, before time.Time, limit int) (int, error)

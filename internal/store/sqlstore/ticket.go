@@ -207,6 +207,25 @@ func (c *Conn) FindTicketIDs(ctx context.Context, f openboards.TicketFilter) ([]
 	return out, c.interpret(rows.Err(), "find ticket ids", "")
 }
 
+// CountTicketsByStatus counts tickets per status.
+func (c *Conn) CountTicketsByStatus(ctx context.Context, communityID int64) (map[openboards.TicketStatus]int, error) {
+	rows, err := c.query(ctx, `SELECT status, COUNT(*) FROM tickets WHERE community_id = ? GROUP BY status`, communityID)
+	if err != nil {
+		return nil, c.interpret(err, "count tickets", "")
+	}
+	defer rows.Close()
+	out := map[openboards.TicketStatus]int{}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, c.interpret(err, "count tickets", "")
+		}
+		out[openboards.TicketStatus(st)] = n
+	}
+	return out, c.interpret(rows.Err(), "count tickets", "")
+}
+
 // CreateTicket stores a new ticket with its custom field values and sets
 // its ID.
 func (c *Conn) CreateTicket(ctx context.Context, t *openboards.Ticket) error {

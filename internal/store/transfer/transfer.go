@@ -22,7 +22,7 @@ import (
 var Tables = []string{
 	"settings", "communities", "refresh_tokens", "users", "user_groups", "user_group_members",
 	"categories", "custom_fields", "tags", "tickets", "ticket_field_values", "replies", "notes",
-	"ticket_log", "widgets", "webhooks", "webhook_events", "webhook_deliveries", "webhook_attempts",
+	"ticket_log", "widgets", "webhooks", "webhook_events", "webhook_deliveries", "webhook_attempts", "user_passwords", "sessions",
 }
 
 // identityTables are the tables whose id comes from a sequence.
