@@ -136,6 +136,7 @@ func (h *Handler) routes() {
 	m.Handle("POST /signout", h.auth(h.handleSignOut))
 	m.Handle("GET /{community}/tickets", h.auth(h.handleTickets))
 	m.Handle("GET /{community}/account", h.auth(h.handleAccount))
+	m.Handle("GET /{community}/settings", h.auth(h.admin(h.handleSettings)))
 	m.Handle("POST /{community}/account/password", h.auth(h.handlePassword))
 	for _, action := range []string{"reply", "note", "status", "assignee", "category", "tags"} {
 		m.Handle("POST /{community}/tickets/{id}/"+action, h.auth(h.editor(h.ticketAction(action))))
@@ -219,6 +220,21 @@ func (h *Handler) editor(next func(http.ResponseWriter, *http.Request, *communit
 		}
 		return next(w, r, in)
 	}
+}
+
+// admin limits settings to the community's admins.
+func (h *Handler) admin(next func(http.ResponseWriter, *http.Request, *community.SignedIn) error) func(http.ResponseWriter, *http.Request, *community.SignedIn) error {
+	return func(w http.ResponseWriter, r *http.Request, in *community.SignedIn) error {
+		if in.User.Role != openboards.RoleAdmin {
+			return openboards.Errorf(openboards.CodeForbidden, "only the community's admins can see and change its settings")
+		}
+		return next(w, r, in)
+	}
+}
+
+func (h *Handler) handleSettings(w http.ResponseWriter, r *http.Request, in *community.SignedIn) error {
+	h.render(w, http.StatusOK, "settings", h.newPage("Settings", in, nil))
+	return nil
 }
 
 func canEdit(u *openboards.User) bool { return u.Role != openboards.RoleReadOnlyUser }
