@@ -84,7 +84,7 @@ type options struct {
 }
 
 // allPhases are the phase groups, in the order they run.
-var allPhases = append([]string{"ceiling", "create", "get", "store", "list"}, webhookPhases...)
+var allPhases = append([]string{"ceiling", "create", "get", "store", "list", "inbox"}, webhookPhases...)
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	o := &options{}
@@ -93,7 +93,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.server, "server", "", "path of the openboards binary to benchmark (required)")
 	fs.StringVar(&o.out, "out", filepath.Join("bench", "out"), "directory for the JSON report, server logs and profiles")
 	fs.StringVar(&o.jsonPath, "json", "", "JSON report path (default OUT/results.json)")
-	fs.StringVar(&o.phases, "phases", strings.Join(allPhases, ","), "phase groups to run: ceiling, create, get (needs create), store (create without HTTP, in this process), list, webhook-throughput, webhook-latency, webhook-slow")
+	fs.StringVar(&o.phases, "phases", strings.Join(allPhases, ","), "phase groups to run: ceiling, create, get (needs create), store (create without HTTP, in this process), list, inbox (the inbox ticket list page over the list database), webhook-throughput, webhook-latency, webhook-slow")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "measured time of each phase")
 	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured load before each phase")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Minute, "stop the whole run after this long")
@@ -187,6 +187,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		{"create", b.runCreateGet},
 		{"store", b.runStore},
 		{"list", b.runList},
+		{"inbox", b.runInbox},
 		{"webhook-throughput", b.runWebhookThroughput},
 		{"webhook-latency", b.runWebhookLatency},
 		{"webhook-slow", b.runWebhookSlow},

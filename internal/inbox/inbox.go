@@ -60,6 +60,7 @@ type Handler struct {
 	static      map[string]staticFile // by name
 	mux         *http.ServeMux
 	handler     http.Handler
+	counts      statusCounts
 }
 
 type staticFile struct {

@@ -202,7 +202,7 @@ func (h *Handler) handleTickets(w http.ResponseWriter, r *http.Request, in *comm
 	if f.Skip > 0 {
 		d.Prev = base + "?" + f.query(max(0, f.Skip-pageSize)).Encode()
 	}
-	counts, err := h.store.CountTicketsByStatus(ctx, in.Community.ID)
+	counts, err := h.counts.get(ctx, h.store, in.Community.ID)
 	if err != nil {
 		return err
 	}
