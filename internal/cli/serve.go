@@ -39,6 +39,7 @@ type Server struct {
 	http       *http.Server
 	dispatcher *webhook.Dispatcher
 	client     *egress.Client
+	live       *liveFeed
 }
 
 // NewServer opens the store, wires the services and binds the listener.
@@ -81,6 +82,9 @@ func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Serve
 	// Writes go through a store that wakes the dispatcher when they queue
 	// deliveries, so events leave as soon as they commit.
 	wstore := webhook.WakingStore(store, dispatcher.Wake)
+	// They also publish the tickets they change to the open inbox pages.
+	feed := newLiveFeed(store, log)
+	wstore = feed.wrap(wstore)
 	tickets := ticket.NewService(wstore, time.Now)
 	tickets.SetRecorder(&webhook.Outbox{InboxBase: publicURL})
 	webhooks := webhook.NewService(wstore, client, publicURL, time.Now)
@@ -88,7 +92,7 @@ func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Serve
 		BasePath: cfg.BasePath(), MaxBodyBytes: cfg.MaxBodyBytes, Log: log, Webhooks: webhooks,
 	})
 	ui, err := inbox.NewHandler(wstore, tickets, communities, inbox.Options{
-		BasePath: cfg.BasePath(), SecureCookies: strings.HasPrefix(publicURL, "https://"), Log: log,
+		BasePath: cfg.BasePath(), SecureCookies: strings.HasPrefix(publicURL, "https://"), Log: log, Live: feed.hub, Webhooks: webhooks,
 	})
 	if err != nil {
 		ln.Close()
@@ -110,6 +114,10 @@ func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Serve
 		},
 	}
 	s.URL = publicURL
+	s.live = feed
+	// Shutting down ends the inbox's live streams, which would otherwise
+	// hold it up until its timeout.
+	s.http.RegisterOnShutdown(feed.hub.Close)
 	return s, nil
 }
 
@@ -153,6 +161,7 @@ func (s *Server) Run(ctx context.Context) error {
 	dctx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
 	dispatched := make(chan error, 1)
 	go func() { dispatched <- s.dispatcher.Run(dctx) }()
+	liveDone := s.live.start(dctx)
 	if pg, ok := s.Store.(*postgres.Store); ok {
 		// Other nodes' commits wake this node's dispatcher too.
 		go pg.Listen(dctx, postgres.DeliveriesChannel, s.dispatcher.Wake)
@@ -172,6 +181,7 @@ func (s *Server) Run(ctx context.Context) error {
 	// under way, before the store closes.
 	stopDispatch()
 	derr := <-dispatched
+	liveDone()
 	s.client.Close()
 	return errors.Join(err, derr, s.Store.Close())
 }

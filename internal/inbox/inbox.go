@@ -23,11 +23,14 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"openboards/internal/community"
+	"openboards/internal/live"
 	"openboards/internal/openboards"
 	"openboards/internal/ticket"
+	"openboards/internal/webhook"
 )
 
 //go:embed templates/*.html
@@ -47,6 +50,12 @@ type Options struct {
 	SecureCookies bool
 	// Log receives internal errors; nil discards them.
 	Log *slog.Logger
+	// Live tells open pages which tickets changed; nil turns live updates
+	// off.
+	Live *live.Hub
+	// Webhooks configures the community's webhooks on the settings pages;
+	// nil leaves those pages unavailable.
+	Webhooks *webhook.Service
 }
 
 // Handler serves the inbox.
@@ -130,14 +139,17 @@ func (h *Handler) load() error {
 
 func (h *Handler) routes() {
 	m := h.mux
-	m.HandleFunc("GET /static/{hash}/{name}", h.handleStatic)
 	m.Handle("GET /{$}", http.RedirectHandler(h.opt.BasePath+"/signin", http.StatusSeeOther))
 	m.HandleFunc("GET /signin", h.handleSignInForm)
 	m.HandleFunc("POST /signin", h.handleSignIn)
 	m.Handle("POST /signout", h.auth(h.handleSignOut))
 	m.Handle("GET /{community}/tickets", h.auth(h.handleTickets))
 	m.Handle("GET /{community}/account", h.auth(h.handleAccount))
+	h.liveRoutes()
 	m.Handle("GET /{community}/settings", h.auth(h.admin(h.handleSettings)))
+	h.webhookSettingsRoutes()
+	h.apiSettingsRoutes()
+	h.setupRoutes()
 	m.Handle("POST /{community}/account/password", h.auth(h.handlePassword))
 	for _, action := range []string{"reply", "note", "status", "assignee", "category", "tags"} {
 		m.Handle("POST /{community}/tickets/{id}/"+action, h.auth(h.editor(h.ticketAction(action))))
@@ -159,6 +171,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Referrer-Policy", "same-origin")
 	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+	// Static files are matched here, not by the mux, where
+	// /static/{hash}/{name} would conflict with /{community}/settings/{page}
+	// patterns (no community may be named "static").
+	if rest, ok := strings.CutPrefix(r.URL.Path, "/static/"); ok && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		hash, name, _ := strings.Cut(rest, "/")
+		r = r.Clone(r.Context())
+		r.SetPathValue("hash", hash)
+		r.SetPathValue("name", name)
+		h.handleStatic(w, r)
+		return
+	}
 	h.handler.ServeHTTP(w, r)
 }
 
@@ -276,6 +299,7 @@ func (h *Handler) render(w http.ResponseWriter, status int, name string, p *page
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }
@@ -286,17 +310,17 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, in *community.Sig
 	msg := "Something went wrong on our side; please try again."
 	switch openboards.ErrorCode(err) {
 	case openboards.CodeInvalid:
-		status, msg = http.StatusBadRequest, err.Error()
+		status, msg = http.StatusBadRequest, openboards.ErrorMessage(err)
 	case openboards.CodeUnauthorized:
-		status, msg = http.StatusUnauthorized, err.Error()
+		status, msg = http.StatusUnauthorized, openboards.ErrorMessage(err)
 	case openboards.CodeForbidden:
-		status, msg = http.StatusForbidden, err.Error()
+		status, msg = http.StatusForbidden, openboards.ErrorMessage(err)
 	case openboards.CodeNotFound:
-		status, msg = http.StatusNotFound, err.Error()
+		status, msg = http.StatusNotFound, openboards.ErrorMessage(err)
 	case openboards.CodeConflict:
-		status, msg = http.StatusConflict, err.Error()
+		status, msg = http.StatusConflict, openboards.ErrorMessage(err)
 	case openboards.CodeUnavailable:
-		status, msg = http.StatusServiceUnavailable, err.Error()
+		status, msg = http.StatusServiceUnavailable, openboards.ErrorMessage(err)
 	default:
 		if errors.Is(err, context.Canceled) {
 			return

@@ -35,7 +35,7 @@ func (h *Handler) handleSignIn(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p := h.newPage("Sign in", nil, d)
-		p.Error = err.Error()
+		p.Error = openboards.ErrorMessage(err)
 		h.render(w, http.StatusUnauthorized, "signin", p)
 		return
 	}
@@ -45,8 +45,11 @@ func (h *Handler) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	})
 	next := h.opt.BasePath + "/" + url.PathEscape(in.Community.Name) + "/tickets"
 	// Only a local path may be the next page, so the form cannot send a
-	// teammate elsewhere.
-	if strings.HasPrefix(d.Next, h.opt.BasePath+"/") && !strings.HasPrefix(d.Next, "//") && !strings.Contains(d.Next, "\\") {
+	// teammate elsewhere. Browsers drop tabs and line breaks from a
+	// Location, so "/<tab>/evil.example" would lead off-site: control
+	// characters are refused too.
+	if strings.HasPrefix(d.Next, h.opt.BasePath+"/") && !strings.HasPrefix(d.Next, "//") &&
+		!strings.ContainsFunc(d.Next, func(r rune) bool { return r == '\\' || r < ' ' || r == 0x7f }) {
 		next = d.Next
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
@@ -74,7 +77,7 @@ func (h *Handler) handlePassword(w http.ResponseWriter, r *http.Request, in *com
 	err := h.communities.ChangePassword(r.Context(), in, r.PostFormValue("current"), r.PostFormValue("new"))
 	if openboards.ErrorCode(err) == openboards.CodeInvalid {
 		p := h.newPage("Your account", in, nil)
-		p.Error = err.Error()
+		p.Error = openboards.ErrorMessage(err)
 		h.render(w, http.StatusBadRequest, "account", p)
 		return nil
 	}

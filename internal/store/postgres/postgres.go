@@ -16,6 +16,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -109,6 +110,13 @@ func (s *Store) Close() error {
 // is lost; fn is also called after each (re)connection, since
 // notifications sent meanwhile are lost.
 func (s *Store) Listen(ctx context.Context, channel string, fn func()) {
+	s.ListenPayload(ctx, channel, func(string) { fn() })
+}
+
+// ListenPayload is Listen for notifications whose payload matters: fn gets
+// each notification's payload, and an empty one after each
+// (re)connection.
+func (s *Store) ListenPayload(ctx context.Context, channel string, fn func(payload string)) {
 	wait := 100 * time.Millisecond
 	for ctx.Err() == nil {
 		err := s.listen(ctx, channel, fn)
@@ -124,7 +132,7 @@ func (s *Store) Listen(ctx context.Context, channel string, fn func()) {
 	}
 }
 
-func (s *Store) listen(ctx context.Context, channel string, fn func()) error {
+func (s *Store) listen(ctx context.Context, channel string, fn func(string)) error {
 	conn, err := pgx.Connect(ctx, s.dsn)
 	if err != nil {
 		return err
@@ -133,13 +141,28 @@ func (s *Store) listen(ctx context.Context, channel string, fn func()) error {
 	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
 		return err
 	}
-	fn()
+	fn("")
 	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
 			return err
 		}
-		fn()
+		fn(n.Payload)
 	}
+}
+
+// Notify sends a notification on channel for each payload, in one
+// statement through the pool, outside any transaction.
+func (s *Store) Notify(ctx context.Context, channel string, payloads ...string) error {
+	if len(payloads) == 0 {
+		return nil
+	}
+	list, err := json.Marshal(payloads)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.ExecContext(ctx, `SELECT pg_notify($1, p) FROM jsonb_array_elements_text($2::jsonb) AS p`, channel, string(list))
+	return err
 }
 
 // DB returns the underlying pool, for tools that copy data.
@@ -288,6 +311,11 @@ var dialect = &sqlstore.Dialect{
 // DeliveriesChannel is the LISTEN channel that wakes webhook dispatchers
 // when deliveries are queued.
 const DeliveriesChannel = "openboards_deliveries"
+
+// ChangesChannel is the LISTEN channel on which every process announces
+// the tickets its transactions changed, each as "<communityID>:<ticketID>",
+// so that the inbox pages open on the other processes show them.
+const ChangesChannel = "openboards_changes"
 
 func classify(err error) openboards.Code {
 	var pe *pgconn.PgError

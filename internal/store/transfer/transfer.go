@@ -155,9 +155,12 @@ func booleanColumns(ctx context.Context, tx *sql.Tx) (map[string]map[string]bool
 const batchRows = 1000
 
 func copyTable(ctx context.Context, rtx, wtx *sql.Tx, table string, bools map[string]bool) (int64, error) {
-	order := ""
-	if table != "settings" && table != "user_group_members" && table != "ticket_field_values" && table != "users" {
-		order = " ORDER BY id"
+	// Tables with an integer id are copied in id order (a category's parent
+	// comes before it); the others have no such order to keep.
+	order := " ORDER BY id"
+	switch table {
+	case "settings", "user_group_members", "ticket_field_values", "users", "user_passwords", "sessions":
+		order = ""
 	}
 	rows, err := rtx.QueryContext(ctx, `SELECT * FROM `+table+order)
 	if err != nil {

@@ -1,0 +1,460 @@
+package inbox_test
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"openboards/internal/community"
+	"openboards/internal/inbox"
+	"openboards/internal/live"
+	"openboards/internal/openboards"
+	"openboards/internal/store/sqlite"
+	"openboards/internal/ticket"
+)
+
+// liveWorld is an inbox with live updates on: its store publishes the
+// changes it commits into hub, as the server wires it.
+type liveWorld struct {
+	t           *testing.T
+	hub         *live.Hub
+	srv         *httptest.Server
+	tickets     *ticket.Service
+	communities *community.Service
+	acme, other *openboards.Community
+	agents      map[int64]*openboards.User // the teammate of each community
+}
+
+const livePassword = "live updates password"
+
+// newLiveWorld starts the inbox with server read and write timeouts of
+// timeout (the stream must outlive them), with communities Acme and Other,
+// each with a teammate who has a password.
+func newLiveWorld(t *testing.T, timeout time.Duration) *liveWorld {
+	t.Helper()
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "live.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	w := &liveWorld{t: t, hub: live.NewHub(), agents: map[int64]*openboards.User{}}
+	ws := live.PublishingStore(store, w.hub.PublishChanges)
+	w.communities, err = community.NewService(ctx, ws, time.Now, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.tickets = ticket.NewService(ws, time.Now)
+	h, err := inbox.NewHandler(ws, w.tickets, w.communities, inbox.Options{Live: w.hub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.srv = httptest.NewUnstartedServer(h)
+	w.srv.Config.ReadTimeout, w.srv.Config.WriteTimeout = timeout, timeout
+	w.srv.Start()
+	t.Cleanup(w.srv.Close)
+	for _, c := range []struct {
+		dst  **openboards.Community
+		name string
+	}{{&w.acme, "Acme"}, {&w.other, "Other"}} {
+		cr, err := w.communities.Create(ctx, c.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		*c.dst = cr.Community
+		email := "agent@" + strings.ToLower(c.name) + ".example"
+		u, err := w.communities.AddTeammate(ctx, cr.Community, community.TeammateInput{Email: email, Name: c.name + " Agent", Role: "team_member"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.agents[cr.Community.ID] = u
+		if _, err := w.communities.SetPassword(ctx, cr.Community, email, livePassword); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return w
+}
+
+// client returns an HTTP client that keeps cookies and does not follow
+// redirects.
+func (w *liveWorld) client() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// signIn signs the teammate of community name in through the form.
+func (w *liveWorld) signIn(name string) *http.Client {
+	w.t.Helper()
+	c := w.client()
+	resp, err := c.PostForm(w.srv.URL+"/signin", url.Values{
+		"community": {name}, "email": {"agent@" + strings.ToLower(name) + ".example"}, "password": {livePassword},
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		w.t.Fatalf("sign in to %s: status %d", name, resp.StatusCode)
+	}
+	return c
+}
+
+func (w *liveWorld) newTicket(cm *openboards.Community, title string) int64 {
+	w.t.Helper()
+	email := "customer@example.com"
+	id, err := w.tickets.CreateTicket(context.Background(), cm, ticket.CreateTicketInput{
+		Title: title, Message: "Hello", Creator: &ticket.CreatorInput{Email: &email},
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return id
+}
+
+// sseEvent is one event of a stream: its fields, or a comment.
+type sseEvent struct {
+	event, data, retry, comment string
+}
+
+// liveStream reads a text/event-stream response event by event.
+type liveStream struct {
+	t      *testing.T
+	resp   *http.Response
+	events chan sseEvent
+}
+
+// openLive opens the live stream of community name with c; the caller
+// checks the status.
+func (w *liveWorld) openLive(c *http.Client, name string) *liveStream {
+	w.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, w.srv.URL+"/"+name+"/live", nil)
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := c.Do(req)
+	if err != nil {
+		cancel()
+		w.t.Fatal(err)
+	}
+	s := &liveStream{t: w.t, resp: resp, events: make(chan sseEvent, 64)}
+	w.t.Cleanup(func() {
+		cancel()
+		resp.Body.Close()
+	})
+	go s.read()
+	return s
+}
+
+func (s *liveStream) read() {
+	defer close(s.events)
+	r := bufio.NewReader(s.resp.Body)
+	var e sseEvent
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return
+		}
+		line = strings.TrimSuffix(line, "\n")
+		switch k, v, _ := strings.Cut(line, ":"); {
+		case line == "":
+			if e != (sseEvent{}) {
+				s.events <- e
+			}
+			e = sseEvent{}
+		case k == "":
+			e.comment = strings.TrimSpace(v)
+		case k == "event":
+			e.event = strings.TrimPrefix(v, " ")
+		case k == "data":
+			e.data = strings.TrimPrefix(v, " ")
+		case k == "retry":
+			e.retry = strings.TrimPrefix(v, " ")
+		}
+	}
+}
+
+// next returns the next event, failing when none comes within d.
+func (s *liveStream) next(d time.Duration) sseEvent {
+	s.t.Helper()
+	select {
+	case e, ok := <-s.events:
+		if !ok {
+			s.t.Fatal("the stream ended")
+		}
+		return e
+	case <-time.After(d):
+		s.t.Fatalf("no event within %v", d)
+	}
+	return sseEvent{}
+}
+
+// ticket returns the id of the next ticket event, skipping comments.
+func (s *liveStream) ticket(d time.Duration) int64 {
+	s.t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		e := s.next(time.Until(deadline))
+		if e.comment != "" {
+			continue
+		}
+		if e.event != "ticket" {
+			s.t.Fatalf("event %+v, want a ticket event", e)
+		}
+		id, err := strconv.ParseInt(e.data, 10, 64)
+		if err != nil {
+			s.t.Fatalf("ticket event with data %q", e.data)
+		}
+		return id
+	}
+}
+
+// started checks the response and reads the opening retry field, after
+// which the stream is subscribed.
+func (s *liveStream) started() {
+	s.t.Helper()
+	if s.resp.StatusCode != http.StatusOK {
+		s.t.Fatalf("status %d, want 200", s.resp.StatusCode)
+	}
+	if ct := s.resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		s.t.Fatalf("Content-Type %q", ct)
+	}
+	if cc := s.resp.Header.Get("Cache-Control"); cc != "no-store" {
+		s.t.Errorf("Cache-Control %q", cc)
+	}
+	if e := s.next(2 * time.Second); e.retry != "3000" {
+		s.t.Fatalf("first event %+v, want retry: 3000", e)
+	}
+}
+
+// TestLiveStream opens the stream and expects an event for each change of
+// one of the community's tickets made through the ticket service, and none
+// for another community's.
+func TestLiveStream(t *testing.T) {
+	t.Parallel()
+	// Timeouts shorter than the test: the stream must not be cut by them.
+	w := newLiveWorld(t, 500*time.Millisecond)
+	s := w.openLive(w.signIn("Acme"), "Acme")
+	s.started()
+
+	time.Sleep(700 * time.Millisecond)
+	w.newTicket(w.other, "Not yours")
+	id := w.newTicket(w.acme, "Printer on fire")
+	if got := s.ticket(2 * time.Second); got != id {
+		t.Fatalf("event for ticket %d, want %d", got, id)
+	}
+
+	time.Sleep(700 * time.Millisecond)
+	ctx := context.Background()
+	if _, err := w.tickets.CreateReply(ctx, w.acme, id, ticket.CreateReplyInput{
+		Author: openboards.UserRef{ID: w.acme.APIUserID}, Message: "Have you tried water?",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.ticket(2 * time.Second); got != id {
+		t.Fatalf("event for ticket %d after a reply, want %d", got, id)
+	}
+	if _, err := w.tickets.CreateNote(ctx, w.acme, id, ticket.NoteInput{
+		Author: openboards.UserRef{ID: w.agents[w.acme.ID].ID}, Message: "Escalate",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.ticket(2 * time.Second); got != id {
+		t.Fatalf("event for ticket %d after a note, want %d", got, id)
+	}
+
+	// A burst of changes of two tickets (as when a change comes back from
+	// other processes too) sends each ticket once.
+	for _, tid := range []int64{id, id + 1, id, id} {
+		w.hub.Publish(w.acme.ID, tid)
+	}
+	if a, b := s.ticket(2*time.Second), s.ticket(2*time.Second); a != id || b != id+1 {
+		t.Fatalf("a burst sent %d, %d, want %d, %d", a, b, id, id+1)
+	}
+	select {
+	case e := <-s.events:
+		t.Fatalf("a burst sent another event %+v", e)
+	case <-time.After(200 * time.Millisecond):
+	}
+
+	// Another community's stream hears nothing of Acme's.
+	o := w.openLive(w.signIn("Other"), "Other")
+	o.started()
+	w.newTicket(w.acme, "Third")
+	theirs := w.newTicket(w.other, "Theirs")
+	if got := o.ticket(2 * time.Second); got != theirs {
+		t.Fatalf("Other's stream got ticket %d, want %d", got, theirs)
+	}
+}
+
+// TestLiveRequiresSignIn checks that the stream is for signed-in teammates
+// of its own community.
+func TestLiveRequiresSignIn(t *testing.T) {
+	t.Parallel()
+	w := newLiveWorld(t, 10*time.Second)
+
+	resp, err := w.client().Get(w.srv.URL + "/Acme/live")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/signin?") {
+		t.Fatalf("without a session: status %d to %q, want a redirect to sign in", resp.StatusCode, resp.Header.Get("Location"))
+	}
+
+	// A teammate of Other cannot listen to Acme.
+	s := w.openLive(w.signIn("Other"), "Acme")
+	if s.resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("another community's stream: status %d, want 404", s.resp.StatusCode)
+	}
+	if ct := s.resp.Header.Get("Content-Type"); strings.HasPrefix(ct, "text/event-stream") {
+		t.Fatal("another community's stream was opened")
+	}
+	if n := w.hub.Subscribers(); n != 0 {
+		t.Fatalf("%d subscriptions after refused streams", n)
+	}
+}
+
+// TestLiveStreamEnds checks that a stream ends, and its subscription with
+// it, when the client goes away and when the hub closes (as the server
+// shuts down).
+func TestLiveStreamEnds(t *testing.T) {
+	t.Parallel()
+	w := newLiveWorld(t, 10*time.Second)
+	c := w.signIn("Acme")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, w.srv.URL+"/Acme/live", nil)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bufio.NewReader(resp.Body).ReadString('\n')
+	if n := w.hub.Subscribers(); n != 1 {
+		t.Fatalf("%d subscriptions, want 1", n)
+	}
+	cancel()
+	resp.Body.Close()
+	waitSubscribers(t, w.hub, 0)
+
+	s := w.openLive(c, "Acme")
+	s.started()
+	w.hub.Close()
+	for {
+		select {
+		case _, ok := <-s.events:
+			if !ok {
+				return
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatal("the stream stayed open after the hub closed")
+		}
+	}
+}
+
+func waitSubscribers(t *testing.T, h *live.Hub, want int) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for h.Subscribers() != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d subscriptions, want %d", h.Subscribers(), want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestLiveHeartbeat checks that an idle stream sends comments. It changes
+// the heartbeat interval, so it does not run in parallel.
+func TestLiveHeartbeat(t *testing.T) {
+	defer inbox.SetLiveHeartbeat(50 * time.Millisecond)()
+	w := newLiveWorld(t, 10*time.Second)
+	s := w.openLive(w.signIn("Acme"), "Acme")
+	s.started()
+	for range 2 {
+		if e := s.next(2 * time.Second); e.comment == "" || e.event != "" {
+			t.Fatalf("idle stream sent %+v, want a comment", e)
+		}
+	}
+	// Close the stream before the interval is restored.
+	w.srv.CloseClientConnections()
+	w.srv.Close()
+}
+
+// TestLivePage checks that signed-in pages load live.js and name the
+// stream, and the open ticket carries its id.
+func TestLivePage(t *testing.T) {
+	t.Parallel()
+	w := newLiveWorld(t, 10*time.Second)
+	id := w.newTicket(w.acme, "Visible")
+	c := w.signIn("Acme")
+	resp, err := c.Get(w.srv.URL + "/Acme/tickets?ticketId=" + strconv.FormatInt(id, 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	page := string(body)
+	for _, want := range []string{`<body data-live="/Acme/live">`, `<section class="list"`, `data-ticket-id="` + strconv.FormatInt(id, 10) + `"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+	i := strings.Index(page, `<script src="/static/`)
+	if i < 0 || !strings.Contains(page[i:], `/live.js" defer></script>`) {
+		t.Fatal("the page does not load live.js")
+	}
+	src := page[i+len(`<script src="`):]
+	src = src[:strings.Index(src, `"`)]
+	js, err := http.Get(w.srv.URL + src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js.Body.Close()
+	if js.StatusCode != http.StatusOK || js.Header.Get("Content-Type") != "text/javascript; charset=utf-8" {
+		t.Fatalf("GET %s: %d %s", src, js.StatusCode, js.Header.Get("Content-Type"))
+	}
+
+	// The sign-in page has neither.
+	resp, err = http.Get(w.srv.URL + "/signin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if strings.Contains(string(body), "live.js") || strings.Contains(string(body), "data-live") {
+		t.Fatal("the sign-in page loads live updates")
+	}
+}
+
+// TestLiveOff checks that without a hub the stream answers 204, which
+// tells browsers not to reconnect.
+func TestLiveOff(t *testing.T) {
+	t.Parallel()
+	w := newLiveWorld(t, 10*time.Second)
+	h, err := inbox.NewHandler(nil, w.tickets, w.communities, inbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	c := w.signIn("Acme")
+	u, _ := url.Parse(w.srv.URL)
+	srvURL, _ := url.Parse(srv.URL)
+	c.Jar.SetCookies(srvURL, c.Jar.Cookies(u))
+	resp, err := c.Get(srv.URL + "/Acme/live")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("status %d, want 204", resp.StatusCode)
+	}
+}
