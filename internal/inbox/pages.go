@@ -101,6 +101,7 @@ type listData struct {
 	Filter     listFilter
 	Statuses   []statusTab
 	Categories []categoryOption
+	Teammates  []*openboards.User
 	Orders     []orderOption
 	Tickets    []listItem
 	Prev, Next string
@@ -110,12 +111,14 @@ type listData struct {
 
 type listFilter struct {
 	Status, Category, Source, Order string
+	Assignee, Tag, Q                string
 	Skip                            int
 }
 
 func (f listFilter) query(skip int) url.Values {
 	q := url.Values{}
-	for k, v := range map[string]string{"status": f.Status, "category": f.Category, "source": f.Source, "order": f.Order} {
+	for k, v := range map[string]string{"status": f.Status, "category": f.Category, "source": f.Source, "order": f.Order,
+		"assignee": f.Assignee, "tag": f.Tag, "q": f.Q} {
 		if v != "" {
 			q.Set(k, v)
 		}
@@ -158,7 +161,11 @@ var orderLabels = []orderOption{
 
 func (h *Handler) handleTickets(w http.ResponseWriter, r *http.Request, in *community.SignedIn) error {
 	ctx, q := r.Context(), r.URL.Query()
-	f := listFilter{Status: q.Get("status"), Category: q.Get("category"), Source: strings.TrimSpace(q.Get("source")), Order: q.Get("order")}
+	f := listFilter{Status: q.Get("status"), Category: q.Get("category"), Source: strings.TrimSpace(q.Get("source")), Order: q.Get("order"),
+		Assignee: q.Get("assignee"), Tag: strings.TrimSpace(q.Get("tag")), Q: strings.TrimSpace(q.Get("q"))}
+	if len(f.Q) > 200 || len(f.Tag) > 100 {
+		return openboards.Errorf(openboards.CodeInvalid, "q: at most 200 characters, tag: at most 100")
+	}
 	if f.Status == "" {
 		f.Status = string(openboards.TicketOpen)
 	}
@@ -184,6 +191,17 @@ func (h *Handler) handleTickets(w http.ResponseWriter, r *http.Request, in *comm
 	if f.Source != "" {
 		tf.Source = &f.Source
 	}
+	switch f.Assignee {
+	case "":
+	case "none":
+		tf.AssigneeSet = true
+	case "me":
+		tf.AssigneeSet, tf.AssigneeID = true, &in.User.ID
+	default:
+		a := f.Assignee
+		tf.AssigneeSet, tf.AssigneeID = true, &a
+	}
+	tf.Tag, tf.Text = f.Tag, f.Q
 	for _, o := range openboards.TicketOrders {
 		if o == f.Order {
 			tf.OrderBy = o
@@ -223,6 +241,9 @@ func (h *Handler) handleTickets(w http.ResponseWriter, r *http.Request, in *comm
 		return err
 	}
 	d.Categories = cats
+	if d.Teammates, err = h.store.FindTeammates(ctx, in.Community.ID, nil); err != nil {
+		return err
+	}
 	for _, o := range orderLabels {
 		o.Current = o.Value == tf.OrderBy
 		d.Orders = append(d.Orders, o)

@@ -147,8 +147,14 @@ type TicketFilter struct {
 	Status       *TicketStatus
 	Source       *string
 	TicketIDs    []int64 // nil: no filter; empty: matches nothing
-	OrderBy      string  // one of TicketOrders; empty means OrderLastActivityDesc
-	Skip, Take   int
+	// AssigneeSet makes AssigneeID a filter; with AssigneeID nil it
+	// selects unassigned tickets.
+	AssigneeSet bool
+	AssigneeID  *string
+	Tag         string // a tag the ticket carries (any letter case); "" does not filter
+	Text        string // words the title or message contains (any letter case); "" does not filter
+	OrderBy     string // one of TicketOrders; empty means OrderLastActivityDesc
+	Skip, Take  int
 }
 
 // Paging limits of the documented API.

@@ -144,7 +144,32 @@ func (c *Conn) ticketWhere(f openboards.TicketFilter) (string, []any) {
 		b.WriteString(` AND EXISTS (SELECT 1 FROM ticket_field_values v WHERE v.ticket_id = t.id AND v.field_id = ? AND v.value = ?)`)
 		args = append(args, cf.FieldID, cf.Value)
 	}
+	if f.AssigneeSet {
+		if f.AssigneeID == nil {
+			b.WriteString(` AND t.assignee_id IS NULL`)
+		} else {
+			b.WriteString(` AND t.assignee_id = ?`)
+			args = append(args, strings.ToLower(*f.AssigneeID))
+		}
+	}
+	if f.Tag != "" {
+		// tags holds a JSON array of strings: the tag matches as one
+		// whole, quoted element.
+		quoted, _ := json.Marshal(strings.ToLower(f.Tag))
+		b.WriteString(` AND lower(t.tags) LIKE ? ESCAPE '\'`)
+		args = append(args, "%"+likeEscape(string(quoted))+"%")
+	}
+	for _, word := range strings.Fields(strings.ToLower(f.Text)) {
+		b.WriteString(` AND (lower(t.title) LIKE ? ESCAPE '\' OR lower(t.message) LIKE ? ESCAPE '\')`)
+		p := "%" + likeEscape(word) + "%"
+		args = append(args, p, p)
+	}
 	return b.String(), args
+}
+
+// likeEscape escapes LIKE's wildcards (and its escape character) in s.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 func ticketOrder(orderBy string) string {

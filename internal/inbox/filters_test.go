@@ -1,0 +1,58 @@
+package inbox_test
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestSearchAndFilters narrows the list by words in the title or message,
+// by tag and by assignee, keeping the filters in the status tabs.
+func TestSearchAndFilters(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	fire := h.newTicket(h.acme, "Printer on fire", "It burns")
+	paper := h.newTicket(h.acme, "Paper jam", "The printer eats 100% of my paper_sheets")
+	h.newTicket(h.acme, "Lost password", "Help")
+	h.newTicket(h.other, "Printer elsewhere", "Not acme's")
+	if err := h.tickets.SetTicketTags(h.ctx, h.acme, fire, []string{"VIP", "hardware"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.tickets.SetTicketTags(h.ctx, h.acme, paper, []string{"vip-ish"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.tickets.UpdateTicketAssignee(h.ctx, h.acme, paper, &h.member.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	b := h.signedIn("max@acme.test")
+	for _, c := range []struct {
+		query url.Values
+		want  []string
+	}{
+		{url.Values{"q": {"printer"}}, []string{"Paper jam", "Printer on fire"}},
+		{url.Values{"q": {"PRINTER fire"}}, []string{"Printer on fire"}},
+		{url.Values{"q": {"100%"}}, []string{"Paper jam"}},
+		{url.Values{"q": {"paper_"}}, []string{"Paper jam"}},
+		{url.Values{"q": {"r_n"}}, nil}, // _ is not a wildcard
+		{url.Values{"tag": {"vip"}}, []string{"Printer on fire"}},
+		{url.Values{"tag": {"VIP-ish"}}, []string{"Paper jam"}},
+		{url.Values{"assignee": {"me"}}, []string{"Paper jam"}},
+		{url.Values{"assignee": {h.member.ID}}, []string{"Paper jam"}},
+		{url.Values{"assignee": {"none"}, "q": {"printer"}}, []string{"Printer on fire"}},
+	} {
+		page := b.ok("/acme/tickets?" + c.query.Encode())
+		got := listed(page)
+		slices.Sort(got)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s: listed %q, want %q", c.query.Encode(), got, c.want)
+		}
+	}
+	page := b.ok("/acme/tickets?" + url.Values{"q": {"printer"}, "tag": {"vip"}}.Encode())
+	if got := tabs(page); len(got) == 0 {
+		t.Fatal("no status tabs")
+	}
+	if !strings.Contains(page, "q=printer") || !strings.Contains(page, "tag=vip") {
+		t.Errorf("the status tabs drop the search and tag filters")
+	}
+}
