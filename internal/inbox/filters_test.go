@@ -1,10 +1,14 @@
 package inbox_test
 
 import (
+	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
+
+	"openboards/internal/openboards"
 )
 
 // TestSearchAndFilters narrows the list by words in the title or message,
@@ -54,5 +58,43 @@ func TestSearchAndFilters(t *testing.T) {
 	}
 	if !strings.Contains(page, "q=printer") || !strings.Contains(page, "tag=vip") {
 		t.Errorf("the status tabs drop the search and tag filters")
+	}
+}
+
+// TestCustomFields edits a ticket's custom fields from the ticket view.
+func TestCustomFields(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	order := &openboards.CustomField{CommunityID: h.acme.ID, Name: "Order number", Type: openboards.FieldText}
+	if err := h.tickets.CreateCustomField(h.ctx, h.acme, order); err != nil {
+		t.Fatal(err)
+	}
+	size := &openboards.CustomField{CommunityID: h.acme.ID, Name: "Size", Type: openboards.FieldDropdown,
+		PossibleValues: []openboards.PossibleValue{{Order: 1, Value: "S"}, {Order: 2, Value: "M"}}}
+	if err := h.tickets.CreateCustomField(h.ctx, h.acme, size); err != nil {
+		t.Fatal(err)
+	}
+	id := h.newTicket(h.acme, "Wrong size", "Too small")
+	b := h.signedIn("max@acme.test")
+	page := b.ok(fmt.Sprintf("/acme/tickets?ticketId=%d", id))
+	if !strings.Contains(page, `<label for="field-`+fmt.Sprint(order.ID)+`">Order number</label>`) {
+		t.Fatalf("the ticket view has no labelled Order number field")
+	}
+	form := url.Values{"csrf": {b.csrf(page)}, "field_" + fmt.Sprint(order.ID): {"A-123"}, "field_" + fmt.Sprint(size.ID): {"M"}}
+	wantStatus(t, b.action(id, "fields", form), http.StatusSeeOther)
+	got := map[int64]string{}
+	for _, v := range h.ticket(id).CustomFields {
+		got[v.FieldID] = v.Value
+	}
+	if got[order.ID] != "A-123" || got[size.ID] != "M" {
+		t.Fatalf("field values %v", got)
+	}
+	if !strings.Contains(b.ok(fmt.Sprintf("/acme/tickets?ticketId=%d", id)), `<option selected>M</option>`) {
+		t.Errorf("the chosen size is not shown as selected")
+	}
+	form.Set("field_"+fmt.Sprint(size.ID), "XL")
+	wantStatus(t, b.action(id, "fields", form), http.StatusBadRequest)
+	if h.lastLog(id, openboards.ActionTicketCustomFieldChanged) == nil {
+		t.Errorf("no custom field log entry")
 	}
 }

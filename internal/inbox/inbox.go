@@ -151,7 +151,7 @@ func (h *Handler) routes() {
 	h.apiSettingsRoutes()
 	h.setupRoutes()
 	m.Handle("POST /{community}/account/password", h.auth(h.handlePassword))
-	for _, action := range []string{"reply", "note", "status", "assignee", "category", "tags"} {
+	for _, action := range []string{"reply", "note", "status", "assignee", "category", "tags", "fields"} {
 		m.Handle("POST /{community}/tickets/{id}/"+action, h.auth(h.editor(h.ticketAction(action))))
 	}
 }

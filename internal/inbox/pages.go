@@ -314,12 +314,22 @@ type ticketView struct {
 	Assignable []*openboards.User
 	Categories []categoryOption
 	Statuses   []openboards.TicketStatus
+	Fields     []fieldItem
 	AssigneeID string
 	CategoryID int64
 	Tags       string
 	CanEdit    bool
 	Action     string
 	CSRF       string
+}
+
+// fieldItem is one custom field of the open ticket, as its form shows it.
+type fieldItem struct {
+	ID          int64
+	Name, Value string
+	Placeholder string
+	Required    bool
+	Choices     []string // nil: free text
 }
 
 type threadItem struct {
@@ -368,6 +378,27 @@ func (h *Handler) ticketView(r *http.Request, in *community.SignedIn, id int64, 
 	}
 	if t.AssigneeID != nil {
 		v.AssigneeID = *t.AssigneeID
+	}
+	fields, err := h.store.FindCustomFields(ctx, cid)
+	if err != nil {
+		return nil, err
+	}
+	values := map[int64]string{}
+	for _, fv := range t.CustomFields {
+		values[fv.FieldID] = fv.Value
+	}
+	for _, f := range fields {
+		item := fieldItem{ID: f.ID, Name: f.Name, Value: values[f.ID], Required: f.IsRequired}
+		if f.Placeholder != nil {
+			item.Placeholder = *f.Placeholder
+		}
+		if f.HasChoices() {
+			item.Choices = []string{}
+			for _, pv := range f.PossibleValues {
+				item.Choices = append(item.Choices, pv.Value)
+			}
+		}
+		v.Fields = append(v.Fields, item)
 	}
 	if t.CategoryID != nil {
 		v.CategoryID = *t.CategoryID
@@ -469,6 +500,21 @@ func (h *Handler) ticketAction(action string) func(http.ResponseWriter, *http.Re
 				cat = &n
 			}
 			err = h.tickets.UpdateTicketCategory(ctx, cm, id, cat)
+		case "fields":
+			var in []ticket.FieldValueInput
+			for key, vals := range r.PostForm {
+				sid, ok := strings.CutPrefix(key, "field_")
+				if !ok || len(vals) == 0 {
+					continue
+				}
+				fid, perr := strconv.ParseInt(sid, 10, 64)
+				if perr != nil {
+					return openboards.Errorf(openboards.CodeInvalid, "%s: not a custom field", key)
+				}
+				value := strings.TrimSpace(vals[0])
+				in = append(in, ticket.FieldValueInput{ID: fid, Value: &value})
+			}
+			err = h.tickets.SetTicketFieldValues(ctx, cm, id, in)
 		case "tags":
 			var tags []string
 			for _, t := range strings.Split(r.PostFormValue("tags"), ",") {
