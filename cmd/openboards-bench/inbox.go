@@ -48,6 +48,8 @@ func (b *bench) runInbox(ctx context.Context) error {
 		{"inbox list open", base},
 		{"inbox list all, by creation", base + "?status=all&order=" + url.QueryEscape("creation_time_desc")},
 		{"inbox list open, page 21", base + "?skip=1000"},
+		{"inbox search, common word", base + "?status=all&q=refund"},
+		{"inbox search, rare words", base + "?status=all&q=" + url.QueryEscape("invoice 100042")},
 	}
 	for _, pg := range pages {
 		w := inboxWorkload(p.addr, pg.name, b.o.listClients, pg.path, cookie)
