@@ -304,9 +304,16 @@ func (d *Dispatcher) round(ctx context.Context, pending []result) ([]result, err
 		id   int64
 		free int
 	}
+	// The outcomes stored in this round free their slots: the claims of
+	// the same round may use them. (Left for the next round, they could
+	// wait for the next poll when no other request is under way.)
+	finishing := map[int64]int{}
+	for _, r := range pending {
+		finishing[r.job.WebhookID]++
+	}
 	var wants []want
 	for id, e := range d.endpoints {
-		if free := d.opt.Concurrency - e.inflight; free > 0 {
+		if free := d.opt.Concurrency - e.inflight + finishing[id]; free > 0 {
 			wants = append(wants, want{id, free})
 		}
 	}
