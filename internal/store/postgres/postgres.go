@@ -292,11 +292,20 @@ func retryable(err error) bool {
 // expanded with jsonb_array_elements_text, GREATEST. pgx caches prepared
 // statements per connection itself.
 var dialect = &sqlstore.Dialect{
-	Name:          "postgres",
-	Numbered:      true,
-	IntList:       "SELECT jsonb_array_elements_text(?::jsonb)::bigint",
-	TextList:      "SELECT jsonb_array_elements_text(?::jsonb)",
-	IntArray:      "ARRAY(SELECT jsonb_array_elements_text(?::jsonb)::bigint)",
+	Name:      "postgres",
+	Numbered:  true,
+	IntList:   "SELECT jsonb_array_elements_text(?::jsonb)::bigint",
+	TextList:  "SELECT jsonb_array_elements_text(?::jsonb)",
+	IntArray:  "ARRAY(SELECT jsonb_array_elements_text(?::jsonb)::bigint)",
+	TextMatch: "to_tsvector('simple', t.title || ' ' || t.message) @@ to_tsquery('simple', ?)",
+	TextQuery: func(words []string) string {
+		// Words hold letters and digits only, so none is tsquery syntax.
+		q := make([]string, len(words))
+		for i, w := range words {
+			q[i] = w + ":*"
+		}
+		return strings.Join(q, " & ")
+	},
 	Greatest:      "GREATEST",
 	LockTicket:    "SELECT id FROM tickets WHERE community_id = ? AND id = ? FOR UPDATE",
 	LockCommunity: "SELECT id FROM communities WHERE id = ? FOR UPDATE",

@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -360,9 +361,19 @@ func (s *Store) run(r *writeReq, c *sqlstore.Conn) (err error) {
 // dialect is SQLite's SQL: ? placeholders, JSON array parameters expanded
 // with json_each, scalar MAX.
 var dialect = &sqlstore.Dialect{
-	Name:     "sqlite",
-	Prepare:  true,
-	IntList:  "SELECT value FROM json_each(?)",
+	Name:      "sqlite",
+	Prepare:   true,
+	IntList:   "SELECT value FROM json_each(?)",
+	TextMatch: "t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)",
+	TextQuery: func(words []string) string {
+		// Each word quoted (so no word is read as FTS5 syntax) and
+		// prefix-matched; all must be there.
+		q := make([]string, len(words))
+		for i, w := range words {
+			q[i] = `"` + w + `"*`
+		}
+		return strings.Join(q, " AND ")
+	},
 	TextList: "SELECT value FROM json_each(?)",
 	Greatest: "MAX",
 	FieldValues: `(SELECT json_group_array(json_array(v.field_id, v.value)) FROM

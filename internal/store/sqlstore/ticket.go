@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"strings"
+	"unicode"
 
 	"openboards/internal/openboards"
 )
@@ -159,12 +160,20 @@ func (c *Conn) ticketWhere(f openboards.TicketFilter) (string, []any) {
 		b.WriteString(` AND lower(t.tags) LIKE ? ESCAPE '\'`)
 		args = append(args, "%"+likeEscape(string(quoted))+"%")
 	}
-	for _, word := range strings.Fields(strings.ToLower(f.Text)) {
-		b.WriteString(` AND (lower(t.title) LIKE ? ESCAPE '\' OR lower(t.message) LIKE ? ESCAPE '\')`)
-		p := "%" + likeEscape(word) + "%"
-		args = append(args, p, p)
+	if words := searchWords(f.Text); len(words) > 0 {
+		b.WriteString(` AND ` + c.d.TextMatch)
+		args = append(args, c.d.TextQuery(words))
 	}
 	return b.String(), args
+}
+
+// searchWords splits text into lower-case words of letters and digits,
+// as both databases' full-text indexes split titles and messages, so that
+// punctuation in a search can neither break nor widen the query.
+func searchWords(text string) []string {
+	return strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
 }
 
 // likeEscape escapes LIKE's wildcards (and its escape character) in s.

@@ -42,6 +42,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"CustomFields", testCustomFields},
 		{"Tags", testTags},
 		{"Tickets", testTickets},
+		{"TicketSearch", testTicketSearch},
 		{"Replies", testReplies},
 		{"Notes", testNotes},
 		{"LogEntries", testLogEntries},
