@@ -297,14 +297,12 @@ var dialect = &sqlstore.Dialect{
 	IntList:   "SELECT jsonb_array_elements_text(?::jsonb)::bigint",
 	TextList:  "SELECT jsonb_array_elements_text(?::jsonb)",
 	IntArray:  "ARRAY(SELECT jsonb_array_elements_text(?::jsonb)::bigint)",
+	TextFrom:  "tickets t",
+	TextOrder: " ORDER BY t.id DESC",
 	TextMatch: "to_tsvector('simple', t.title || ' ' || t.message) @@ to_tsquery('simple', ?)",
 	TextQuery: func(words []string) string {
 		// Words hold letters and digits only, so none is tsquery syntax.
-		q := make([]string, len(words))
-		for i, w := range words {
-			q[i] = w + ":*"
-		}
-		return strings.Join(q, " & ")
+		return strings.Join(words, " & ")
 	},
 	Greatest:      "GREATEST",
 	LockTicket:    "SELECT id FROM tickets WHERE community_id = ? AND id = ? FOR UPDATE",

@@ -361,16 +361,22 @@ func (s *Store) run(r *writeReq, c *sqlstore.Conn) (err error) {
 // dialect is SQLite's SQL: ? placeholders, JSON array parameters expanded
 // with json_each, scalar MAX.
 var dialect = &sqlstore.Dialect{
-	Name:      "sqlite",
-	Prepare:   true,
-	IntList:   "SELECT value FROM json_each(?)",
-	TextMatch: "t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)",
+	Name:    "sqlite",
+	Prepare: true,
+	IntList: "SELECT value FROM json_each(?)",
+	// The index drives a search: FTS5 yields matches newest (highest
+	// rowid) first, so a page stops reading once it is full.
+	TextFrom:  "tickets_fts JOIN tickets t ON t.id = tickets_fts.rowid",
+	TextOrder: " ORDER BY tickets_fts.rowid DESC",
+	TextMatch: "tickets_fts MATCH ?",
 	TextQuery: func(words []string) string {
-		// Each word quoted (so no word is read as FTS5 syntax) and
-		// prefix-matched; all must be there.
+		// Each word quoted, so that no word is read as FTS5 syntax; all
+		// must be there. Whole words only: a prefix query would have to
+		// merge the postings of every word it matches before yielding the
+		// first, which for a short prefix is most of the index.
 		q := make([]string, len(words))
 		for i, w := range words {
-			q[i] = `"` + w + `"*`
+			q[i] = `"` + w + `"`
 		}
 		return strings.Join(q, " AND ")
 	},

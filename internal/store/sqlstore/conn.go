@@ -50,11 +50,14 @@ type Dialect struct {
 	// FieldValues is a scalar sub-select of ticket t's custom field values
 	// as JSON text: [[fieldId, "value"], ...] ordered by field id.
 	FieldValues string
+	// TextFrom is the FROM clause of a text search, joining the full-text
+	// index and tickets t; TextOrder orders its results newest first.
+	TextFrom, TextOrder string
 	// TextMatch is a condition on ticket t (parameter: a search built by
 	// TextQuery) that holds when its title or message has every word.
 	TextMatch string
 	// TextQuery builds TextMatch's parameter from lower-case words of
-	// letters and digits, each to be matched as a word prefix.
+	// letters and digits, each to be matched as a whole word.
 	TextQuery func(words []string) string
 	// SkipLocked ends a SELECT that claims rows for this transaction,
 	// passing over rows another transaction holds (PostgreSQL); empty where
