@@ -25,7 +25,7 @@ import (
 
 // The browser test drives the inbox in headless Chromium against a real
 // server process, as a teammate would: it signs in, finds a ticket through
-// the list's status tabs and category filter, replies, adds a note, changes
+// the list's status tabs, its search box and category filter, replies, adds a note, changes
 // the status, watches a ticket created through the API appear without a
 // reload, and adds a webhook whose delivery then shows in its log. On the
 // way it takes the screenshots in docs/screenshots/.
@@ -366,6 +366,14 @@ func TestBrowserInbox(t *testing.T) {
 		p.fail("pending tickets listed: %q, want only %q", got, address)
 	}
 	p.follow("back to the Open tab", chromedp.Click(linkText("nav.tabs", "Open")))
+
+	// Search: words of the message find the ticket among all of them.
+	p.do("type a search", chromedp.SendKeys(chromedp.ID("q"), "charged TWICE"))
+	p.follow("search", chromedp.Click(chromedp.CSS(`form.filters button[type=submit]`)))
+	if got := p.listTitles(); len(got) != 1 || got[0] != doubleCharge {
+		p.fail("searching for 'charged twice' listed %q, want only %q", got, doubleCharge)
+	}
+	p.do("clear the search", chromedp.Clear(chromedp.ID("q")))
 
 	// Narrow the list to Billing and find the ticket by its title.
 	p.do("choose the Billing category", chromedp.SetValue(chromedp.ID("category"), fmt.Sprint(billing.ID)))
