@@ -117,6 +117,9 @@ type SignedIn struct {
 	Session   *openboards.Session
 	User      *openboards.User
 	Community *openboards.Community
+	// Extended reports that this request moved the session's expiry
+	// forward, so the browser's cookie should be renewed too.
+	Extended bool
 }
 
 // errSignIn is the one answer to every failed sign-in, so that it tells
@@ -196,13 +199,15 @@ func (s *Service) Session(ctx context.Context, secret string) (*SignedIn, error)
 	if err != nil {
 		return nil, err
 	}
+	extended := false
 	if now.Sub(sess.LastSeenAt) >= sessionTouchEvery {
 		sess.LastSeenAt, sess.ExpiresAt = now, now.Add(SessionTTL)
 		if err := s.store.InTx(ctx, func(tx openboards.Tx) error { return tx.TouchSession(ctx, sess.Hash, now, sess.ExpiresAt) }); err != nil {
 			return nil, err
 		}
+		extended = true
 	}
-	return &SignedIn{Session: sess, User: u, Community: cm}, nil
+	return &SignedIn{Session: sess, User: u, Community: cm, Extended: extended}, nil
 }
 
 // SignOut ends a session.

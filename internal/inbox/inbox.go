@@ -220,6 +220,10 @@ func (h *Handler) auth(next func(http.ResponseWriter, *http.Request, *community.
 			h.fail(w, r, nil, err)
 			return
 		}
+		if in.Extended {
+			// The session lives on: so does the browser's cookie.
+			h.setSessionCookie(w, c.Value)
+		}
 		if name := r.PathValue("community"); name != "" && !strings.EqualFold(name, in.Community.Name) {
 			h.fail(w, r, in, openboards.Errorf(openboards.CodeNotFound, "there is no community %q here", name))
 			return

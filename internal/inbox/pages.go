@@ -39,10 +39,7 @@ func (h *Handler) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		h.render(w, http.StatusUnauthorized, "signin", p)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name: cookieName, Value: secret, Path: h.opt.BasePath + "/", HttpOnly: true, Secure: h.opt.SecureCookies,
-		SameSite: http.SameSiteLaxMode, MaxAge: int(community.SessionTTL / time.Second),
-	})
+	h.setSessionCookie(w, secret)
 	next := h.opt.BasePath + "/" + url.PathEscape(in.Community.Name) + "/tickets"
 	// Only a local path may be the next page, so the form cannot send a
 	// teammate elsewhere. Browsers drop tabs and line breaks from a
@@ -53,6 +50,15 @@ func (h *Handler) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		next = d.Next
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// setSessionCookie gives the browser the session's secret for as long as
+// the session lasts unused.
+func (h *Handler) setSessionCookie(w http.ResponseWriter, secret string) {
+	http.SetCookie(w, &http.Cookie{
+		Name: cookieName, Value: secret, Path: h.opt.BasePath + "/", HttpOnly: true, Secure: h.opt.SecureCookies,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(community.SessionTTL / time.Second),
+	})
 }
 
 func (h *Handler) handleSignOut(w http.ResponseWriter, r *http.Request, in *community.SignedIn) error {
