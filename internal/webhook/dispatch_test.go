@@ -319,3 +319,23 @@ func TestRetryAfterAndGiveUp(t *testing.T) {
 		})
 	})
 }
+
+// TestChainDoesNotWaitForPoll: when a round stores the outcome of the
+// only request under way, the same round claims the ticket's next event;
+// nothing waits for the next poll.
+func TestChainDoesNotWaitForPoll(t *testing.T) {
+	rc := newReceiver(t, "tok")
+	w := newWorld(t, sqliteBackend, worldOptions{roots: rc.Server, opt: webhook.Options{Concurrency: 1, Poll: time.Hour}})
+	w.add(rc, openboards.EventTicketCreation, openboards.EventTicketStatusChange)
+	w.stop()
+	id := w.newTicket("chain")
+	w.setStatus(id, "pending")
+	w.setStatus(id, "completed")
+	w.setStatus(id, "open")
+	w.start()
+	w.dispatcher.Wake()
+	got := rc.waitFor(t, 4, 3*time.Second)
+	if k := kinds(got); !slices.Equal(k, []string{"ticket_creation", "ticket_status_change", "ticket_status_change", "ticket_status_change"}) {
+		t.Errorf("order %v", k)
+	}
+}
