@@ -274,7 +274,7 @@ func (h *Handler) handleTickets(w http.ResponseWriter, r *http.Request, in *comm
 		if err != nil || id <= 0 {
 			return openboards.Errorf(openboards.CodeInvalid, "ticketId: %q is not a ticket id", s)
 		}
-		v, err := h.ticketView(r, in, id, cats)
+		v, err := h.ticketView(r, in, id, cats, d.Teammates)
 		if err != nil {
 			return err
 		}
@@ -350,7 +350,7 @@ type logItem struct {
 	When, Who, Text string
 }
 
-func (h *Handler) ticketView(r *http.Request, in *community.SignedIn, id int64, cats []categoryOption) (*ticketView, error) {
+func (h *Handler) ticketView(r *http.Request, in *community.SignedIn, id int64, cats []categoryOption, team []*openboards.User) (*ticketView, error) {
 	ctx, cid := r.Context(), in.Community.ID
 	t, err := h.store.FindTicketByID(ctx, cid, id)
 	if err != nil {
@@ -365,10 +365,6 @@ func (h *Handler) ticketView(r *http.Request, in *community.SignedIn, id int64, 
 		return nil, err
 	}
 	entries, err := h.store.FindLogEntries(ctx, cid, id, nil, 0, 200)
-	if err != nil {
-		return nil, err
-	}
-	team, err := h.store.FindTeammates(ctx, cid, nil)
 	if err != nil {
 		return nil, err
 	}
