@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"openboards/internal/openboards"
+	"openboards/internal/ticket"
 )
 
 // TestSearchAndFilters narrows the list by words in the title or message,
@@ -97,4 +98,41 @@ func TestCustomFields(t *testing.T) {
 	if h.lastLog(id, openboards.ActionTicketCustomFieldChanged) == nil {
 		t.Errorf("no custom field log entry")
 	}
+}
+
+// TestDeleteReplyAndNote deletes a reply and a note from the ticket view,
+// only with the confirmation ticked, and logs both as the teammate.
+func TestDeleteReplyAndNote(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	id := h.newTicket(h.acme, "Oops", "Wrong reply sent")
+	r, err := h.tickets.CreateReply(h.ctx, h.acme, id, ticket.CreateReplyInput{Author: openboards.UserRef{ID: h.member.ID}, Message: "To the wrong customer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := h.tickets.CreateNote(h.ctx, h.acme, id, ticket.NoteInput{Author: openboards.UserRef{ID: h.member.ID}, Message: "Ignore"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := h.signedIn("max@acme.test")
+	page := b.ok(fmt.Sprintf("/acme/tickets?ticketId=%d", id))
+	csrf := b.csrf(page)
+	replyPath := fmt.Sprintf("/acme/tickets/%d/replies/%d/delete", id, r.ID)
+	if !strings.Contains(page, `action="`+replyPath+`"`) {
+		t.Fatalf("no delete form for the reply")
+	}
+	wantStatus(t, b.post(replyPath, url.Values{"csrf": {csrf}}), http.StatusBadRequest)
+	if len(h.replies(id)) != 1 {
+		t.Fatal("a reply was deleted without the confirmation")
+	}
+	wantStatus(t, b.post(replyPath, url.Values{"csrf": {csrf}, "confirm": {"1"}}), http.StatusSeeOther)
+	wantStatus(t, b.post(fmt.Sprintf("/acme/tickets/%d/notes/%d/delete", id, n.ID), url.Values{"csrf": {csrf}, "confirm": {"1"}}), http.StatusSeeOther)
+	if len(h.replies(id)) != 0 || len(h.notes(id)) != 0 {
+		t.Fatalf("left: %d replies, %d notes", len(h.replies(id)), len(h.notes(id)))
+	}
+	if e := h.lastLog(id, openboards.ActionNoteDeleted); e == nil || e.UserID != h.member.ID {
+		t.Errorf("note deletion logged as %+v", e)
+	}
+	reader := h.signedIn("rita@acme.test")
+	wantStatus(t, reader.post(fmt.Sprintf("/acme/tickets/%d/notes/%d/delete", id, n.ID), url.Values{"csrf": {reader.csrf(reader.ok("/acme/tickets"))}, "confirm": {"1"}}), http.StatusForbidden)
 }

@@ -151,6 +151,8 @@ func (h *Handler) routes() {
 	h.apiSettingsRoutes()
 	h.setupRoutes()
 	m.Handle("POST /{community}/account/password", h.auth(h.handlePassword))
+	m.Handle("POST /{community}/tickets/{id}/replies/{item}/delete", h.auth(h.editor(h.deleteItem("reply"))))
+	m.Handle("POST /{community}/tickets/{id}/notes/{item}/delete", h.auth(h.editor(h.deleteItem("note"))))
 	for _, action := range []string{"reply", "note", "status", "assignee", "category", "tags", "fields"} {
 		m.Handle("POST /{community}/tickets/{id}/"+action, h.auth(h.editor(h.ticketAction(action))))
 	}

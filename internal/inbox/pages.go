@@ -343,6 +343,7 @@ type threadItem struct {
 	Who, When   string
 	Body        template.HTML
 	Attachments []openboards.Attachment
+	Delete      string // the action that deletes it
 	at          time.Time
 }
 
@@ -415,14 +416,16 @@ func (h *Handler) ticketView(r *http.Request, in *community.SignedIn, id int64, 
 		if rp.IsByTeam {
 			kind = "team"
 		}
-		v.Items = append(v.Items, threadItem{Kind: kind, Who: rp.Author.Name, When: shortTime(rp.CreatedAt), Body: template.HTML(rp.HTMLMessage), Attachments: rp.Attachments, at: rp.CreatedAt})
+		v.Items = append(v.Items, threadItem{Kind: kind, Who: rp.Author.Name, When: shortTime(rp.CreatedAt), Body: template.HTML(rp.HTMLMessage), Attachments: rp.Attachments, at: rp.CreatedAt,
+			Delete: v.Action + "/replies/" + strconv.FormatInt(rp.ID, 10) + "/delete"})
 	}
 	for _, n := range notes {
 		body := template.HTML(template.HTMLEscapeString(n.Message))
 		if n.HTMLMessage != nil {
 			body = template.HTML(*n.HTMLMessage)
 		}
-		v.Items = append(v.Items, threadItem{Kind: "note", Who: n.Author.Name, When: shortTime(n.CreatedAt), Body: body, Attachments: n.Attachments, at: n.CreatedAt})
+		v.Items = append(v.Items, threadItem{Kind: "note", Who: n.Author.Name, When: shortTime(n.CreatedAt), Body: body, Attachments: n.Attachments, at: n.CreatedAt,
+			Delete: v.Action + "/notes/" + strconv.FormatInt(n.ID, 10) + "/delete"})
 	}
 	sortThread(v.Items)
 	for _, e := range entries {
@@ -525,6 +528,34 @@ func (h *Handler) ticketAction(action string) func(http.ResponseWriter, *http.Re
 				}
 			}
 			err = h.tickets.SetTicketTags(ctx, cm, id, tags)
+		}
+		if err != nil {
+			return err
+		}
+		http.Redirect(w, r, h.communityPath(in)+"/tickets?ticketId="+strconv.FormatInt(id, 10)+"&status=all&done=1", http.StatusSeeOther)
+		return nil
+	}
+}
+
+// deleteItem deletes a reply or a note of a ticket, as the signed-in
+// teammate; the service logs it and raises the deletion event.
+func (h *Handler) deleteItem(kind string) func(http.ResponseWriter, *http.Request, *community.SignedIn) error {
+	return func(w http.ResponseWriter, r *http.Request, in *community.SignedIn) error {
+		id, err1 := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		item, err2 := strconv.ParseInt(r.PathValue("item"), 10, 64)
+		if err1 != nil || err2 != nil || id <= 0 || item <= 0 {
+			return openboards.Errorf(openboards.CodeNotFound, "no such %s", kind)
+		}
+		if r.PostFormValue("confirm") == "" {
+			return openboards.Errorf(openboards.CodeInvalid, "confirm: tick the box to delete the %s", kind)
+		}
+		actor := *in.Community
+		actor.APIUserID = in.User.ID
+		var err error
+		if kind == "reply" {
+			err = h.tickets.DeleteReply(r.Context(), &actor, id, item)
+		} else {
+			err = h.tickets.DeleteNote(r.Context(), &actor, id, item)
 		}
 		if err != nil {
 			return err
