@@ -154,25 +154,12 @@ func setupCategoryInput(v url.Values, withFlags bool) (ticket.CategoryInput, err
 	return in, nil
 }
 
-func (h *Handler) handleSetupCategories(w http.ResponseWriter, r *http.Request, in *community.SignedIn) error {
-	d, err := h.setupCategoriesData(r, in, nil)
-	if err != nil {
-		return err
-	}
-	h.setupRender(w, r, in, setupCategories, http.StatusOK, "", d)
-	return nil
-}
-
-func (h *Handler) setupCategoriesAgain(r *http.Request, in *community.SignedIn, form string) func() (any, error) {
-	return func() (any, error) { return h.setupCategoriesData(r, in, &setupKept{form: form, values: r.PostForm}) }
-}
-
 func (h *Handler) handleSetupCategoryCreate(w http.ResponseWriter, r *http.Request, in *community.SignedIn) error {
 	input, err := setupCategoryInput(r.PostForm, false)
 	if err == nil {
 		_, err = h.tickets.CreateCategory(r.Context(), setupActor(in), input)
 	}
-	return h.setupDone(w, r, in, setupCategories, err, "created", h.setupCategoriesAgain(r, in, "new"))
+	return h.setupDone(w, r, in, setupCategories, err, "created", setupAgain(h.setupCategoriesData, r, in, "new", r.PostForm))
 }
 
 func (h *Handler) handleSetupCategoryUpdate(w http.ResponseWriter, r *http.Request, in *community.SignedIn) error {
@@ -184,7 +171,7 @@ func (h *Handler) handleSetupCategoryUpdate(w http.ResponseWriter, r *http.Reque
 	if err == nil {
 		_, err = h.tickets.UpdateCategory(r.Context(), setupActor(in), id, input)
 	}
-	return h.setupDone(w, r, in, setupCategories, err, "updated", h.setupCategoriesAgain(r, in, strconv.FormatInt(id, 10)))
+	return h.setupDone(w, r, in, setupCategories, err, "updated", setupAgain(h.setupCategoriesData, r, in, strconv.FormatInt(id, 10), r.PostForm))
 }
 
 func (h *Handler) handleSetupCategoryDelete(w http.ResponseWriter, r *http.Request, in *community.SignedIn) error {
@@ -193,5 +180,5 @@ func (h *Handler) handleSetupCategoryDelete(w http.ResponseWriter, r *http.Reque
 		return err
 	}
 	err = h.tickets.DeleteCategory(r.Context(), setupActor(in), id)
-	return h.setupDone(w, r, in, setupCategories, err, "deleted", h.setupCategoriesAgain(r, in, "delete-"+strconv.FormatInt(id, 10)))
+	return h.setupDone(w, r, in, setupCategories, err, "deleted", setupAgain(h.setupCategoriesData, r, in, "delete-"+strconv.FormatInt(id, 10), r.PostForm))
 }

@@ -2,7 +2,6 @@ package inbox
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -84,23 +83,10 @@ func (h *Handler) setupGroupsData(r *http.Request, in *community.SignedIn, kept 
 	return d, nil
 }
 
-func (h *Handler) handleSetupGroups(w http.ResponseWriter, r *http.Request, in *community.SignedIn) error {
-	d, err := h.setupGroupsData(r, in, nil)
-	if err != nil {
-		return err
-	}
-	h.setupRender(w, r, in, setupGroups, http.StatusOK, "", d)
-	return nil
-}
-
-func (h *Handler) setupGroupsAgain(r *http.Request, in *community.SignedIn, form string, values url.Values) func() (any, error) {
-	return func() (any, error) { return h.setupGroupsData(r, in, &setupKept{form: form, values: values}) }
-}
-
 func (h *Handler) handleSetupGroupCreate(w http.ResponseWriter, r *http.Request, in *community.SignedIn) error {
 	v := r.PostForm
 	_, err := h.tickets.CreateUserGroup(r.Context(), setupActor(in), v.Get("name"), v["member"])
-	return h.setupDone(w, r, in, setupGroups, err, "created", h.setupGroupsAgain(r, in, "new", v))
+	return h.setupDone(w, r, in, setupGroups, err, "created", setupAgain(h.setupGroupsData, r, in, "new", v))
 }
 
 // handleSetupGroupUpdate renames a group and sets its members to exactly
@@ -116,7 +102,7 @@ func (h *Handler) handleSetupGroupUpdate(w http.ResponseWriter, r *http.Request,
 		members = []string{}
 	}
 	err = h.tickets.UpdateUserGroup(r.Context(), setupActor(in), id, &name, &members)
-	return h.setupDone(w, r, in, setupGroups, err, "updated", h.setupGroupsAgain(r, in, strconv.FormatInt(id, 10), v))
+	return h.setupDone(w, r, in, setupGroups, err, "updated", setupAgain(h.setupGroupsData, r, in, strconv.FormatInt(id, 10), v))
 }
 
 func (h *Handler) handleSetupGroupDelete(w http.ResponseWriter, r *http.Request, in *community.SignedIn) error {
@@ -125,5 +111,5 @@ func (h *Handler) handleSetupGroupDelete(w http.ResponseWriter, r *http.Request,
 		return err
 	}
 	err = h.tickets.DeleteUserGroup(r.Context(), setupActor(in), id)
-	return h.setupDone(w, r, in, setupGroups, err, "deleted", h.setupGroupsAgain(r, in, "delete-"+strconv.FormatInt(id, 10), r.PostForm))
+	return h.setupDone(w, r, in, setupGroups, err, "deleted", setupAgain(h.setupGroupsData, r, in, "delete-"+strconv.FormatInt(id, 10), r.PostForm))
 }

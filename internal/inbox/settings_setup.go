@@ -24,7 +24,7 @@ func (h *Handler) setupRoutes() {
 		pattern string
 		handle  setupHandlerFunc
 	}{
-		{"GET /{community}/settings/categories", h.handleSetupCategories},
+		{"GET /{community}/settings/categories", setupList(h, setupCategories, h.setupCategoriesData)},
 		{"POST /{community}/settings/categories", h.handleSetupCategoryCreate},
 		{"POST /{community}/settings/categories/{id}", h.handleSetupCategoryUpdate},
 		{"POST /{community}/settings/categories/{id}/delete", h.handleSetupCategoryDelete},
@@ -35,16 +35,16 @@ func (h *Handler) setupRoutes() {
 		{"POST /{community}/settings/fields/{id}", h.handleSetupFieldUpdate},
 		{"POST /{community}/settings/fields/{id}/delete", h.handleSetupFieldDelete},
 
-		{"GET /{community}/settings/teammates", h.handleSetupTeammates},
+		{"GET /{community}/settings/teammates", setupList(h, setupTeammates, h.setupTeammatesData)},
 		{"POST /{community}/settings/teammates", h.handleSetupTeammateAdd},
 		{"POST /{community}/settings/teammates/{id}", h.handleSetupTeammateUpdate},
 
-		{"GET /{community}/settings/groups", h.handleSetupGroups},
+		{"GET /{community}/settings/groups", setupList(h, setupGroups, h.setupGroupsData)},
 		{"POST /{community}/settings/groups", h.handleSetupGroupCreate},
 		{"POST /{community}/settings/groups/{id}", h.handleSetupGroupUpdate},
 		{"POST /{community}/settings/groups/{id}/delete", h.handleSetupGroupDelete},
 
-		{"GET /{community}/settings/widgets", h.handleSetupWidgets},
+		{"GET /{community}/settings/widgets", setupList(h, setupWidgets, h.setupWidgetsData)},
 		{"POST /{community}/settings/widgets", h.handleSetupWidgetCreate},
 		{"POST /{community}/settings/widgets/{id}", h.handleSetupWidgetUpdate},
 		{"POST /{community}/settings/widgets/{id}/delete", h.handleSetupWidgetDelete},
@@ -89,6 +89,24 @@ var setupStatuses = map[openboards.Code]int{
 
 // setupKept is a form that failed: which one, and what was sent, so that
 // the page shows it again as it was.
+// setupList serves a section's page as its data builder makes it.
+func setupList[D any](h *Handler, sec *setupSection, data func(*http.Request, *community.SignedIn, *setupKept) (D, error)) setupHandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, in *community.SignedIn) error {
+		d, err := data(r, in, nil)
+		if err != nil {
+			return err
+		}
+		h.setupRender(w, r, in, sec, http.StatusOK, "", d)
+		return nil
+	}
+}
+
+// setupAgain builds a section's page again after a failed action, keeping
+// what the admin sent in the form named form.
+func setupAgain[D any](data func(*http.Request, *community.SignedIn, *setupKept) (D, error), r *http.Request, in *community.SignedIn, form string, values url.Values) func() (any, error) {
+	return func() (any, error) { return data(r, in, &setupKept{form: form, values: values}) }
+}
+
 type setupKept struct {
 	form   string // "new", an item's id, or "delete-" and an item's id
 	values url.Values

@@ -2,7 +2,6 @@ package inbox
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 
 	"openboards/internal/community"
@@ -99,19 +98,6 @@ func (h *Handler) setupTeammatesData(r *http.Request, in *community.SignedIn, ke
 	return d, nil
 }
 
-func (h *Handler) handleSetupTeammates(w http.ResponseWriter, r *http.Request, in *community.SignedIn) error {
-	d, err := h.setupTeammatesData(r, in, nil)
-	if err != nil {
-		return err
-	}
-	h.setupRender(w, r, in, setupTeammates, http.StatusOK, "", d)
-	return nil
-}
-
-func (h *Handler) setupTeammatesAgain(r *http.Request, in *community.SignedIn, form string, values url.Values) func() (any, error) {
-	return func() (any, error) { return h.setupTeammatesData(r, in, &setupKept{form: form, values: values}) }
-}
-
 // handleSetupTeammateAdd adds a teammate, or updates the one with that
 // e-mail address, as the service does.
 func (h *Handler) handleSetupTeammateAdd(w http.ResponseWriter, r *http.Request, in *community.SignedIn) error {
@@ -119,7 +105,7 @@ func (h *Handler) handleSetupTeammateAdd(w http.ResponseWriter, r *http.Request,
 	_, err := h.communities.AddTeammate(r.Context(), setupActor(in), community.TeammateInput{
 		Email: v.Get("email"), Name: v.Get("name"), Role: v.Get("role"), Group: v.Get("group"),
 	})
-	return h.setupDone(w, r, in, setupTeammates, err, "added", h.setupTeammatesAgain(r, in, "new", v))
+	return h.setupDone(w, r, in, setupTeammates, err, "added", setupAgain(h.setupTeammatesData, r, in, "new", v))
 }
 
 // handleSetupTeammateUpdate changes a teammate's name and role: the
@@ -147,5 +133,5 @@ func (h *Handler) handleSetupTeammateUpdate(w http.ResponseWriter, r *http.Reque
 	default:
 		_, err = h.communities.AddTeammate(r.Context(), setupActor(in), community.TeammateInput{Email: *u.Email, Name: v.Get("name"), Role: v.Get("role")})
 	}
-	return h.setupDone(w, r, in, setupTeammates, err, "updated", h.setupTeammatesAgain(r, in, u.ID, v))
+	return h.setupDone(w, r, in, setupTeammates, err, "updated", setupAgain(h.setupTeammatesData, r, in, u.ID, v))
 }

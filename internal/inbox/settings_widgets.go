@@ -274,25 +274,12 @@ func setupScheduleFrom(v url.Values, id int64) (*openboards.WidgetSchedule, erro
 	return ws, nil
 }
 
-func (h *Handler) handleSetupWidgets(w http.ResponseWriter, r *http.Request, in *community.SignedIn) error {
-	d, err := h.setupWidgetsData(r, in, nil)
-	if err != nil {
-		return err
-	}
-	h.setupRender(w, r, in, setupWidgets, http.StatusOK, "", d)
-	return nil
-}
-
-func (h *Handler) setupWidgetsAgain(r *http.Request, in *community.SignedIn, form string) func() (any, error) {
-	return func() (any, error) { return h.setupWidgetsData(r, in, &setupKept{form: form, values: r.PostForm}) }
-}
-
 func (h *Handler) handleSetupWidgetCreate(w http.ResponseWriter, r *http.Request, in *community.SignedIn) error {
 	ws, err := setupScheduleFrom(r.PostForm, 0)
 	if err == nil {
 		err = h.tickets.PutWidgetSchedule(r.Context(), setupActor(in), ws)
 	}
-	return h.setupDone(w, r, in, setupWidgets, err, "created", h.setupWidgetsAgain(r, in, "new"))
+	return h.setupDone(w, r, in, setupWidgets, err, "created", setupAgain(h.setupWidgetsData, r, in, "new", r.PostForm))
 }
 
 func (h *Handler) handleSetupWidgetUpdate(w http.ResponseWriter, r *http.Request, in *community.SignedIn) error {
@@ -304,7 +291,7 @@ func (h *Handler) handleSetupWidgetUpdate(w http.ResponseWriter, r *http.Request
 	if err == nil {
 		err = h.tickets.PutWidgetSchedule(r.Context(), setupActor(in), ws)
 	}
-	return h.setupDone(w, r, in, setupWidgets, err, "updated", h.setupWidgetsAgain(r, in, strconv.FormatInt(id, 10)))
+	return h.setupDone(w, r, in, setupWidgets, err, "updated", setupAgain(h.setupWidgetsData, r, in, strconv.FormatInt(id, 10), r.PostForm))
 }
 
 func (h *Handler) handleSetupWidgetDelete(w http.ResponseWriter, r *http.Request, in *community.SignedIn) error {
@@ -313,5 +300,5 @@ func (h *Handler) handleSetupWidgetDelete(w http.ResponseWriter, r *http.Request
 		return err
 	}
 	err = h.tickets.DeleteWidgetSchedule(r.Context(), setupActor(in), id)
-	return h.setupDone(w, r, in, setupWidgets, err, "deleted", h.setupWidgetsAgain(r, in, "delete-"+strconv.FormatInt(id, 10)))
+	return h.setupDone(w, r, in, setupWidgets, err, "deleted", setupAgain(h.setupWidgetsData, r, in, "delete-"+strconv.FormatInt(id, 10), r.PostForm))
 }
