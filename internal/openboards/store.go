@@ -92,6 +92,9 @@ type Tx interface {
 	PutSetting(ctx context.Context, key string, value []byte) error
 
 	CreateCommunity(ctx context.Context, c *Community) error
+	// RenameCommunity gives a community a new name; CodeConflict when
+	// another community has it.
+	RenameCommunity(ctx context.Context, id int64, name string) error
 	CreateRefreshToken(ctx context.Context, t *RefreshToken) error
 	RevokeRefreshToken(ctx context.Context, communityID, id int64, at time.Time) error
 
@@ -122,6 +125,11 @@ type Tx interface {
 	// without regard to case), creating the missing ones, in input order.
 	UpsertTags(ctx context.Context, communityID int64, names []string) ([]Tag, error)
 
+	// LockTicket locks a ticket's row until the transaction ends, so that
+	// concurrent writers of one ticket take turns and each reads what the
+	// one before left. Every change of an existing ticket locks it before
+	// reading it. It reports CodeNotFound for a ticket that does not exist.
+	LockTicket(ctx context.Context, communityID, id int64) error
 	CreateTicket(ctx context.Context, t *Ticket) error
 	UpdateTicket(ctx context.Context, communityID, id int64, u TicketUpdate) error
 	// SetTicketFieldValue sets one custom field value; an empty value clears it.

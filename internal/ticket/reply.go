@@ -47,7 +47,7 @@ func (s *Service) CreateReply(ctx context.Context, cm *openboards.Community, tic
 		Attachments: atts, Tags: []string{}, CreatedAt: now, UpdatedAt: now,
 	}
 	err = s.store.InTx(ctx, func(tx openboards.Tx) error {
-		t, err := tx.FindTicketByID(ctx, cm.ID, ticketID)
+		t, err := lockTicket(ctx, tx, cm.ID, ticketID)
 		if err != nil {
 			return err
 		}
@@ -160,7 +160,7 @@ func (s *Service) UpdateReply(ctx context.Context, cm *openboards.Community, tic
 	}
 	var out *openboards.Reply
 	err := s.store.InTx(ctx, func(tx openboards.Tx) error {
-		t, err := tx.FindTicketByID(ctx, cm.ID, ticketID)
+		t, err := lockTicket(ctx, tx, cm.ID, ticketID)
 		if err != nil {
 			return err
 		}
@@ -210,7 +210,7 @@ func (s *Service) UpdateReply(ctx context.Context, cm *openboards.Community, tic
 func (s *Service) DeleteReply(ctx context.Context, cm *openboards.Community, ticketID, replyID int64) error {
 	now := s.clock()
 	return s.store.InTx(ctx, func(tx openboards.Tx) error {
-		t, err := tx.FindTicketByID(ctx, cm.ID, ticketID)
+		t, err := lockTicket(ctx, tx, cm.ID, ticketID)
 		if err != nil {
 			return err
 		}
@@ -246,7 +246,7 @@ func (s *Service) SetReplyTags(ctx context.Context, cm *openboards.Community, ti
 	}
 	now := s.clock()
 	return s.store.InTx(ctx, func(tx openboards.Tx) error {
-		t, err := tx.FindTicketByID(ctx, cm.ID, ticketID)
+		t, err := lockTicket(ctx, tx, cm.ID, ticketID)
 		if err != nil {
 			return err
 		}
@@ -345,7 +345,7 @@ func (s *Service) CreateNote(ctx context.Context, cm *openboards.Community, tick
 	now := s.clock()
 	n := &openboards.Note{TicketID: ticketID, CommunityID: cm.ID, CreatedAt: now, UpdatedAt: now}
 	err := s.store.InTx(ctx, func(tx openboards.Tx) error {
-		t, err := tx.FindTicketByID(ctx, cm.ID, ticketID)
+		t, err := lockTicket(ctx, tx, cm.ID, ticketID)
 		if err != nil {
 			return err
 		}
@@ -376,7 +376,7 @@ func (s *Service) UpdateNote(ctx context.Context, cm *openboards.Community, tick
 	now := s.clock()
 	var n *openboards.Note
 	err := s.store.InTx(ctx, func(tx openboards.Tx) error {
-		t, err := tx.FindTicketByID(ctx, cm.ID, ticketID)
+		t, err := lockTicket(ctx, tx, cm.ID, ticketID)
 		if err != nil {
 			return err
 		}
@@ -430,7 +430,7 @@ func (s *Service) UpdateNote(ctx context.Context, cm *openboards.Community, tick
 func (s *Service) DeleteNote(ctx context.Context, cm *openboards.Community, ticketID, noteID int64) error {
 	now := s.clock()
 	return s.store.InTx(ctx, func(tx openboards.Tx) error {
-		t, err := tx.FindTicketByID(ctx, cm.ID, ticketID)
+		t, err := lockTicket(ctx, tx, cm.ID, ticketID)
 		if err != nil {
 			return err
 		}

@@ -188,3 +188,13 @@ func teammate(ctx context.Context, tx openboards.Reader, communityID int64, fiel
 func touch(now time.Time) openboards.TicketUpdate {
 	return openboards.TicketUpdate{UpdatedAt: now}
 }
+
+// lockTicket locks a ticket for the rest of the transaction and reads it:
+// every change of an existing ticket starts here, so that two changes of
+// one ticket take turns and the second reads what the first left.
+func lockTicket(ctx context.Context, tx openboards.Tx, communityID, id int64) (*openboards.Ticket, error) {
+	if err := tx.LockTicket(ctx, communityID, id); err != nil {
+		return nil, err
+	}
+	return tx.FindTicketByID(ctx, communityID, id)
+}

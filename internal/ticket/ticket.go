@@ -334,7 +334,7 @@ func (s *Service) UpdateTicketStatus(ctx context.Context, cm *openboards.Communi
 	}
 	now := s.clock()
 	return s.store.InTx(ctx, func(tx openboards.Tx) error {
-		t, err := tx.FindTicketByID(ctx, cm.ID, ticketID)
+		t, err := lockTicket(ctx, tx, cm.ID, ticketID)
 		if err != nil || t.Status == st {
 			return err
 		}
@@ -356,7 +356,7 @@ func (s *Service) UpdateTicketStatus(ctx context.Context, cm *openboards.Communi
 func (s *Service) UpdateTicketAssignee(ctx context.Context, cm *openboards.Community, ticketID int64, assigneeID, previous *string) error {
 	now := s.clock()
 	return s.store.InTx(ctx, func(tx openboards.Tx) error {
-		t, err := tx.FindTicketByID(ctx, cm.ID, ticketID)
+		t, err := lockTicket(ctx, tx, cm.ID, ticketID)
 		if err != nil {
 			return err
 		}
@@ -401,7 +401,7 @@ func (s *Service) UpdateTicketAssignee(ctx context.Context, cm *openboards.Commu
 func (s *Service) UpdateTicketCategory(ctx context.Context, cm *openboards.Community, ticketID int64, categoryID *int64) error {
 	now := s.clock()
 	return s.store.InTx(ctx, func(tx openboards.Tx) error {
-		t, err := tx.FindTicketByID(ctx, cm.ID, ticketID)
+		t, err := lockTicket(ctx, tx, cm.ID, ticketID)
 		if err != nil {
 			return err
 		}
@@ -438,7 +438,7 @@ func (s *Service) SetTicketTags(ctx context.Context, cm *openboards.Community, t
 	}
 	now := s.clock()
 	return s.store.InTx(ctx, func(tx openboards.Tx) error {
-		t, err := tx.FindTicketByID(ctx, cm.ID, ticketID)
+		t, err := lockTicket(ctx, tx, cm.ID, ticketID)
 		if err != nil {
 			return err
 		}
@@ -470,7 +470,7 @@ func (s *Service) SetTicketFieldValues(ctx context.Context, cm *openboards.Commu
 	}
 	now := s.clock()
 	return s.store.InTx(ctx, func(tx openboards.Tx) error {
-		t, err := tx.FindTicketByID(ctx, cm.ID, ticketID)
+		t, err := lockTicket(ctx, tx, cm.ID, ticketID)
 		if err != nil {
 			return err
 		}
@@ -524,7 +524,7 @@ func (s *Service) SetTicketFieldValues(ctx context.Context, cm *openboards.Commu
 func (s *Service) MarkRead(ctx context.Context, cm *openboards.Community, ticketID int64, reader openboards.UserRef) error {
 	now := s.clock()
 	return s.store.InTx(ctx, func(tx openboards.Tx) error {
-		t, err := tx.FindTicketByID(ctx, cm.ID, ticketID)
+		t, err := lockTicket(ctx, tx, cm.ID, ticketID)
 		if err != nil {
 			return err
 		}

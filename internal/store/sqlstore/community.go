@@ -62,6 +62,16 @@ func (c *Conn) CreateCommunity(ctx context.Context, cm *openboards.Community) er
 	return c.interpret(err, "create community", "")
 }
 
+// RenameCommunity gives a community a new name.
+func (c *Conn) RenameCommunity(ctx context.Context, id int64, name string) error {
+	res, err := c.exec(ctx, `UPDATE communities SET name = ?, name_key = ? WHERE id = ?`, name, openboards.NormalizeEmail(name), id)
+	err = affected(res, err, "community %d not found", id)
+	if openboards.ErrorCode(c.interpret(err, "", "")) == openboards.CodeConflict {
+		return openboards.Errorf(openboards.CodeConflict, "name: a community named %q already exists", name)
+	}
+	return c.interpret(err, "rename community", "")
+}
+
 const refreshTokenColumns = `id, community_id, name, token_hash, created_at, revoked_at`
 
 func scanRefreshToken(r interface{ Scan(...any) error }) (*openboards.RefreshToken, error) {
