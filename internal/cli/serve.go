@@ -101,7 +101,7 @@ func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Serve
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", router{base: cfg.BasePath(), api: handler, inbox: ui})
-	mux.Handle("/metrics", reg.Handler())
+	mux.Handle("/metrics", metrics.Handler(reg, log))
 	s := &Server{
 		Store: store, cfg: cfg, log: log, ln: ln, dispatcher: dispatcher, client: client,
 		http: &http.Server{

@@ -13,7 +13,8 @@ import (
 	"sync"
 	"time"
 
-	"openboards/internal/metrics"
+	"github.com/prometheus/client_golang/prometheus"
+
 	"openboards/internal/openboards"
 	"openboards/internal/webhook/egress"
 )
@@ -54,7 +55,7 @@ type Options struct {
 	// Log receives warnings (default slog.Default()).
 	Log *slog.Logger
 	// Metrics registers the dispatcher's metrics when set.
-	Metrics *metrics.Registry
+	Metrics prometheus.Registerer
 }
 
 func (o *Options) defaults() {

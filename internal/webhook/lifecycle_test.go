@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"openboards/internal/metrics"
 	"openboards/internal/openboards"
@@ -362,7 +365,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 // TestMetrics exposes attempts, latency and queue depth.
 func TestMetrics(t *testing.T) {
 	rc := newReceiver(t, "tok")
-	reg := metrics.NewRegistry()
+	reg := prometheus.NewRegistry()
 	w := newWorld(t, sqliteBackend, worldOptions{roots: rc.Server, opt: webhook.Options{Metrics: reg}})
 	rc.respond = func(n int, _ received) int {
 		if n == 0 {
@@ -388,7 +391,9 @@ func TestMetrics(t *testing.T) {
 	var out strings.Builder
 	eventually(t, 5*time.Second, "metrics", func() bool {
 		out.Reset()
-		reg.WriteTo(&out)
+		rec := httptest.NewRecorder()
+		metrics.Handler(reg, nil).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		out.Write(rec.Body.Bytes())
 		for _, w := range want {
 			if !strings.Contains(out.String(), w) {
 				return false
