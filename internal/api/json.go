@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"openboards/internal/httpapi"
 	"openboards/internal/openboards"
 )
 
@@ -103,7 +104,7 @@ type ticketJSON struct {
 func ticketOut(t *openboards.Ticket) *ticketJSON {
 	out := &ticketJSON{
 		ID: t.ID, Title: t.Title, Message: t.Message, HTMLMessage: t.HTMLMessage, Author: userOut(t.Author),
-		CreationTime: formatTime(t.CreatedAt), LastThreadElementCreationTime: formatTime(t.LastActivityAt),
+		CreationTime: httpapi.FormatTime(t.CreatedAt), LastThreadElementCreationTime: httpapi.FormatTime(t.LastActivityAt),
 		LockedBy: userOut(t.Assignee), OriginalLink: t.OriginalLink, ReplyCount: t.ReplyCount, IsMuted: t.IsMuted,
 		Sentiment: t.Sentiment, Source: t.Source, DetailedSource: t.DetailedSource, SourceName: t.SourceName,
 		Status: string(t.Status), Tags: t.Tags, Attachments: attachmentsOut(t.Attachments),
@@ -151,7 +152,7 @@ type replyJSON struct {
 func replyOut(r *openboards.Reply) *replyJSON {
 	return &replyJSON{
 		Attachments: attachmentsOut(r.Attachments), Author: userOut(r.Author), CCEmails: nonNil(r.CCEmails),
-		CreationTime: formatTime(r.CreatedAt), HTMLMessage: r.HTMLMessage, ID: r.ID, Level: r.Level, Message: r.Message,
+		CreationTime: httpapi.FormatTime(r.CreatedAt), HTMLMessage: r.HTMLMessage, ID: r.ID, Level: r.Level, Message: r.Message,
 		ParentReplyID: r.ParentReplyID, Properties: replyPropertiesJSON{IsByTeam: r.IsByTeam, IsDraft: r.IsDraft, IsHidden: r.IsHidden},
 		Tags: nonNil(r.Tags), TicketID: r.TicketID, ToEmails: nonNil(r.ToEmails),
 	}
@@ -176,7 +177,7 @@ type noteJSON struct {
 
 func noteOut(n *openboards.Note) *noteJSON {
 	return &noteJSON{ID: n.ID, Message: n.Message, HTMLMessage: n.HTMLMessage, Attachments: attachmentsOut(n.Attachments),
-		Author: userOut(n.Author), MentionedUsers: usersOut(n.MentionedUsers), CreationTime: formatTime(n.CreatedAt)}
+		Author: userOut(n.Author), MentionedUsers: usersOut(n.MentionedUsers), CreationTime: httpapi.FormatTime(n.CreatedAt)}
 }
 
 type tagJSON struct {
@@ -206,7 +207,7 @@ func logEntryOut(e *openboards.LogEntry) *logEntryJSON {
 	for _, t := range e.Included.Tags {
 		inc.Tags = append(inc.Tags, tagJSON{ID: t.ID, Name: t.Name})
 	}
-	return &logEntryJSON{ActionString: e.ActionString, ActionType: e.ActionType, IncludedItems: inc, Time: formatTime(e.CreatedAt), User: userOut(e.User)}
+	return &logEntryJSON{ActionString: e.ActionString, ActionType: e.ActionType, IncludedItems: inc, Time: httpapi.FormatTime(e.CreatedAt), User: userOut(e.User)}
 }
 
 type categoryJSON struct {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 
+	"openboards/internal/httpapi"
 	"openboards/internal/openboards"
 	"openboards/internal/ticket"
 )
@@ -37,12 +38,12 @@ type replyCreateRequest struct {
 }
 
 func (h *Handler) handleReplyCreate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
 	var req replyCreateRequest
-	if err := decode(r, &req, true); err != nil {
+	if err := httpapi.Decode(r, &req, true); err != nil {
 		return err
 	}
 	rp, err := h.tickets.CreateReply(r.Context(), cm, id, ticket.CreateReplyInput{
@@ -66,16 +67,16 @@ type replyUpdateRequest struct {
 }
 
 func (h *Handler) handleReplyUpdate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	replyID, err := pathID(r, "replyId")
+	replyID, err := httpapi.PathID(r, "replyId")
 	if err != nil {
 		return err
 	}
 	var req replyUpdateRequest
-	if err := decode(r, &req, true); err != nil {
+	if err := httpapi.Decode(r, &req, true); err != nil {
 		return err
 	}
 	in := ticket.UpdateReplyInput{Message: req.Message, IsHTML: req.IsHTML, IsDraft: req.IsDraft,
@@ -95,26 +96,26 @@ func (h *Handler) handleReplyUpdate(w http.ResponseWriter, r *http.Request, cm *
 }
 
 func (h *Handler) handleReplyDelete(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	replyID, err := pathID(r, "replyId")
+	replyID, err := httpapi.PathID(r, "replyId")
 	if err != nil {
 		return err
 	}
 	if err := h.tickets.DeleteReply(r.Context(), cm, id, replyID); err != nil {
 		return err
 	}
-	return h.ok(w, emptyObject)
+	return h.ok(w, httpapi.EmptyObject)
 }
 
 func (h *Handler) handleReplyTags(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	replyID, err := pathID(r, "replyId")
+	replyID, err := httpapi.PathID(r, "replyId")
 	if err != nil {
 		return err
 	}
@@ -125,7 +126,7 @@ func (h *Handler) handleReplyTags(w http.ResponseWriter, r *http.Request, cm *op
 	if err := h.tickets.SetReplyTags(r.Context(), cm, id, replyID, names); err != nil {
 		return err
 	}
-	return h.ok(w, emptyObject)
+	return h.ok(w, httpapi.EmptyObject)
 }
 
 func (h *Handler) handleNoteList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
@@ -175,12 +176,12 @@ func (req *noteRequest) input() ticket.NoteInput {
 }
 
 func (h *Handler) handleNoteCreate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
 	var req noteRequest
-	if err := decode(r, &req, true); err != nil {
+	if err := httpapi.Decode(r, &req, true); err != nil {
 		return err
 	}
 	n, err := h.tickets.CreateNote(r.Context(), cm, id, req.input())
@@ -191,16 +192,16 @@ func (h *Handler) handleNoteCreate(w http.ResponseWriter, r *http.Request, cm *o
 }
 
 func (h *Handler) handleNoteUpdate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	noteID, err := pathID(r, "noteId")
+	noteID, err := httpapi.PathID(r, "noteId")
 	if err != nil {
 		return err
 	}
 	var req noteRequest
-	if err := decode(r, &req, true); err != nil {
+	if err := httpapi.Decode(r, &req, true); err != nil {
 		return err
 	}
 	n, err := h.tickets.UpdateNote(r.Context(), cm, id, noteID, req.input())
@@ -211,16 +212,16 @@ func (h *Handler) handleNoteUpdate(w http.ResponseWriter, r *http.Request, cm *o
 }
 
 func (h *Handler) handleNoteDelete(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	noteID, err := pathID(r, "noteId")
+	noteID, err := httpapi.PathID(r, "noteId")
 	if err != nil {
 		return err
 	}
 	if err := h.tickets.DeleteNote(r.Context(), cm, id, noteID); err != nil {
 		return err
 	}
-	return h.ok(w, emptyObject)
+	return h.ok(w, httpapi.EmptyObject)
 }

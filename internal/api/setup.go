@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"openboards/internal/httpapi"
 	"openboards/internal/openboards"
 	"openboards/internal/ticket"
 )
@@ -11,7 +12,7 @@ import (
 // Categories.
 
 func (h *Handler) handleCategoryList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	includeHidden, err := queryBool(r, "includeHidden")
+	includeHidden, err := httpapi.QueryBool(r, "includeHidden")
 	if err != nil {
 		return err
 	}
@@ -31,13 +32,13 @@ func (h *Handler) handleCategoryList(w http.ResponseWriter, r *http.Request, cm 
 // handleSubcategories lists the direct children of a category, or the root
 // categories when no parent id is given (or it is 0).
 func (h *Handler) handleSubcategories(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	includeHidden, err := queryBool(r, "includeHidden")
+	includeHidden, err := httpapi.QueryBool(r, "includeHidden")
 	if err != nil {
 		return err
 	}
 	var parent *int64
 	if r.PathValue("id") != "" && r.PathValue("id") != "0" {
-		id, err := pathID(r, "id")
+		id, err := httpapi.PathID(r, "id")
 		if err != nil {
 			return err
 		}
@@ -63,11 +64,11 @@ func (h *Handler) handleSubcategories(w http.ResponseWriter, r *http.Request, cm
 }
 
 func (h *Handler) handleCategoryGet(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	includeHidden, err := queryBool(r, "includeHidden")
+	includeHidden, err := httpapi.QueryBool(r, "includeHidden")
 	if err != nil {
 		return err
 	}
@@ -107,7 +108,7 @@ func (req categoryRequest) input() ticket.CategoryInput {
 
 func (h *Handler) handleCategoryCreate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	var req categoryRequest
-	if err := decode(r, &req, true); err != nil {
+	if err := httpapi.Decode(r, &req, true); err != nil {
 		return err
 	}
 	c, err := h.tickets.CreateCategory(r.Context(), cm, req.input())
@@ -118,12 +119,12 @@ func (h *Handler) handleCategoryCreate(w http.ResponseWriter, r *http.Request, c
 }
 
 func (h *Handler) handleCategoryUpdate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
 	var req categoryRequest
-	if err := decode(r, &req, true); err != nil {
+	if err := httpapi.Decode(r, &req, true); err != nil {
 		return err
 	}
 	c, err := h.tickets.UpdateCategory(r.Context(), cm, id, req.input())
@@ -134,20 +135,20 @@ func (h *Handler) handleCategoryUpdate(w http.ResponseWriter, r *http.Request, c
 }
 
 func (h *Handler) handleCategoryDelete(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
 	if err := h.tickets.DeleteCategory(r.Context(), cm, id); err != nil {
 		return err
 	}
-	return h.ok(w, emptyObject)
+	return h.ok(w, httpapi.EmptyObject)
 }
 
 // Custom fields.
 
 func (h *Handler) handleCustomFieldList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	includeHidden, err := queryBool(r, "includeHidden")
+	includeHidden, err := httpapi.QueryBool(r, "includeHidden")
 	if err != nil {
 		return err
 	}
@@ -165,7 +166,7 @@ func (h *Handler) handleCustomFieldList(w http.ResponseWriter, r *http.Request, 
 }
 
 func (h *Handler) handleCustomFieldGet(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -201,7 +202,7 @@ func (req *customFieldRequest) field(id int64) *openboards.CustomField {
 
 func (h *Handler) handleCustomFieldCreate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	var req customFieldRequest
-	if err := decode(r, &req, true); err != nil {
+	if err := httpapi.Decode(r, &req, true); err != nil {
 		return err
 	}
 	f := req.field(0)
@@ -212,12 +213,12 @@ func (h *Handler) handleCustomFieldCreate(w http.ResponseWriter, r *http.Request
 }
 
 func (h *Handler) handleCustomFieldUpdate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
 	var req customFieldRequest
-	if err := decode(r, &req, true); err != nil {
+	if err := httpapi.Decode(r, &req, true); err != nil {
 		return err
 	}
 	f := req.field(id)
@@ -228,20 +229,20 @@ func (h *Handler) handleCustomFieldUpdate(w http.ResponseWriter, r *http.Request
 }
 
 func (h *Handler) handleCustomFieldDelete(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
 	if err := h.tickets.DeleteCustomField(r.Context(), cm, id); err != nil {
 		return err
 	}
-	return h.ok(w, emptyObject)
+	return h.ok(w, httpapi.EmptyObject)
 }
 
 // Teammates and user groups.
 
 func (h *Handler) handleTeammateList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	group, set, err := queryInt(r, "group")
+	group, set, err := httpapi.QueryInt(r, "group")
 	if err != nil {
 		return err
 	}
@@ -289,7 +290,7 @@ func (h *Handler) writeUserGroup(w http.ResponseWriter, r *http.Request, cm *ope
 }
 
 func (h *Handler) handleUserGroupGet(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -310,7 +311,7 @@ func (req *userGroupRequest) members() []string {
 
 func (h *Handler) handleUserGroupCreate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	var req userGroupRequest
-	if err := decode(r, &req, true); err != nil {
+	if err := httpapi.Decode(r, &req, true); err != nil {
 		return err
 	}
 	name := ""
@@ -325,12 +326,12 @@ func (h *Handler) handleUserGroupCreate(w http.ResponseWriter, r *http.Request, 
 }
 
 func (h *Handler) handleUserGroupUpdate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
 	var req userGroupRequest
-	if err := decode(r, &req, true); err != nil {
+	if err := httpapi.Decode(r, &req, true); err != nil {
 		return err
 	}
 	if err := h.tickets.UpdateUserGroup(r.Context(), cm, id, req.Name, req.TeammateIDs); err != nil {
@@ -340,23 +341,23 @@ func (h *Handler) handleUserGroupUpdate(w http.ResponseWriter, r *http.Request, 
 }
 
 func (h *Handler) handleUserGroupDelete(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
 	if err := h.tickets.DeleteUserGroup(r.Context(), cm, id); err != nil {
 		return err
 	}
-	return h.ok(w, emptyObject)
+	return h.ok(w, httpapi.EmptyObject)
 }
 
 func (h *Handler) handleUserGroupAddMembers(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
 	var req userGroupRequest
-	if err := decode(r, &req, true); err != nil {
+	if err := httpapi.Decode(r, &req, true); err != nil {
 		return err
 	}
 	if err := h.tickets.AddUserGroupMembers(r.Context(), cm, id, req.members()); err != nil {
@@ -366,7 +367,7 @@ func (h *Handler) handleUserGroupAddMembers(w http.ResponseWriter, r *http.Reque
 }
 
 func (h *Handler) handleUserGroupRemoveMember(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -397,19 +398,19 @@ func (h *Handler) handleTagList(w http.ResponseWriter, r *http.Request, cm *open
 // tagsRequest reads a tag list sent as a bare array or as {"tags": [...]}.
 func tagsRequest(r *http.Request) ([]string, error) {
 	var raw rawBody
-	if err := decode(r, &raw, true); err != nil {
+	if err := httpapi.Decode(r, &raw, true); err != nil {
 		return nil, err
 	}
 	var names []string
 	if strings.HasPrefix(strings.TrimSpace(string(raw)), "[") {
-		if err := unmarshal(raw, &names); err != nil {
+		if err := httpapi.Unmarshal(raw, &names); err != nil {
 			return nil, err
 		}
 	} else {
 		var obj struct {
 			Tags *[]string `json:"tags"`
 		}
-		if err := unmarshal(raw, &obj); err != nil {
+		if err := httpapi.Unmarshal(raw, &obj); err != nil {
 			return nil, err
 		}
 		if obj.Tags == nil {
@@ -435,7 +436,7 @@ func (b *rawBody) UnmarshalJSON(data []byte) error {
 // Widget schedules.
 
 func (h *Handler) handleWidgetScheduleList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	widget, set, err := queryInt(r, "widgetId")
+	widget, set, err := httpapi.QueryInt(r, "widgetId")
 	if err != nil {
 		return err
 	}
@@ -464,7 +465,7 @@ type widgetScheduleRequest struct {
 
 func (h *Handler) handleWidgetSchedulePut(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	var req widgetScheduleRequest
-	if err := decode(r, &req, true); err != nil {
+	if err := httpapi.Decode(r, &req, true); err != nil {
 		return err
 	}
 	ws := &openboards.WidgetSchedule{WidgetID: req.WidgetID, TimePeriod: req.TimePeriod, Times: req.Times, CustomTimes: req.CustomTimes}
@@ -475,12 +476,12 @@ func (h *Handler) handleWidgetSchedulePut(w http.ResponseWriter, r *http.Request
 }
 
 func (h *Handler) handleWidgetScheduleDelete(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "widgetId")
+	id, err := httpapi.PathID(r, "widgetId")
 	if err != nil {
 		return err
 	}
 	if err := h.tickets.DeleteWidgetSchedule(r.Context(), cm, id); err != nil {
 		return err
 	}
-	return h.ok(w, emptyObject)
+	return h.ok(w, httpapi.EmptyObject)
 }

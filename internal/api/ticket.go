@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"openboards/internal/httpapi"
 	"openboards/internal/openboards"
 	"openboards/internal/ticket"
 )
@@ -76,7 +77,7 @@ type ticketCreateRequest struct {
 
 func (h *Handler) handleTicketCreate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	var req ticketCreateRequest
-	if err := decode(r, &req, true); err != nil {
+	if err := httpapi.Decode(r, &req, true); err != nil {
 		return err
 	}
 	fields, err := fieldValuesIn("customFields", req.CustomFields)
@@ -123,12 +124,12 @@ func (req *ticketListRequest) filter(communityID int64) (openboards.TicketFilter
 	f.Skip, f.Take = openboards.ClampPage(req.Skip, req.Take)
 	var err error
 	if req.From != nil && *req.From != "" {
-		if f.From, err = parseTime("from", *req.From); err != nil {
+		if f.From, err = httpapi.ParseTime("from", *req.From); err != nil {
 			return f, err
 		}
 	}
 	if req.To != nil && *req.To != "" {
-		if f.To, err = parseTime("to", *req.To); err != nil {
+		if f.To, err = httpapi.ParseTime("to", *req.To); err != nil {
 			return f, err
 		}
 	}
@@ -195,7 +196,7 @@ func (h *Handler) normalizeFieldFilters(ctx context.Context, f *openboards.Ticke
 // Ids share into a store filter.
 func (h *Handler) listFilter(r *http.Request, cm *openboards.Community) (openboards.TicketFilter, error) {
 	var req ticketListRequest
-	if err := decode(r, &req, false); err != nil {
+	if err := httpapi.Decode(r, &req, false); err != nil {
 		return openboards.TicketFilter{}, err
 	}
 	f, err := req.filter(cm.ID)
@@ -234,7 +235,7 @@ func (h *Handler) handleTicketIDs(w http.ResponseWriter, r *http.Request, cm *op
 }
 
 func (h *Handler) handleTicketGet(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -248,20 +249,20 @@ func (h *Handler) handleTicketGet(w http.ResponseWriter, r *http.Request, cm *op
 // handleTicketFieldValues sets custom field values: one {"id", "value"}
 // object or an array of them.
 func (h *Handler) handleTicketFieldValues(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
 	var raw rawBody
-	if err := decode(r, &raw, true); err != nil {
+	if err := httpapi.Decode(r, &raw, true); err != nil {
 		return err
 	}
 	var reqs []fieldValueRequest
 	if bytes.HasPrefix(bytes.TrimSpace(raw), []byte("[")) {
-		err = unmarshal(raw, &reqs)
+		err = httpapi.Unmarshal(raw, &reqs)
 	} else {
 		var one fieldValueRequest
-		err = unmarshal(raw, &one)
+		err = httpapi.Unmarshal(raw, &one)
 		reqs = []fieldValueRequest{one}
 	}
 	if err != nil {
@@ -277,7 +278,7 @@ func (h *Handler) handleTicketFieldValues(w http.ResponseWriter, r *http.Request
 	if err := h.tickets.SetTicketFieldValues(r.Context(), cm, id, in); err != nil {
 		return err
 	}
-	return h.ok(w, emptyObject)
+	return h.ok(w, httpapi.EmptyObject)
 }
 
 type assigneeRequest struct {
@@ -286,12 +287,12 @@ type assigneeRequest struct {
 }
 
 func (h *Handler) handleTicketAssignee(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
 	var req assigneeRequest
-	if err := decode(r, &req, true); err != nil {
+	if err := httpapi.Decode(r, &req, true); err != nil {
 		return err
 	}
 	if !req.AssigneeID.Set {
@@ -307,18 +308,18 @@ func (h *Handler) handleTicketAssignee(w http.ResponseWriter, r *http.Request, c
 	if err := h.tickets.UpdateTicketAssignee(r.Context(), cm, id, guid(req.AssigneeID.Value), prev); err != nil {
 		return err
 	}
-	return h.ok(w, emptyObject)
+	return h.ok(w, httpapi.EmptyObject)
 }
 
 func (h *Handler) handleTicketStatus(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
 	var req struct {
 		Status *string `json:"status"`
 	}
-	if err := decode(r, &req, true); err != nil {
+	if err := httpapi.Decode(r, &req, true); err != nil {
 		return err
 	}
 	if req.Status == nil || *req.Status == "" {
@@ -327,7 +328,7 @@ func (h *Handler) handleTicketStatus(w http.ResponseWriter, r *http.Request, cm 
 	if err := h.tickets.UpdateTicketStatus(r.Context(), cm, id, *req.Status); err != nil {
 		return err
 	}
-	return h.ok(w, emptyObject)
+	return h.ok(w, httpapi.EmptyObject)
 }
 
 // categoryBody reads the category of PATCH /tickets/{id}/category: {"id": n}
@@ -335,7 +336,7 @@ func (h *Handler) handleTicketStatus(w http.ResponseWriter, r *http.Request, cm 
 // {"categoryId": n} is accepted too.
 func categoryBody(r *http.Request) (*int64, error) {
 	var raw rawBody
-	if err := decode(r, &raw, false); err != nil {
+	if err := httpapi.Decode(r, &raw, false); err != nil {
 		return nil, err
 	}
 	b := bytes.TrimSpace(raw)
@@ -344,7 +345,7 @@ func categoryBody(r *http.Request) (*int64, error) {
 	}
 	if b[0] != '{' {
 		var id int64
-		if err := unmarshal(b, &id); err != nil {
+		if err := httpapi.Unmarshal(b, &id); err != nil {
 			return nil, openboards.Errorf(openboards.CodeInvalid, "id: must be an integer or null")
 		}
 		return &id, nil
@@ -353,7 +354,7 @@ func categoryBody(r *http.Request) (*int64, error) {
 		ID         *int64 `json:"id"`
 		CategoryID *int64 `json:"categoryId"`
 	}
-	if err := unmarshal(b, &req); err != nil {
+	if err := httpapi.Unmarshal(b, &req); err != nil {
 		return nil, err
 	}
 	if req.ID == nil {
@@ -363,7 +364,7 @@ func categoryBody(r *http.Request) (*int64, error) {
 }
 
 func (h *Handler) handleTicketCategory(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -377,18 +378,18 @@ func (h *Handler) handleTicketCategory(w http.ResponseWriter, r *http.Request, c
 	if err := h.tickets.UpdateTicketCategory(r.Context(), cm, id, catID); err != nil {
 		return err
 	}
-	return h.ok(w, emptyObject)
+	return h.ok(w, httpapi.EmptyObject)
 }
 
 // handleTicketCategoryObsolete is the superseded PUT form: the category in
 // the categoryId query parameter or in the body as the current form takes.
 func (h *Handler) handleTicketCategoryObsolete(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	if s, ok := queryValue(r, "categoryId"); ok && s != "" && !strings.EqualFold(s, "null") {
+	if s, ok := httpapi.QueryValue(r, "categoryId"); ok && s != "" && !strings.EqualFold(s, "null") {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
 			return openboards.Errorf(openboards.CodeInvalid, "categoryId: %q is not an integer", s)
 		}
-		id, err := pathID(r, "id")
+		id, err := httpapi.PathID(r, "id")
 		if err != nil {
 			return err
 		}
@@ -399,13 +400,13 @@ func (h *Handler) handleTicketCategoryObsolete(w http.ResponseWriter, r *http.Re
 		if err := h.tickets.UpdateTicketCategory(r.Context(), cm, id, catID); err != nil {
 			return err
 		}
-		return h.ok(w, emptyObject)
+		return h.ok(w, httpapi.EmptyObject)
 	}
 	return h.handleTicketCategory(w, r, cm)
 }
 
 func (h *Handler) handleTicketTags(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -416,15 +417,15 @@ func (h *Handler) handleTicketTags(w http.ResponseWriter, r *http.Request, cm *o
 	if err := h.tickets.SetTicketTags(r.Context(), cm, id, names); err != nil {
 		return err
 	}
-	return h.ok(w, emptyObject)
+	return h.ok(w, httpapi.EmptyObject)
 }
 
 func (h *Handler) handleTicketLog(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	skip, take, err := page(r)
+	skip, take, err := httpapi.Page(r)
 	if err != nil {
 		return err
 	}
@@ -432,7 +433,7 @@ func (h *Handler) handleTicketLog(w http.ResponseWriter, r *http.Request, cm *op
 		ActionTypes []string `json:"action_types"`
 		Alt         []string `json:"actionTypes"`
 	}
-	if err := decode(r, &req, false); err != nil {
+	if err := httpapi.Decode(r, &req, false); err != nil {
 		return err
 	}
 	types := append(req.ActionTypes, req.Alt...)
@@ -476,18 +477,18 @@ func (u *userRefRequest) ref() openboards.UserRef {
 }
 
 func (h *Handler) handleTicketRead(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
 	var req struct {
 		User *userRefRequest `json:"user"`
 	}
-	if err := decode(r, &req, true); err != nil {
+	if err := httpapi.Decode(r, &req, true); err != nil {
 		return err
 	}
 	if err := h.tickets.MarkRead(r.Context(), cm, id, req.User.ref()); err != nil {
 		return err
 	}
-	return h.ok(w, emptyObject)
+	return h.ok(w, httpapi.EmptyObject)
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"openboards/internal/community"
+	"openboards/internal/httpapi"
 	"openboards/internal/openboards"
 )
 
@@ -29,10 +30,10 @@ func (h *Handler) handleToken(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			writeJSON(w, http.StatusRequestEntityTooLarge, oauthError{"invalid_request", "the request body is too large"})
+			httpapi.WriteJSON(w, http.StatusRequestEntityTooLarge, oauthError{"invalid_request", "the request body is too large"})
 			return
 		}
-		writeJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "the body must be application/x-www-form-urlencoded"})
+		httpapi.WriteJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "the body must be application/x-www-form-urlencoded"})
 		return
 	}
 	grant := r.PostForm.Get("grant_type")
@@ -42,34 +43,34 @@ func (h *Handler) handleToken(w http.ResponseWriter, r *http.Request) {
 	refresh, client := r.PostForm.Get("refresh_token"), r.PostForm.Get("client_id")
 	switch {
 	case grant == "":
-		writeJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "grant_type: required (refresh_token)"})
+		httpapi.WriteJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "grant_type: required (refresh_token)"})
 		return
 	case !strings.EqualFold(grant, "refresh_token"):
-		writeJSON(w, http.StatusBadRequest, oauthError{"unsupported_grant_type", "grant_type: only refresh_token is supported"})
+		httpapi.WriteJSON(w, http.StatusBadRequest, oauthError{"unsupported_grant_type", "grant_type: only refresh_token is supported"})
 		return
 	case refresh == "":
-		writeJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "refresh_token: required"})
+		httpapi.WriteJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "refresh_token: required"})
 		return
 	case client == "":
-		writeJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "client_id: required"})
+		httpapi.WriteJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "client_id: required"})
 		return
 	}
 	at, err := h.communities.Exchange(r.Context(), client, refresh)
 	switch {
 	case err == community.ErrInvalidClient:
-		writeJSON(w, http.StatusUnauthorized, oauthError{"invalid_client", "client_id: no community has this client id"})
+		httpapi.WriteJSON(w, http.StatusUnauthorized, oauthError{"invalid_client", "client_id: no community has this client id"})
 		return
 	case err == community.ErrInvalidGrant:
-		writeJSON(w, http.StatusBadRequest, oauthError{"invalid_grant", "refresh_token: unknown, revoked, or not of this client"})
+		httpapi.WriteJSON(w, http.StatusBadRequest, oauthError{"invalid_grant", "refresh_token: unknown, revoked, or not of this client"})
 		return
 	case err != nil:
-		code := status(err)
+		code := httpapi.ErrorStatus(err)
 		if code == http.StatusInternalServerError {
 			h.log.Error("api: token", "err", err)
 		}
-		writeJSON(w, code, oauthError{"server_error", openboards.ErrorMessage(err)})
+		httpapi.WriteJSON(w, code, oauthError{"server_error", openboards.ErrorMessage(err)})
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, tokenResponse{AccessToken: at.Token, TokenType: "bearer", ExpiresIn: at.ExpiresIn, RefreshToken: refresh})
+	httpapi.WriteJSON(w, http.StatusOK, tokenResponse{AccessToken: at.Token, TokenType: "bearer", ExpiresIn: at.ExpiresIn, RefreshToken: refresh})
 }

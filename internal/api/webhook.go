@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"openboards/internal/httpapi"
 	"openboards/internal/openboards"
 	"openboards/internal/webhook"
 )
@@ -46,7 +47,7 @@ func optionalTime(t *time.Time) *string {
 	if t == nil {
 		return nil
 	}
-	s := formatTime(*t)
+	s := httpapi.FormatTime(*t)
 	return &s
 }
 
@@ -54,7 +55,7 @@ func webhookOut(w *openboards.Webhook, now time.Time) *webhookJSON {
 	out := &webhookJSON{
 		ID: w.ID, URL: w.URL, VerifyToken: w.VerifyToken, Events: w.Events, Status: string(w.Status),
 		DisabledTime: optionalTime(w.DisabledAt), FailingSince: optionalTime(w.FailingSince), Secret: w.Secret,
-		CreationTime: formatTime(w.CreatedAt), UpdateTime: formatTime(w.UpdatedAt),
+		CreationTime: httpapi.FormatTime(w.CreatedAt), UpdateTime: httpapi.FormatTime(w.UpdatedAt),
 	}
 	if w.DisabledReason != "" {
 		out.DisabledReason = &w.DisabledReason
@@ -92,7 +93,7 @@ type deliveryJSON struct {
 func deliveryOut(d *openboards.Delivery) *deliveryJSON {
 	out := &deliveryJSON{
 		ID: d.ID, WebhookID: d.WebhookID, EventID: d.EventID, MessageID: webhook.MessageID(d.EventID), EventType: d.EventType,
-		TicketID: d.TicketID, Status: string(d.State), AttemptCount: d.AttemptCount, CreationTime: formatTime(d.CreatedAt),
+		TicketID: d.TicketID, Status: string(d.State), AttemptCount: d.AttemptCount, CreationTime: httpapi.FormatTime(d.CreatedAt),
 		CompletionTime: optionalTime(d.DoneAt), Attempts: make([]attemptJSON, len(d.Attempts)),
 	}
 	if d.State == openboards.DeliveryPending {
@@ -105,7 +106,7 @@ func deliveryOut(d *openboards.Delivery) *deliveryJSON {
 }
 
 func attemptOut(at time.Time, dur time.Duration, code int, errText, body string) attemptJSON {
-	a := attemptJSON{Time: formatTime(at), DurationMs: float64(dur.Microseconds()) / 1000, ResponseBody: body}
+	a := attemptJSON{Time: httpapi.FormatTime(at), DurationMs: float64(dur.Microseconds()) / 1000, ResponseBody: body}
 	if code != 0 {
 		a.StatusCode = &code
 	}
@@ -141,7 +142,7 @@ func (h *Handler) handleWebhookList(w http.ResponseWriter, r *http.Request, cm *
 
 func (h *Handler) handleWebhookCreate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
 	var req webhookRequest
-	if err := decode(r, &req, true); err != nil {
+	if err := httpapi.Decode(r, &req, true); err != nil {
 		return err
 	}
 	wh, err := h.opt.Webhooks.Create(r.Context(), cm, req.input())
@@ -152,7 +153,7 @@ func (h *Handler) handleWebhookCreate(w http.ResponseWriter, r *http.Request, cm
 }
 
 func (h *Handler) handleWebhookGet(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -164,12 +165,12 @@ func (h *Handler) handleWebhookGet(w http.ResponseWriter, r *http.Request, cm *o
 }
 
 func (h *Handler) handleWebhookUpdate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
 	var req webhookRequest
-	if err := decode(r, &req, true); err != nil {
+	if err := httpapi.Decode(r, &req, true); err != nil {
 		return err
 	}
 	wh, err := h.opt.Webhooks.Update(r.Context(), cm, id, req.input())
@@ -180,18 +181,18 @@ func (h *Handler) handleWebhookUpdate(w http.ResponseWriter, r *http.Request, cm
 }
 
 func (h *Handler) handleWebhookDelete(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
 	if err := h.opt.Webhooks.Delete(r.Context(), cm, id); err != nil {
 		return err
 	}
-	return h.ok(w, emptyObject)
+	return h.ok(w, httpapi.EmptyObject)
 }
 
 func (h *Handler) handleWebhookSecret(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -203,7 +204,7 @@ func (h *Handler) handleWebhookSecret(w http.ResponseWriter, r *http.Request, cm
 }
 
 func (h *Handler) handleDeliveryList(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -211,23 +212,23 @@ func (h *Handler) handleDeliveryList(w http.ResponseWriter, r *http.Request, cm 
 		return err
 	}
 	f := openboards.DeliveryFilter{CommunityID: cm.ID, WebhookID: id}
-	skip, _, err := queryInt(r, "skip")
+	skip, _, err := httpapi.QueryInt(r, "skip")
 	if err != nil {
 		return err
 	}
-	take, _, err := queryInt(r, "take")
+	take, _, err := httpapi.QueryInt(r, "take")
 	if err != nil {
 		return err
 	}
 	f.Skip, f.Take = openboards.ClampPage(skip, take)
-	if s, ok := queryValue(r, "status"); ok && s != "" {
+	if s, ok := httpapi.QueryValue(r, "status"); ok && s != "" {
 		st, err := openboards.ParseDeliveryState("status", s)
 		if err != nil {
 			return err
 		}
 		f.State = &st
 	}
-	if s, ok := queryValue(r, "eventType"); ok && s != "" {
+	if s, ok := httpapi.QueryValue(r, "eventType"); ok && s != "" {
 		if !openboards.IsEventType(s) {
 			return openboards.Errorf(openboards.CodeInvalid, "eventType: unknown event %q", s)
 		}
@@ -246,10 +247,10 @@ func (h *Handler) handleDeliveryList(w http.ResponseWriter, r *http.Request, cm 
 
 // deliveryPath reads the webhook and delivery ids of a delivery's path.
 func deliveryPath(r *http.Request) (webhookID, deliveryID int64, err error) {
-	if webhookID, err = pathID(r, "id"); err != nil {
+	if webhookID, err = httpapi.PathID(r, "id"); err != nil {
 		return 0, 0, err
 	}
-	deliveryID, err = pathID(r, "deliveryId")
+	deliveryID, err = httpapi.PathID(r, "deliveryId")
 	return webhookID, deliveryID, err
 }
 
@@ -292,14 +293,14 @@ type testResultJSON struct {
 }
 
 func (h *Handler) handleWebhookTest(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
 	var req struct {
 		EventType string `json:"eventType"`
 	}
-	if err := decode(r, &req, false); err != nil {
+	if err := httpapi.Decode(r, &req, false); err != nil {
 		return err
 	}
 	start := h.opt.Webhooks.Now()
@@ -314,7 +315,7 @@ func (h *Handler) handleWebhookTest(w http.ResponseWriter, r *http.Request, cm *
 }
 
 func (h *Handler) handleWebhookReplay(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := pathID(r, "id")
+	id, err := httpapi.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -323,19 +324,19 @@ func (h *Handler) handleWebhookReplay(w http.ResponseWriter, r *http.Request, cm
 		To     *string  `json:"to"`
 		Events []string `json:"events"`
 	}
-	if err := decode(r, &req, true); err != nil {
+	if err := httpapi.Decode(r, &req, true); err != nil {
 		return err
 	}
 	if req.From == nil {
 		return openboards.Errorf(openboards.CodeInvalid, "from: required (a date-time like 2020-01-01T00:00:00+00:00)")
 	}
-	from, err := parseTime("from", *req.From)
+	from, err := httpapi.ParseTime("from", *req.From)
 	if err != nil {
 		return err
 	}
 	to := h.opt.Webhooks.Now()
 	if req.To != nil {
-		t, err := parseTime("to", *req.To)
+		t, err := httpapi.ParseTime("to", *req.To)
 		if err != nil {
 			return err
 		}

@@ -27,6 +27,7 @@ import (
 	"strings"
 
 	"openboards/internal/community"
+	"openboards/internal/httpapi"
 	"openboards/internal/live"
 	"openboards/internal/openboards"
 	"openboards/internal/ticket"
@@ -312,26 +313,14 @@ func (h *Handler) render(w http.ResponseWriter, status int, name string, p *page
 
 // fail answers an error as a page that says what went wrong.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, in *community.SignedIn, err error) {
-	status := http.StatusInternalServerError
-	msg := "Something went wrong on our side; please try again."
-	switch openboards.ErrorCode(err) {
-	case openboards.CodeInvalid:
-		status, msg = http.StatusBadRequest, openboards.ErrorMessage(err)
-	case openboards.CodeUnauthorized:
-		status, msg = http.StatusUnauthorized, openboards.ErrorMessage(err)
-	case openboards.CodeForbidden:
-		status, msg = http.StatusForbidden, openboards.ErrorMessage(err)
-	case openboards.CodeNotFound:
-		status, msg = http.StatusNotFound, openboards.ErrorMessage(err)
-	case openboards.CodeConflict:
-		status, msg = http.StatusConflict, openboards.ErrorMessage(err)
-	case openboards.CodeUnavailable:
-		status, msg = http.StatusServiceUnavailable, openboards.ErrorMessage(err)
-	default:
+	status := httpapi.Status(openboards.ErrorCode(err))
+	msg := openboards.ErrorMessage(err)
+	if status == http.StatusInternalServerError {
 		if errors.Is(err, context.Canceled) {
 			return
 		}
 		h.log.Error("inbox: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		msg = "Something went wrong on our side; please try again."
 	}
 	title := http.StatusText(status)
 	p := h.newPage(title, in, nil)

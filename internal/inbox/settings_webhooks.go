@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"openboards/internal/community"
+	"openboards/internal/httpapi"
 	"openboards/internal/openboards"
 	"openboards/internal/webhook"
 )
@@ -51,24 +52,12 @@ func (h *Handler) needWebhooks(next whHandler) whHandler {
 	}
 }
 
-// whErrorStatus gives the status and the text to show for an error a
-// service reports about the request; ok is false for internal errors,
-// which go to h.fail.
+// whErrorStatus gives the status (httpapi.Status) and the text to show for
+// an error a service reports about the request; ok is false for internal
+// and unauthorized errors, which go to h.fail.
 func whErrorStatus(err error) (status int, msg string, ok bool) {
-	switch openboards.ErrorCode(err) {
-	case openboards.CodeInvalid:
-		status = http.StatusBadRequest
-	case openboards.CodeForbidden:
-		status = http.StatusForbidden
-	case openboards.CodeNotFound:
-		status = http.StatusNotFound
-	case openboards.CodeConflict:
-		status = http.StatusConflict
-	case openboards.CodeTooLarge:
-		status = http.StatusRequestEntityTooLarge
-	case openboards.CodeUnavailable:
-		status = http.StatusServiceUnavailable
-	default:
+	status = httpapi.Status(openboards.ErrorCode(err))
+	if status == http.StatusInternalServerError || status == http.StatusUnauthorized {
 		return 0, "", false
 	}
 	return status, openboards.ErrorMessage(err), true
