@@ -89,7 +89,7 @@ func seed(ctx context.Context, path string, n int, w io.Writer) (*seedInfo, erro
 		return nil, err
 	}
 	defer store.Close()
-	svc, err := community.NewService(ctx, store, time.Now, "openboards")
+	svc, err := community.NewService(ctx, store, time.Now, "openboards", nil)
 	if err != nil {
 		return nil, err
 	}

@@ -30,7 +30,7 @@ func (b *bench) runStore(ctx context.Context) error {
 		return err
 	}
 	defer store.Close()
-	communities, err := community.NewService(ctx, store, time.Now, "openboards")
+	communities, err := community.NewService(ctx, store, time.Now, "openboards", nil)
 	if err != nil {
 		return err
 	}

@@ -56,6 +56,18 @@ func NewHandler(store openboards.Store, tickets *ticket.Service, communities *co
 	return h
 }
 
+// Prefixes returns the first path segments, below the base path, of the
+// Ticket API's endpoints, in lower case; requests match them without regard
+// to case. The webhook endpoints are among them even when Options leave
+// them out.
+func Prefixes() []string {
+	return []string{"token", "healthz", "categories", "customfields", "teammates", "usergroups", "tickets", "tags", "widgets", "webhooks"}
+}
+
+// Routes returns the route patterns the API registered, in registration
+// order; the pattern "/" answers every request no other route takes.
+func (h *Handler) Routes() []string { return h.mux.Patterns() }
+
 // routes registers every endpoint. Patterns are lower case: ServeHTTP
 // lower-cases the request path before matching.
 func (h *Handler) routes() {

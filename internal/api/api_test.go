@@ -150,7 +150,7 @@ func setupWith(t *testing.T, o options) *bundle {
 		}
 	})
 	clk := &clock{now: start}
-	communities, err := community.NewService(ctx, store, clk.Now, "openboards.test")
+	communities, err := community.NewService(ctx, store, clk.Now, "openboards.test", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

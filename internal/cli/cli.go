@@ -51,6 +51,8 @@ Commands:
   serve                 run the server (the default)
   migrate               apply database migrations
   community create NAME create a community and print its API credentials
+  community rename OLD NEW
+                        rename a community
   teammate add          add a teammate to a community
   teammate password     set a teammate's inbox password (read from standard input)
   token create          mint another refresh token for a community
@@ -75,6 +77,9 @@ func Run(ctx context.Context, args []string, env Env) error {
 	case "community":
 		if len(rest) > 0 && rest[0] == "create" {
 			return runCommunityCreate(ctx, rest[1:], env)
+		}
+		if len(rest) > 0 && rest[0] == "rename" {
+			return runCommunityRename(ctx, rest[1:], env)
 		}
 	case "teammate":
 		if len(rest) > 0 && rest[0] == "add" {
@@ -204,7 +209,7 @@ func admin(ctx context.Context, dsn string, env Env) (openboards.Store, *communi
 	if err != nil {
 		return nil, nil, err
 	}
-	svc, err := community.NewService(ctx, store, time.Now, "openboards")
+	svc, err := community.NewService(ctx, store, time.Now, "openboards", reservedNames())
 	if err != nil {
 		store.Close()
 		return nil, nil, err
@@ -263,6 +268,31 @@ func runCommunityCreate(ctx context.Context, args []string, env Env) error {
 	}
 	fmt.Fprintf(env.Stdout, "Community:     %s (id %d)\nClient ID:     %s\nRefresh token: %s\n\nKeep the refresh token secret; it is not shown again.\n",
 		c.Community.Name, c.Community.ID, c.Community.ClientID, c.RefreshToken)
+	return nil
+}
+
+func runCommunityRename(ctx context.Context, args []string, env Env) error {
+	fs := flag.NewFlagSet("community rename", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	db := dbFlag(fs, env)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		fmt.Fprintln(env.Stderr, "usage: openboards community rename OLD NEW [--db DSN]")
+		return ErrUsage
+	}
+	store, svc, err := admin(ctx, *db, env)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	cm, err := svc.Rename(ctx, pos[0], pos[1])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Community %d is now named %s\n", cm.ID, cm.Name)
 	return nil
 }
 

@@ -51,7 +51,7 @@ const liveTestPassword = "a password for the live tests"
 func liveTeammate(t *testing.T, store openboards.Store, name string) (*community.Created, string) {
 	t.Helper()
 	ctx := context.Background()
-	svc, err := community.NewService(ctx, store, time.Now, "openboards")
+	svc, err := community.NewService(ctx, store, time.Now, "openboards", reservedNames())
 	if err != nil {
 		t.Fatal(err)
 	}

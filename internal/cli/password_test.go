@@ -35,7 +35,7 @@ func signIn(t *testing.T, db, email, password string) error {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	svc, err := community.NewService(ctx, store, time.Now, "test")
+	svc, err := community.NewService(ctx, store, time.Now, "test", reservedNames())
 	if err != nil {
 		t.Fatal(err)
 	}

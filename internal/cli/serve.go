@@ -10,14 +10,11 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
-	"slices"
 	"strings"
 	"time"
 
-	"openboards/internal/api"
 	"openboards/internal/community"
 	"openboards/internal/config"
-	"openboards/internal/inbox"
 	"openboards/internal/metrics"
 	"openboards/internal/openboards"
 	"openboards/internal/store/postgres"
@@ -40,6 +37,7 @@ type Server struct {
 	dispatcher *webhook.Dispatcher
 	client     *egress.Client
 	live       *liveFeed
+	mounts     []mounted
 }
 
 // NewServer opens the store, wires the services and binds the listener.
@@ -57,8 +55,12 @@ func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Serve
 			issuer = u.Host
 		}
 	}
-	communities, err := community.NewService(ctx, store, time.Now, issuer)
+	communities, err := community.NewService(ctx, store, time.Now, issuer, reservedNames())
 	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	if err := checkCommunityNames(ctx, communities); err != nil {
 		store.Close()
 		return nil, err
 	}
@@ -88,11 +90,9 @@ func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Serve
 	tickets := ticket.NewService(wstore, time.Now)
 	tickets.SetRecorder(&webhook.Outbox{InboxBase: publicURL})
 	webhooks := webhook.NewService(wstore, client, publicURL, time.Now)
-	handler := api.NewHandler(wstore, tickets, communities, api.Options{
-		BasePath: cfg.BasePath(), MaxBodyBytes: cfg.MaxBodyBytes, Log: log, Webhooks: webhooks,
-	})
-	ui, err := inbox.NewHandler(wstore, tickets, communities, inbox.Options{
-		BasePath: cfg.BasePath(), SecureCookies: strings.HasPrefix(publicURL, "https://"), Log: log, Live: feed.hub, Webhooks: webhooks,
+	mounts, err := buildSurfaces(mountTable(), surfaceDeps{
+		cfg: cfg, store: wstore, tickets: tickets, communities: communities, webhooks: webhooks, live: feed.hub,
+		secureCookies: strings.HasPrefix(publicURL, "https://"), log: log,
 	})
 	if err != nil {
 		ln.Close()
@@ -100,7 +100,7 @@ func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Serve
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/", router{base: cfg.BasePath(), api: handler, inbox: ui})
+	mux.Handle("/", newRouter(cfg.BasePath(), mounts, nil))
 	mux.Handle("/metrics", metrics.Handler(reg, log))
 	s := &Server{
 		Store: store, cfg: cfg, log: log, ln: ln, dispatcher: dispatcher, client: client,
@@ -115,38 +115,27 @@ func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Serve
 	}
 	s.URL = publicURL
 	s.live = feed
+	s.mounts = mounts
 	// Shutting down ends the inbox's live streams, which would otherwise
 	// hold it up until its timeout.
 	s.http.RegisterOnShutdown(feed.hub.Close)
 	return s, nil
 }
 
-// router sends each request to the Ticket API or the inbox by the first
-// segment of its path below the base path: the API's documented resources
-// (matched without regard to case, as the API matches them) go to the API,
-// community names and the inbox's own pages to the inbox.
-type router struct {
-	base       string
-	api, inbox http.Handler
-}
-
-func (rt router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	p, ok := strings.CutPrefix(r.URL.Path, rt.base)
-	if !ok {
-		rt.api.ServeHTTP(w, r) // answers 404 in the envelope
-		return
+// checkCommunityNames refuses a database in which a community has a name
+// the server now reserves: the inbox could not serve it, since the path
+// /{name}/... belongs to another surface.
+func checkCommunityNames(ctx context.Context, communities *community.Service) error {
+	found, err := communities.FindReservedInUse(ctx)
+	if err != nil {
+		return fmt.Errorf("check community names: %w", err)
 	}
-	first, _, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")
-	if slices.ContainsFunc(apiResources, func(s string) bool { return strings.EqualFold(s, first) }) {
-		rt.api.ServeHTTP(w, r)
-		return
+	var errs []error
+	for _, cm := range found {
+		errs = append(errs, fmt.Errorf("community %q (id %d) has a name this server reserves for its own paths (/%s); rename it first: openboards community rename %s NEW-NAME",
+			cm.Name, cm.ID, strings.ToLower(cm.Name), cm.Name))
 	}
-	rt.inbox.ServeHTTP(w, r)
-}
-
-// apiResources are the first path segments of the Ticket API.
-var apiResources = []string{
-	"token", "healthz", "categories", "customfields", "teammates", "usergroups", "tickets", "tags", "widgets", "webhooks",
+	return errors.Join(errs...)
 }
 
 // Addr is the address the server listens on.

@@ -5,6 +5,7 @@ package community
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,30 +28,12 @@ const maxVerified = 10000
 // working on a node that checked the token before it was revoked.
 const revocationTTL = 30 * time.Second
 
-// reservedNames are the first path segments of the Ticket API and the
-// inbox's own pages; the inbox lives at /{community}/..., so no community
-// may be named like them.
-var reservedNames = []string{
-	"token", "healthz", "metrics", "categories", "customfields", "teammates", "usergroups", "tickets", "tags",
-	"widgets", "webhooks", "signin", "signout", "static",
-}
-
-// IsReservedName reports whether name (any letter case) is a path segment
-// of the server's own.
-func IsReservedName(name string) bool {
-	for _, r := range reservedNames {
-		if strings.EqualFold(name, r) {
-			return true
-		}
-	}
-	return false
-}
-
 // Service manages communities and authenticates their API calls.
 type Service struct {
-	store  openboards.Store
-	now    func() time.Time
-	signer *token.Signer
+	store    openboards.Store
+	now      func() time.Time
+	signer   *token.Signer
+	reserved []string
 
 	// verified remembers access tokens whose signature checked out, so a
 	// client's repeated requests skip the HMAC; expiry and revocation are
@@ -75,14 +58,18 @@ type legacyState struct {
 }
 
 // NewService returns a Service on store, loading (or creating) the shared
-// signing key. issuer names the server in access tokens.
-func NewService(ctx context.Context, store openboards.Store, now func() time.Time, issuer string) (*Service, error) {
+// signing key. issuer names the server in access tokens. reserved are the
+// names no community may take, matched without regard to case: the first
+// path segments the server's own surfaces use, since the inbox lives at
+// /{community}/... (the server passes its mount table's; nil reserves
+// none).
+func NewService(ctx context.Context, store openboards.Store, now func() time.Time, issuer string, reserved []string) (*Service, error) {
 	key, err := signingKey(ctx, store)
 	if err != nil {
 		return nil, err
 	}
 	return &Service{
-		store: store, now: now, signer: token.NewSigner(key, issuer),
+		store: store, now: now, signer: token.NewSigner(key, issuer), reserved: slices.Clone(reserved),
 		comms: map[int64]*openboards.Community{}, tokens: map[int64]tokenState{}, legacy: map[string]legacyState{},
 	}, nil
 }
@@ -119,22 +106,43 @@ type Created struct {
 	RefreshToken string
 }
 
-// Create makes a community with its API user and a first refresh token.
-func (s *Service) Create(ctx context.Context, name string) (*Created, error) {
+// IsReserved reports whether name (trimmed, any letter case) is one of the
+// reserved names given to NewService.
+func (s *Service) IsReserved(name string) bool {
+	name = strings.TrimSpace(name)
+	return slices.ContainsFunc(s.reserved, func(r string) bool { return strings.EqualFold(name, r) })
+}
+
+// checkName trims a proposed community name and checks that it can name a
+// community: one line, at most 100 characters, none of the characters
+// that would split or end the path segment it becomes, and not reserved.
+func (s *Service) checkName(name string) (string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return nil, openboards.Errorf(openboards.CodeInvalid, "name: required")
+		return "", openboards.Errorf(openboards.CodeInvalid, "name: required")
 	}
 	if len(name) > 100 || strings.ContainsAny(name, "\r\n\t") {
-		return nil, openboards.Errorf(openboards.CodeInvalid, "name: must be one line of at most 100 characters")
+		return "", openboards.Errorf(openboards.CodeInvalid, "name: must be one line of at most 100 characters")
 	}
-	if strings.ContainsAny(name, "/?#%\\") || IsReservedName(name) {
-		return nil, openboards.Errorf(openboards.CodeInvalid, "name: %q cannot name a community: it is taken by the server's own paths or holds /, ?, #, %% or \\", name)
+	if strings.ContainsAny(name, "/?#%\\") {
+		return "", openboards.Errorf(openboards.CodeInvalid, "name: %q cannot name a community: it holds /, ?, #, %% or \\", name)
+	}
+	if s.IsReserved(name) {
+		return "", openboards.Errorf(openboards.CodeInvalid, "name: %q cannot name a community: the server reserves /%s for its own pages and APIs (in any letter case)", name, strings.ToLower(name))
+	}
+	return name, nil
+}
+
+// Create makes a community with its API user and a first refresh token.
+func (s *Service) Create(ctx context.Context, name string) (*Created, error) {
+	name, err := s.checkName(name)
+	if err != nil {
+		return nil, err
 	}
 	now := s.now().UTC()
 	cm := &openboards.Community{Name: name, ClientID: openboards.NewID(), APIUserID: openboards.NewID(), CreatedAt: now}
 	secret, hash := token.NewSecret()
-	err := s.store.InTx(ctx, func(tx openboards.Tx) error {
+	err = s.store.InTx(ctx, func(tx openboards.Tx) error {
 		if err := tx.CreateCommunity(ctx, cm); err != nil {
 			return err
 		}
@@ -150,6 +158,53 @@ func (s *Service) Create(ctx context.Context, name string) (*Created, error) {
 		return nil, err
 	}
 	return &Created{Community: cm, RefreshToken: secret}, nil
+}
+
+// Rename gives the community named oldName (any letter case) the name
+// newName, checked as Create checks a name. Access tokens, refresh tokens
+// and sessions stay valid; clients of the legacy Community header and
+// bookmarks of inbox pages must use the new name.
+func (s *Service) Rename(ctx context.Context, oldName, newName string) (*openboards.Community, error) {
+	newName, err := s.checkName(newName)
+	if err != nil {
+		return nil, err
+	}
+	var cm *openboards.Community
+	err = s.store.InTx(ctx, func(tx openboards.Tx) error {
+		var err error
+		if cm, err = tx.FindCommunityByName(ctx, strings.TrimSpace(oldName)); err != nil {
+			return err
+		}
+		return tx.RenameCommunity(ctx, cm.ID, newName)
+	})
+	if err != nil {
+		return nil, err
+	}
+	cm.Name = newName
+	s.mu.Lock()
+	delete(s.comms, cm.ID)
+	s.legacy = map[string]legacyState{}
+	s.mu.Unlock()
+	return cm, nil
+}
+
+// FindReservedInUse returns the communities whose names are reserved: ones
+// created before their name was, which the inbox cannot serve.
+func (s *Service) FindReservedInUse(ctx context.Context) ([]*openboards.Community, error) {
+	var found []*openboards.Community
+	for _, name := range s.reserved {
+		// Names are unique without regard to case, so one lookup per
+		// reserved name finds every community that uses it.
+		cm, err := s.store.FindCommunityByName(ctx, name)
+		switch openboards.ErrorCode(err) {
+		case "":
+			found = append(found, cm)
+		case openboards.CodeNotFound:
+		default:
+			return nil, err
+		}
+	}
+	return found, nil
 }
 
 // TeammateInput describes a teammate to add.

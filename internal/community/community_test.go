@@ -64,11 +64,15 @@ func setup(t *testing.T) *bundle {
 	return b
 }
 
+// reserved are the names the bundle's services reserve, as the server's
+// mount table would.
+var reserved = []string{"token", "healthz", "tickets", "webhooks", "signin", "signout", "static", "chat", "magic-widget.js"}
+
 // service returns another Service on the bundle's store and clock, as a
 // second server node would run.
 func (b *bundle) service(t *testing.T) *community.Service {
 	t.Helper()
-	svc, err := community.NewService(b.ctx, b.store, b.clock.now, "openboards")
+	svc, err := community.NewService(b.ctx, b.store, b.clock.now, "openboards", reserved)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -434,7 +434,7 @@ func TestCreateReservedNames(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	for _, name := range []string{"tickets", "Signin", "webhooks", "WEBHOOKS", "signout", "static", "token", " Healthz ",
-		"a/b", "/acme", "acme/", "what?", "100%", "hash#tag", `back\slash`} {
+		"chat", "CHAT", "Magic-Widget.js", "a/b", "/acme", "acme/", "what?", "100%", "hash#tag", `back\slash`} {
 		_, err := b.svc.Create(b.ctx, name)
 		if openboards.ErrorCode(err) != openboards.CodeInvalid {
 			t.Errorf("Create(%q): %v, want CodeInvalid", name, err)
@@ -444,15 +444,103 @@ func TestCreateReservedNames(t *testing.T) {
 			t.Errorf("Create(%q) failed but the community exists: %v", name, err)
 		}
 	}
-	for _, name := range []string{"Signin", "TICKETS", "static"} {
-		if !community.IsReservedName(name) {
-			t.Errorf("IsReservedName(%q) = false", name)
+	// The message says which name and why.
+	_, err := b.svc.Create(b.ctx, "Chat")
+	if msg := openboards.ErrorMessage(err); !strings.Contains(msg, `"Chat"`) || !strings.Contains(msg, "reserves /chat") {
+		t.Errorf("Create(Chat): %q, want it to name the name and the reserved path", msg)
+	}
+	for _, name := range []string{"Signin", "TICKETS", "static", " chat "} {
+		if !b.svc.IsReserved(name) {
+			t.Errorf("IsReserved(%q) = false", name)
 		}
 	}
 	// A name that merely contains a reserved word is fine.
-	for _, name := range []string{"tickets-team", "Static Shock", "Sign in"} {
+	for _, name := range []string{"tickets-team", "Static Shock", "Sign in", "chatter"} {
 		if _, err := b.svc.Create(b.ctx, name); err != nil {
 			t.Errorf("Create(%q): %v", name, err)
 		}
+	}
+}
+
+func TestRename(t *testing.T) {
+	t.Parallel()
+
+	t.Run("OK", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		cm, err := b.svc.Rename(b.ctx, "ACME support", " Acme Help Desk ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cm.ID != b.cm.ID || cm.Name != "Acme Help Desk" {
+			t.Fatalf("got %d %q, want %d %q", cm.ID, cm.Name, b.cm.ID, "Acme Help Desk")
+		}
+		got, err := b.store.FindCommunityByName(b.ctx, "acme help desk")
+		if err != nil || got.ID != b.cm.ID {
+			t.Fatalf("find by the new name: %v, %v", got, err)
+		}
+		if _, err := b.store.FindCommunityByName(b.ctx, "Acme Support"); openboards.ErrorCode(err) != openboards.CodeNotFound {
+			t.Fatalf("find by the old name: %v, want CodeNotFound", err)
+		}
+		// The API user's access tokens keep working under the new name.
+		got, err = b.svc.Authenticate(b.ctx, b.accessToken(t))
+		if err != nil || got.Name != "Acme Help Desk" {
+			t.Fatalf("Authenticate: %v, %v, want the renamed community", got, err)
+		}
+	})
+	t.Run("ErrInvalid", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		for _, name := range []string{"", "chat", "Tickets", "a/b"} {
+			if _, err := b.svc.Rename(b.ctx, b.cm.Name, name); openboards.ErrorCode(err) != openboards.CodeInvalid {
+				t.Errorf("Rename to %q: %v, want CodeInvalid", name, err)
+			}
+		}
+	})
+	t.Run("ErrNotFound", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		if _, err := b.svc.Rename(b.ctx, "nobody", "somebody"); openboards.ErrorCode(err) != openboards.CodeNotFound {
+			t.Fatalf("got %v, want CodeNotFound", err)
+		}
+	})
+	t.Run("ErrConflict", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		if _, err := b.svc.Create(b.ctx, "Globex"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.svc.Rename(b.ctx, "Globex", "acme SUPPORT"); openboards.ErrorCode(err) != openboards.CodeConflict {
+			t.Fatalf("got %v, want CodeConflict", err)
+		}
+	})
+}
+
+func TestFindReservedInUse(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	// A service that reserves nothing stands for an older server, which
+	// let these names be taken.
+	old, err := community.NewService(b.ctx, b.store, b.clock.now, "openboards", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"Chat", "tickets-team"} {
+		if _, err := old.Create(b.ctx, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	found, err := b.svc.FindReservedInUse(b.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != 1 || found[0].Name != "Chat" {
+		t.Fatalf("got %v, want only the community Chat", found)
+	}
+	if _, err := b.svc.Rename(b.ctx, "chat", "Chat Team"); err != nil {
+		t.Fatal(err)
+	}
+	if found, err := b.svc.FindReservedInUse(b.ctx); err != nil || len(found) != 0 {
+		t.Fatalf("after the rename: %v, %v, want none", found, err)
 	}
 }

@@ -31,7 +31,7 @@ func TestSessionCookieRenewed(t *testing.T) {
 	var mu sync.Mutex
 	now := time.Date(2025, 1, 1, 9, 0, 0, 0, time.UTC)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	communities, err := community.NewService(ctx, store, clock, "test")
+	communities, err := community.NewService(ctx, store, clock, "test", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

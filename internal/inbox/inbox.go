@@ -68,7 +68,7 @@ type Handler struct {
 	log         *slog.Logger
 	pages       map[string]*template.Template
 	static      map[string]staticFile // by name
-	mux         *http.ServeMux
+	mux         *httpapi.Mux
 	handler     http.Handler
 	counts      statusCounts
 }
@@ -87,7 +87,7 @@ var partials = []string{"templates/layout.html", "templates/ticket.html"}
 func NewHandler(store openboards.Store, tickets *ticket.Service, communities *community.Service, opt Options) (*Handler, error) {
 	opt.BasePath = strings.TrimRight(opt.BasePath, "/")
 	h := &Handler{store: store, tickets: tickets, communities: communities, opt: opt, log: opt.Log,
-		pages: map[string]*template.Template{}, static: map[string]staticFile{}, mux: http.NewServeMux()}
+		pages: map[string]*template.Template{}, static: map[string]staticFile{}, mux: httpapi.NewMux()}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -99,6 +99,16 @@ func NewHandler(store openboards.Store, tickets *ticket.Service, communities *co
 	h.handler = cop.Handler(h.mux)
 	return h, nil
 }
+
+// Prefixes returns the first path segments, below the base path, of the
+// inbox's own pages. Every other first segment names a community: the
+// inbox serves /{community}/..., so the server reserves these names.
+// Static files are under /static/, matched before the routes.
+func Prefixes() []string { return []string{"signin", "signout", "static"} }
+
+// Routes returns the route patterns the inbox registered, in registration
+// order.
+func (h *Handler) Routes() []string { return h.mux.Patterns() }
 
 // load parses the templates and reads the static files once.
 func (h *Handler) load() error {

@@ -77,7 +77,7 @@ func newHarnessWith(t *testing.T, opt inbox.Options) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	communities, err := community.NewService(ctx, store, time.Now, "test")
+	communities, err := community.NewService(ctx, store, time.Now, "test", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

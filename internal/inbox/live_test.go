@@ -49,7 +49,7 @@ func newLiveWorld(t *testing.T, timeout time.Duration) *liveWorld {
 	t.Cleanup(func() { store.Close() })
 	w := &liveWorld{t: t, hub: live.NewHub(), agents: map[int64]*openboards.User{}}
 	ws := live.PublishingStore(store, w.hub.PublishChanges)
-	w.communities, err = community.NewService(ctx, ws, time.Now, "test")
+	w.communities, err = community.NewService(ctx, ws, time.Now, "test", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

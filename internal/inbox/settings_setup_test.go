@@ -50,7 +50,7 @@ func setupNewWorld(t *testing.T) *setupWorld {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	communities, err := community.NewService(ctx, store, time.Now, "test")
+	communities, err := community.NewService(ctx, store, time.Now, "test", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

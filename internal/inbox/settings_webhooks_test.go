@@ -132,7 +132,7 @@ func whSetup(t *testing.T) *whWorld {
 	store := webhook.WakingStore(raw, d.Wake)
 	tickets := ticket.NewService(store, time.Now)
 	tickets.SetRecorder(&webhook.Outbox{InboxBase: "https://inbox.example.com"})
-	communities, err := community.NewService(ctx, store, time.Now, "test")
+	communities, err := community.NewService(ctx, store, time.Now, "test", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

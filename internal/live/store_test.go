@@ -41,7 +41,7 @@ func (r *recorder) take() [][]live.Change {
 func newCommunity(t *testing.T, store openboards.Store, name string) *openboards.Community {
 	t.Helper()
 	ctx := context.Background()
-	svc, err := community.NewService(ctx, store, time.Now, "test")
+	svc, err := community.NewService(ctx, store, time.Now, "test", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

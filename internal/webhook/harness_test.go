@@ -115,7 +115,7 @@ func newWorld(t *testing.T, b backend, wo worldOptions) *world {
 	store := webhook.WakingStore(raw, d.Wake)
 	tickets := ticket.NewService(store, clk.now)
 	tickets.SetRecorder(&webhook.Outbox{InboxBase: "https://inbox.example.com"})
-	communities, err := community.NewService(ctx, store, clk.now, "test")
+	communities, err := community.NewService(ctx, store, clk.now, "test", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

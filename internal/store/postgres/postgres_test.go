@@ -65,7 +65,7 @@ func TestCategoryMovesCannotFormACycle(t *testing.T) {
 	ctx := context.Background()
 	dsn := pgtest.NewSchema(t)
 	a, b := openStore(t, dsn, Options{MaxConns: 4}), openStore(t, dsn, Options{MaxConns: 4})
-	cs, err := community.NewService(ctx, a, time.Now, "test")
+	cs, err := community.NewService(ctx, a, time.Now, "test", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
