@@ -71,9 +71,12 @@ func TestEveryPathRaisesItsEvent(t *testing.T) {
 			openboards.EventTicketCategoryChange, openboards.EventReplyCreation, openboards.EventTicketStatusChange,
 			openboards.EventReplyUpdate, openboards.EventReplyDeletion, openboards.EventTicketCategoryChange,
 		}
-		got := rc.waitFor(t, len(want), 10*time.Second)
-		time.Sleep(100 * time.Millisecond) // nothing more may come
-		got = rc.all()
+		rc.waitFor(t, len(want), 10*time.Second)
+		// Stopped, the loop has recorded every attempt it made; a round
+		// that finds nothing to send means nothing more will come.
+		w.stop()
+		w.idle("after every event arrived")
+		got := rc.all()
 		var types []string
 		for _, g := range got {
 			types = append(types, g.EventType)
@@ -122,10 +125,10 @@ func TestEveryPathRaisesItsEvent(t *testing.T) {
 			}
 			ids[g.ID] = true
 		}
-		eventually(t, 5*time.Second, "deliveries recorded as succeeded", func() bool {
-			st := openboards.DeliverySucceeded
-			return len(w.deliveries(hook.ID, &st)) == len(want)
-		})
+		st := openboards.DeliverySucceeded
+		if n := len(w.deliveries(hook.ID, &st)); n != len(want) {
+			t.Errorf("%d deliveries recorded as succeeded, want %d", n, len(want))
+		}
 	})
 }
 
@@ -150,14 +153,16 @@ func TestSubscriptionsAndEndpoints(t *testing.T) {
 			t.Fatal(err)
 		}
 		w.setStatus(id, "completed")
-		gotNotes := notes.waitFor(t, 3, 10*time.Second)
-		gotStatus := statuses.waitFor(t, 1, 10*time.Second)
-		time.Sleep(100 * time.Millisecond)
-		if g := notes.all(); len(g) != 3 || g[0].EventType != "note_creation" || g[1].EventType != "note_update" || g[2].EventType != "note_deletion" {
-			t.Errorf("note endpoint got %v", kinds(gotNotes))
+		notes.waitFor(t, 3, 10*time.Second)
+		statuses.waitFor(t, 1, 10*time.Second)
+		w.stop()
+		w.idle("after every event arrived")
+		gotNotes := notes.all()
+		if len(gotNotes) != 3 || gotNotes[0].EventType != "note_creation" || gotNotes[1].EventType != "note_update" || gotNotes[2].EventType != "note_deletion" {
+			t.Fatalf("note endpoint got %v", kinds(gotNotes))
 		}
 		if g := statuses.all(); len(g) != 1 || g[0].EventType != "ticket_status_change" {
-			t.Errorf("status endpoint got %v", kinds(gotStatus))
+			t.Errorf("status endpoint got %v", kinds(g))
 		}
 		var del struct {
 			Events []struct{ Note struct{ Message string } }
@@ -214,17 +219,22 @@ func TestOrderHoldsUnderFailures(t *testing.T) {
 		w.setStatus(free, "pending")
 		w.setStatus(free, "completed")
 		// The free ticket's three events arrive while the stuck one waits
-		// out its backoff (5 s by the test clock).
+		// out its backoff (5 s by the test clock, which stands still).
 		eventually(t, 10*time.Second, "the free ticket's events", func() bool { return len(byTicket(rc.all())[free]) == 3 })
+		w.stop()
+		w.idle("while the stuck ticket's creation waits out its backoff")
 		if got := byTicket(rc.all())[stuck]; len(got) != 1 {
 			t.Fatalf("stuck ticket: %d notifications before its retry, want 1 (the failed creation)", len(got))
 		}
-		for range 3 {
+		// Each retry comes due when the clock passes its backoff, and then
+		// the ticket's two status changes go out one after the other.
+		for i := range 5 {
 			w.clock.advance(time.Minute)
-			w.dispatcher.Wake()
-			time.Sleep(150 * time.Millisecond)
+			if n := w.round(); n != 1 {
+				t.Fatalf("round %d after the clock moved: %d attempts, want 1", i, n)
+			}
 		}
-		eventually(t, 10*time.Second, "the stuck ticket's events", func() bool { return len(byTicket(rc.all())[stuck]) == 6 })
+		w.idle("after the stuck ticket's events")
 		got := byTicket(rc.all())
 		if k := kinds(got[stuck]); !slices.Equal(k, []string{"ticket_creation", "ticket_creation", "ticket_creation", "ticket_creation", "ticket_status_change", "ticket_status_change"}) {
 			t.Errorf("stuck ticket order %v", k)
@@ -253,18 +263,26 @@ func TestSlowEndpointDoesNotHoldOthers(t *testing.T) {
 	backends(t, func(t *testing.T, b backend) {
 		slow, fast := newReceiver(t, "s"), newReceiver(t, "f")
 		release := make(chan struct{})
-		t.Cleanup(func() { close(release) })
 		slow.respond = func(int, received) int { <-release; return 200 }
-		w := newWorld(t, b, worldOptions{roots: slow.Server, timeout: 2 * time.Second})
-		w.add(slow)
+		// The slow endpoint's requests hang until the test ends: no
+		// timeout frees its slots while the test looks.
+		w := newWorld(t, b, worldOptions{roots: slow.Server, timeout: time.Hour})
+		t.Cleanup(func() { close(release) }) // before the dispatcher waits for them
+		slowHook := w.add(slow)
 		w.add(fast)
-		start := time.Now()
 		for i := range 40 {
 			w.newTicket("t" + itoa(int64(i)))
 		}
-		fast.waitFor(t, 40, 10*time.Second)
-		if d := time.Since(start); d > 1500*time.Millisecond {
-			t.Errorf("fast endpoint took %v for 40 events while the other hung", d)
+		fast.waitFor(t, 40, 30*time.Second)
+		// Everything reached the fast endpoint while every request to the
+		// slow one was still unanswered.
+		for _, d := range w.deliveries(slowHook.ID, nil) {
+			if len(d.Attempts) != 0 {
+				t.Fatalf("slow endpoint: delivery %d has a recorded attempt %+v, want none before it answers", d.ID, d.Attempts[0])
+			}
+		}
+		if n := len(slow.all()); n == 0 {
+			t.Errorf("the slow endpoint got no request")
 		}
 	})
 }
@@ -284,19 +302,24 @@ func TestRetryAfterAndGiveUp(t *testing.T) {
 			}
 			return http.StatusOK
 		}
+		w.stop()
 		id := w.newTicket("x")
 		w.setStatus(id, "pending")
 		var prevNext time.Time
 		var waits []time.Duration
 		for attempt := 1; attempt <= 10; attempt++ {
-			eventually(t, 5*time.Second, "attempt "+itoa(int64(attempt)), func() bool {
-				ds := w.deliveries(hook.ID, nil)
-				return len(ds) == 2 && ds[1].AttemptCount == attempt
-			})
-			d := w.deliveries(hook.ID, nil)[1]
+			if n := w.round(); n != 1 {
+				t.Fatalf("attempt %d: the round made %d attempts, want 1 (the creation)", attempt, n)
+			}
+			ds := w.deliveries(hook.ID, nil)
+			if len(ds) != 2 || ds[1].AttemptCount != attempt {
+				t.Fatalf("attempt %d: deliveries %+v", attempt, ds)
+			}
+			d := ds[1]
 			if d.State == openboards.DeliveryFailed {
 				break
 			}
+			w.idle("before the retry comes due")
 			last := d.Attempts[len(d.Attempts)-1]
 			waits = append(waits, d.NextAttemptAt.Sub(last.At.Add(last.Duration)).Round(time.Second))
 			if !prevNext.IsZero() && !d.NextAttemptAt.After(prevNext) {
@@ -304,7 +327,6 @@ func TestRetryAfterAndGiveUp(t *testing.T) {
 			}
 			prevNext = d.NextAttemptAt
 			w.clock.advance(d.NextAttemptAt.Sub(w.clock.now()) + time.Millisecond)
-			w.dispatcher.Wake()
 		}
 		if want := []time.Duration{5 * time.Second, 10 * time.Second, 20 * time.Second, 40 * time.Second, 80 * time.Second}; !slices.Equal(waits, want) {
 			t.Errorf("backoff %v, want %v", waits, want)
@@ -314,9 +336,12 @@ func TestRetryAfterAndGiveUp(t *testing.T) {
 			t.Fatalf("creation delivery %s after %d attempts, want failed", ds[1].State, ds[1].AttemptCount)
 		}
 		// Given up, it no longer holds back the status change.
-		eventually(t, 5*time.Second, "the status change after the given-up creation", func() bool {
-			return slices.Contains(kinds(rc.all()), openboards.EventTicketStatusChange)
-		})
+		if n := w.settle(); n != 1 {
+			t.Errorf("after the creation was given up, %d attempts, want 1 (the status change)", n)
+		}
+		if !slices.Contains(kinds(rc.all()), openboards.EventTicketStatusChange) {
+			t.Errorf("the status change did not go out after the given-up creation: %v", kinds(rc.all()))
+		}
 	})
 }
 
@@ -334,7 +359,8 @@ func TestChainDoesNotWaitForPoll(t *testing.T) {
 	w.setStatus(id, "open")
 	w.start()
 	w.dispatcher.Wake()
-	got := rc.waitFor(t, 4, 3*time.Second)
+	// Far less than the hour between polls.
+	got := rc.waitFor(t, 4, 30*time.Second)
 	if k := kinds(got); !slices.Equal(k, []string{"ticket_creation", "ticket_status_change", "ticket_status_change", "ticket_status_change"}) {
 		t.Errorf("order %v", k)
 	}

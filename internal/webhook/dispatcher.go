@@ -217,15 +217,50 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 				lastLoad = now
 			}
 		}
-		var err error
-		if pending, err = d.round(ctx, pending); err != nil && ctx.Err() == nil {
+		sends, left, err := d.round(ctx, pending, true)
+		if err != nil && ctx.Err() == nil {
 			d.opt.Log.Warn("webhooks: dispatch round failed", "err", err)
+		}
+		pending = left
+		for _, s := range sends {
+			go d.send(ctx, s.hook, s.job, d.done)
 		}
 		if now.Sub(lastPrune) >= d.opt.PruneEvery {
 			lastPrune = now
-			go d.prune(ctx)
+			go func() {
+				if _, err := d.prune(ctx); err != nil && ctx.Err() == nil {
+					d.opt.Log.Warn("webhooks: prune failed", "err", err)
+				}
+			}()
 		}
 	}
+}
+
+// runOnce makes one whole round: it reloads the endpoints, claims what is
+// due now, sends it, waits for every attempt it started and stores their
+// outcomes. It returns how many attempts it made; zero means that nothing
+// was due. Tests drive the dispatcher with it, with Run stopped, so that
+// what a round did is known once it returns.
+func (d *Dispatcher) runOnce(ctx context.Context) (attempts int, err error) {
+	if err := d.load(ctx); err != nil {
+		return 0, err
+	}
+	sends, _, err := d.round(ctx, d.collect(nil), true)
+	if err != nil {
+		return 0, err
+	}
+	done := make(chan result, len(sends))
+	for _, s := range sends {
+		go d.send(ctx, s.hook, s.job, done)
+	}
+	results := make([]result, 0, len(sends))
+	for range sends {
+		results = append(results, <-done)
+	}
+	if _, _, err := d.round(ctx, results, false); err != nil {
+		return len(sends), err
+	}
+	return len(sends), nil
 }
 
 // collect adds every result already waiting to pending.
@@ -295,10 +330,17 @@ func (d *Dispatcher) load(ctx context.Context) error {
 	return nil
 }
 
-// round stores finished attempts and claims what can be sent now, in one
-// transaction, then starts the claimed requests. Results that could not be
-// stored are returned to be tried again.
-func (d *Dispatcher) round(ctx context.Context, pending []result) ([]result, error) {
+// sending is a claimed delivery to be sent to its endpoint.
+type sending struct {
+	hook *openboards.Webhook
+	job  *openboards.Job
+}
+
+// round stores finished attempts and, when claim is set, claims what can
+// be sent now, in one transaction, and returns the claimed requests for the
+// caller to start. Results that could not be stored are returned to be
+// tried again.
+func (d *Dispatcher) round(ctx context.Context, pending []result, claim bool) ([]sending, []result, error) {
 	now := d.opt.Now()
 	d.mu.Lock()
 	type want struct {
@@ -314,7 +356,7 @@ func (d *Dispatcher) round(ctx context.Context, pending []result) ([]result, err
 	}
 	var wants []want
 	for id, e := range d.endpoints {
-		if free := d.opt.Concurrency - e.inflight + finishing[id]; free > 0 {
+		if free := d.opt.Concurrency - e.inflight + finishing[id]; claim && free > 0 {
 			wants = append(wants, want{id, free})
 		}
 	}
@@ -345,7 +387,7 @@ func (d *Dispatcher) round(ctx context.Context, pending []result) ([]result, err
 		return err
 	})
 	if err != nil {
-		return pending, err
+		return nil, pending, err
 	}
 	d.mu.Lock()
 	for _, r := range pending {
@@ -361,25 +403,21 @@ func (d *Dispatcher) round(ctx context.Context, pending []result) ([]result, err
 			delete(d.endpoints, id)
 		}
 	}
-	var start []*openboards.Job
-	var hooks []*openboards.Webhook
+	var start []sending
 	for _, j := range claimed {
 		e := d.endpoints[j.WebhookID]
 		if e == nil {
 			continue // disabled meanwhile: its lease runs out
 		}
 		e.inflight++
-		start, hooks = append(start, j), append(hooks, e.hook)
+		start = append(start, sending{hook: e.hook, job: j})
 	}
 	d.mu.Unlock()
-	for i, j := range start {
-		go d.send(ctx, hooks[i], j)
-	}
-	return nil, nil
+	return start, nil, nil
 }
 
-// send makes one attempt and reports its outcome.
-func (d *Dispatcher) send(ctx context.Context, h *openboards.Webhook, j *openboards.Job) {
+// send makes one attempt and reports its outcome on done.
+func (d *Dispatcher) send(ctx context.Context, h *openboards.Webhook, j *openboards.Job, done chan<- result) {
 	start := d.opt.Now()
 	body := j.Payload
 	secrets := []string{h.Secret}
@@ -395,7 +433,7 @@ func (d *Dispatcher) send(ctx context.Context, h *openboards.Webhook, j *openboa
 		// completed and recorded rather than cut off at shutdown.
 		res = d.client.Post(context.WithoutCancel(ctx), h.URL, header, body)
 	}
-	d.done <- d.outcome(h, j, start, res)
+	done <- d.outcome(h, j, start, res)
 }
 
 // MessageID is the webhook-id of an event's deliveries: the same for every
@@ -522,10 +560,15 @@ func (d *Dispatcher) disable(ctx context.Context, tx openboards.Tx, id int64, re
 	return nil
 }
 
-// prune deletes what is older than the retention, in bounded batches.
-func (d *Dispatcher) prune(ctx context.Context) {
+// prune deletes what is older than the retention, in bounded batches, and
+// returns how many deliveries it deleted.
+func (d *Dispatcher) prune(ctx context.Context) (int, error) {
 	before := d.opt.Now().Add(-d.opt.Retention)
-	for ctx.Err() == nil {
+	total := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
 		var n int
 		err := d.store.InTx(ctx, func(tx openboards.Tx) error {
 			var err error
@@ -533,11 +576,11 @@ func (d *Dispatcher) prune(ctx context.Context) {
 			return err
 		})
 		if err != nil {
-			d.opt.Log.Warn("webhooks: prune failed", "err", err)
-			return
+			return total, err
 		}
+		total += n
 		if n == 0 {
-			return
+			return total, nil
 		}
 	}
 }

@@ -26,23 +26,26 @@ import (
 	"openboards/internal/webhook/egress"
 )
 
-// clock is a test clock: real time plus an offset that tests move forward
-// to make retries come due without waiting.
+// clock is a fake clock: it stands still until a test moves it forward,
+// so a retry comes due exactly when the test says and never by itself. It
+// starts at the real time, since receivers check how old a signature is.
 type clock struct {
-	mu     sync.Mutex
-	offset time.Duration
+	mu sync.Mutex
+	t  time.Time
 }
+
+func newClock() *clock { return &clock{t: time.Now().UTC().Truncate(time.Millisecond)} }
 
 func (c *clock) now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return time.Now().Add(c.offset)
+	return c.t
 }
 
 func (c *clock) advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.offset += d
+	c.t = c.t.Add(d)
 }
 
 // world is one test's server side: a store, the ticket and webhook
@@ -95,7 +98,7 @@ func newWorld(t *testing.T, b backend, wo worldOptions) *world {
 	t.Helper()
 	ctx := context.Background()
 	raw := b(t)
-	clk := &clock{}
+	clk := newClock()
 	var client *egress.Client
 	o := egress.Options{Allowed: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Timeout: wo.timeout}
 	if wo.roots != nil {
@@ -136,7 +139,8 @@ func newWorld(t *testing.T, b backend, wo worldOptions) *world {
 	return w
 }
 
-// start runs the dispatcher until stop.
+// start runs the dispatcher's loop until stop. Tests that check what a
+// round did stop it and drive the rounds themselves with round.
 func (w *world) start() {
 	ctx, cancel := context.WithCancel(w.ctx)
 	done := make(chan struct{})
@@ -147,6 +151,43 @@ func (w *world) start() {
 		}
 	}()
 	w.stop = func() { cancel(); <-done; w.stop = func() {} }
+}
+
+// round runs one whole dispatch round (the loop must be stopped): when it
+// returns, every attempt it made has been answered and recorded. It
+// returns how many attempts it made.
+func (w *world) round() int {
+	w.t.Helper()
+	n, err := w.dispatcher.RunOnce(w.ctx)
+	if err != nil {
+		w.t.Fatalf("dispatch round: %v", err)
+	}
+	return n
+}
+
+// idle checks that a round run now has nothing to send: after it, nothing
+// more can arrive until the clock moves or something new is queued.
+func (w *world) idle(what string) {
+	w.t.Helper()
+	if n := w.round(); n != 0 {
+		w.t.Fatalf("%s: a round made %d attempts, want none", what, n)
+	}
+}
+
+// settle runs rounds until one has nothing to send and returns how many
+// attempts they made in all.
+func (w *world) settle() int {
+	w.t.Helper()
+	total := 0
+	for range 1000 {
+		n := w.round()
+		if n == 0 {
+			return total
+		}
+		total += n
+	}
+	w.t.Fatalf("dispatch rounds still busy after %d attempts", total)
+	return total
 }
 
 // received is one notification as a receiver got it.
@@ -214,8 +255,8 @@ func (rc *receiver) all() []received {
 	return append([]received(nil), rc.got...)
 }
 
-// succeeded returns the notifications answered 2xx, as decided by the
-// respond function: those the receiver accepted.
+// waitFor waits until the receiver has got at least n notifications and
+// returns what it got.
 func (rc *receiver) waitFor(t *testing.T, n int, timeout time.Duration) []received {
 	t.Helper()
 	deadline := time.After(timeout)

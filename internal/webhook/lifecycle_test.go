@@ -1,7 +1,6 @@
 package webhook_test
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -26,8 +25,11 @@ func TestOutboxIsTransactional(t *testing.T) {
 		rc := newReceiver(t, "tok")
 		w := newWorld(t, b, worldOptions{roots: rc.Server})
 		hook := w.add(rc)
+		w.stop()
 		id := w.newTicket("T")
-		rc.waitFor(t, 1, 5*time.Second)
+		if n := w.round(); n != 1 {
+			t.Fatalf("the creation's round made %d attempts, want 1", n)
+		}
 		outbox := &webhook.Outbox{InboxBase: "https://x"}
 		boom := errors.New("boom")
 		err := w.store.InTx(w.ctx, func(tx openboards.Tx) error {
@@ -43,7 +45,7 @@ func TestOutboxIsTransactional(t *testing.T) {
 		if !errors.Is(err, boom) {
 			t.Fatalf("InTx: %v", err)
 		}
-		time.Sleep(200 * time.Millisecond)
+		w.idle("after a rolled-back change")
 		if n := len(w.deliveries(hook.ID, nil)); n != 1 {
 			t.Errorf("%d deliveries after a rolled-back change, want only the creation's", n)
 		}
@@ -80,23 +82,28 @@ func TestGoneDisablesAndReenableReplays(t *testing.T) {
 		if !strings.Contains(h.DisabledReason, "410") || h.DisabledAt == nil {
 			t.Errorf("disabled: reason %q at %v", h.DisabledReason, h.DisabledAt)
 		}
+		w.stop()
 		second := w.newTicket("second")
 		w.setStatus(second, "pending")
-		time.Sleep(200 * time.Millisecond)
+		w.idle("while the endpoint is disabled")
 		if n := len(rc.all()); n != 1 {
 			t.Fatalf("a disabled endpoint got %d notifications, want only the first", n)
 		}
 		mu.Lock()
 		gone = false
 		mu.Unlock()
+		// What it missed is what happened between its disabling and now.
+		w.clock.advance(time.Second)
 		active := "active"
 		if _, err := w.webhooks.Update(w.ctx, w.cm, hook.ID, webhook.Input{Status: &active}); err != nil {
 			t.Fatal(err)
 		}
 		// The first ticket's creation was still pending and is retried at
-		// once; the two missed events are replayed, in order.
-		rc.waitFor(t, 4, 2*time.Second)
-		time.Sleep(200 * time.Millisecond) // what was queued already is not replayed twice
+		// once; the two missed events are replayed, in order, and what was
+		// queued already is not replayed twice.
+		if n := w.settle(); n != 3 {
+			t.Errorf("after re-enabling: %d attempts, want 3", n)
+		}
 		got := byTicket(rc.all())
 		if k := kinds(got[first]); !slices.Equal(k, []string{"ticket_creation", "ticket_creation"}) {
 			t.Errorf("first ticket after re-enabling: %v", k)
@@ -119,23 +126,27 @@ func TestFailingForDaysDisables(t *testing.T) {
 		rc.respond = func(int, received) int { return http.StatusServiceUnavailable }
 		w := newWorld(t, b, worldOptions{roots: rc.Server, opt: webhook.Options{DisableAfter: time.Hour, RetryFor: 10 * time.Hour}})
 		hook := w.add(rc, openboards.EventTicketCreation)
+		w.stop()
 		w.newTicket("x")
-		rc.waitFor(t, 1, 5*time.Second)
-		eventually(t, 5*time.Second, "failingSince set", func() bool {
-			h, _ := w.store.FindWebhookByID(w.ctx, w.cm.ID, hook.ID)
-			return h.FailingSince != nil
-		})
+		if n := w.round(); n != 1 {
+			t.Fatalf("first round: %d attempts, want 1", n)
+		}
+		if h, _ := w.store.FindWebhookByID(w.ctx, w.cm.ID, hook.ID); h.FailingSince == nil {
+			t.Fatalf("failingSince not set after a failed attempt")
+		}
 		for i := 0; i < 30; i++ {
 			h, _ := w.store.FindWebhookByID(w.ctx, w.cm.ID, hook.ID)
 			if h.Status == openboards.WebhookDisabled {
 				if !strings.Contains(h.DisabledReason, "every delivery failed") {
 					t.Errorf("reason %q", h.DisabledReason)
 				}
+				if h.FailingSince == nil || h.DisabledAt.Sub(*h.FailingSince) < time.Hour {
+					t.Errorf("disabled at %v, failing since %v: less than DisableAfter", h.DisabledAt, h.FailingSince)
+				}
 				return
 			}
 			w.clock.advance(10 * time.Minute)
-			w.dispatcher.Wake()
-			time.Sleep(60 * time.Millisecond)
+			w.round()
 		}
 		t.Fatalf("endpoint failing for 5 h of test time is still active (%d attempts)", len(rc.all()))
 	})
@@ -152,16 +163,20 @@ func TestPauseKeepsQueue(t *testing.T) {
 		if _, err := w.webhooks.Update(w.ctx, w.cm, hook.ID, webhook.Input{Status: &paused}); err != nil {
 			t.Fatal(err)
 		}
+		w.stop()
 		id := w.newTicket("x")
 		w.setStatus(id, "pending")
-		time.Sleep(200 * time.Millisecond)
+		w.idle("while the endpoint is paused")
 		if n := len(rc.all()); n != 0 {
 			t.Fatalf("paused endpoint got %d", n)
 		}
 		if _, err := w.webhooks.Update(w.ctx, w.cm, hook.ID, webhook.Input{Status: &active}); err != nil {
 			t.Fatal(err)
 		}
-		if got := rc.waitFor(t, 2, 5*time.Second); !slices.Equal(kinds(got), []string{"ticket_creation", "ticket_status_change"}) {
+		if n := w.settle(); n != 2 {
+			t.Errorf("after resuming: %d attempts, want 2", n)
+		}
+		if got := rc.all(); !slices.Equal(kinds(got), []string{"ticket_creation", "ticket_status_change"}) {
 			t.Errorf("got %v", kinds(got))
 		}
 	})
@@ -174,8 +189,10 @@ func TestRotateRedeliverReplay(t *testing.T) {
 		rc := newReceiver(t, "tok")
 		w := newWorld(t, b, worldOptions{roots: rc.Server})
 		hook := w.add(rc, openboards.EventTicketCreation)
+		w.stop()
 		before := w.clock.now()
 		a := w.newTicket("a")
+		w.settle()
 		first := rc.waitFor(t, 1, 5*time.Second)[0]
 		rotated, err := w.webhooks.RotateSecret(w.ctx, w.cm, hook.ID)
 		if err != nil {
@@ -184,9 +201,8 @@ func TestRotateRedeliverReplay(t *testing.T) {
 		if rotated.Secret == hook.Secret || rotated.PreviousSecret != hook.Secret {
 			t.Fatalf("rotation: %q → %q (previous %q)", hook.Secret, rotated.Secret, rotated.PreviousSecret)
 		}
-		w.dispatcher.Wake()
-		time.Sleep(2 * 50 * time.Millisecond) // the dispatcher reloads endpoints every poll
 		bID := w.newTicket("b")
+		w.settle() // a round reloads the endpoints, with their new secret
 		second := rc.waitFor(t, 2, 5*time.Second)[1]
 		verify(t, hook.Secret, second)
 		verify(t, rotated.Secret, second)
@@ -201,6 +217,7 @@ func TestRotateRedeliverReplay(t *testing.T) {
 		if re.State != openboards.DeliveryPending || re.EventID != ds[len(ds)-1].EventID {
 			t.Errorf("redelivery %+v", re)
 		}
+		w.settle()
 		third := rc.waitFor(t, 3, 5*time.Second)[2]
 		if third.ID != first.ID || third.TicketID != a || string(third.Body) != string(first.Body) {
 			t.Errorf("redelivered %s for ticket %d, want %s for %d", third.ID, third.TicketID, first.ID, a)
@@ -208,6 +225,9 @@ func TestRotateRedeliverReplay(t *testing.T) {
 		n, err := w.webhooks.Replay(w.ctx, w.cm, hook.ID, before, w.clock.now().Add(time.Second), nil)
 		if err != nil || n != 2 {
 			t.Fatalf("replay: %d, %v", n, err)
+		}
+		if n := w.settle(); n != 2 {
+			t.Errorf("replay: %d attempts, want 2", n)
 		}
 		got := rc.waitFor(t, 5, 5*time.Second)
 		if replayed := []int64{got[3].TicketID, got[4].TicketID}; !slices.Contains(replayed, a) || !slices.Contains(replayed, bID) {
@@ -231,28 +251,52 @@ func TestRotateRedeliverReplay(t *testing.T) {
 func TestPruneKeepsWhatIsYoung(t *testing.T) {
 	backends(t, func(t *testing.T, b backend) {
 		rc := newReceiver(t, "tok")
-		w := newWorld(t, b, worldOptions{roots: rc.Server, opt: webhook.Options{Retention: time.Hour, PruneEvery: time.Minute}})
+		w := newWorld(t, b, worldOptions{roots: rc.Server, opt: webhook.Options{Retention: time.Hour}})
 		hook := w.add(rc, openboards.EventTicketCreation)
+		w.stop()
 		w.newTicket("old")
-		rc.waitFor(t, 1, 5*time.Second)
+		// An old delivery still being retried is kept whatever its age.
+		failing := w.newTicket("failing")
+		rc.respond = func(_ int, r received) int {
+			if r.TicketID == failing {
+				return http.StatusServiceUnavailable
+			}
+			return http.StatusOK
+		}
+		w.settle()
 		w.clock.advance(2 * time.Hour)
 		w.newTicket("young")
-		rc.waitFor(t, 2, 5*time.Second)
-		eventually(t, 5*time.Second, "the old delivery pruned and the young one done", func() bool {
-			ds := w.deliveries(hook.ID, nil)
-			return len(ds) == 1 && ds[0].State == openboards.DeliverySucceeded
-		})
-		d := w.deliveries(hook.ID, nil)[0]
+		w.settle()
+		n, err := w.dispatcher.Prune(w.ctx)
+		if err != nil || n == 0 {
+			t.Fatalf("prune: %d rows deleted, %v; want the old delivery's", n, err)
+		}
+		ds := w.deliveries(hook.ID, nil)
+		if len(ds) != 2 || ds[0].State != openboards.DeliverySucceeded || ds[1].State != openboards.DeliveryPending {
+			t.Fatalf("after pruning: %v, want the young and the failing delivery", states(ds))
+		}
+		d := ds[0]
 		if len(d.Attempts) != 1 {
 			t.Errorf("young delivery lost its attempt")
 		}
 		if _, err := w.store.FindEventByID(w.ctx, w.cm.ID, d.EventID); err != nil {
 			t.Errorf("young event: %v", err)
 		}
-		if _, err := w.store.FindEventByID(w.ctx, w.cm.ID, d.EventID-1); openboards.ErrorCode(err) != openboards.CodeNotFound {
+		if _, err := w.store.FindEventByID(w.ctx, w.cm.ID, ds[1].EventID); err != nil {
+			t.Errorf("failing delivery's event: %v", err)
+		}
+		if _, err := w.store.FindEventByID(w.ctx, w.cm.ID, ds[1].EventID-1); openboards.ErrorCode(err) != openboards.CodeNotFound {
 			t.Errorf("old event still there: %v", err)
 		}
 	})
+}
+
+func states(ds []*openboards.Delivery) []openboards.DeliveryState {
+	var out []openboards.DeliveryState
+	for _, d := range ds {
+		out = append(out, d.State)
+	}
+	return out
 }
 
 // TestCreateRefusesPrivateAddresses: without an allowed network, the
@@ -277,15 +321,16 @@ func TestCreateRefusesPrivateAddresses(t *testing.T) {
 }
 
 // TestTwoDispatchersShareWork runs two dispatchers (two nodes) on one
-// PostgreSQL database: every event arrives once, in order per ticket.
+// PostgreSQL database, their rounds overlapping: both deliver, every event
+// arrives once, in order per ticket.
 func TestTwoDispatchersShareWork(t *testing.T) {
 	rc := newReceiver(t, "tok")
-	w := newWorld(t, postgresBackend, worldOptions{roots: rc.Server})
-	second := webhook.NewDispatcher(w.raw, w.client, webhook.Options{Poll: 50 * time.Millisecond})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { second.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
+	// Each dispatcher claims at most 8 at a time while 40 tickets have an
+	// event due: whichever claims second still finds work.
+	w := newWorld(t, postgresBackend, worldOptions{roots: rc.Server, opt: webhook.Options{Concurrency: 8}})
+	w.stop()
+	first := w.dispatcher
+	second := webhook.NewDispatcher(w.raw, w.client, webhook.Options{Concurrency: 8, Now: w.clock.now})
 	w.add(rc, openboards.EventTicketCreation, openboards.EventTicketStatusChange)
 	var wg sync.WaitGroup
 	for range 8 {
@@ -296,14 +341,44 @@ func TestTwoDispatchersShareWork(t *testing.T) {
 				id := w.newTicket("t")
 				w.setStatus(id, "pending")
 				w.setStatus(id, "completed")
-				second.Wake()
 			}
 		}()
 	}
 	wg.Wait()
-	got := rc.waitFor(t, 120, 10*time.Second)
-	time.Sleep(300 * time.Millisecond)
-	got = rc.all()
+	var sent [2]int
+	for round := 0; ; round++ {
+		if round == 1000 {
+			t.Fatalf("still sending after %d rounds (%v attempts)", round, sent)
+		}
+		var n [2]int
+		var errs [2]error
+		var wg sync.WaitGroup
+		for i, d := range []*webhook.Dispatcher{first, second} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				n[i], errs[i] = d.RunOnce(w.ctx)
+			}()
+		}
+		wg.Wait()
+		if err := errors.Join(errs[:]...); err != nil {
+			t.Fatal(err)
+		}
+		if n[0]+n[1] == 0 {
+			break
+		}
+		sent[0], sent[1] = sent[0]+n[0], sent[1]+n[1]
+	}
+	if sent[0] == 0 || sent[1] == 0 {
+		t.Errorf("attempts per dispatcher %v: both must deliver", sent)
+	}
+	if sent[0]+sent[1] != 120 {
+		t.Errorf("attempts per dispatcher %v, want 120 in all", sent)
+	}
+	got := rc.all()
+	if len(got) != 120 {
+		t.Errorf("receiver got %d notifications, want 120", len(got))
+	}
 	seen := map[string]bool{}
 	for _, g := range got {
 		if seen[g.ID] {
@@ -338,11 +413,11 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	})
 	w := newWorld(t, sqliteBackend, worldOptions{roots: rc.Server})
 	hook := w.add(rc, openboards.EventTicketCreation)
+	w.stop()
 	w.newTicket("x")
-	eventually(t, 5*time.Second, "the first attempt recorded", func() bool {
-		ds := w.deliveries(hook.ID, nil)
-		return len(ds) == 1 && ds[0].AttemptCount == 1
-	})
+	if n := w.round(); n != 1 {
+		t.Fatalf("first round: %d attempts, want 1", n)
+	}
 	d := w.deliveries(hook.ID, nil)[0]
 	a := d.Attempts[0]
 	if wait := d.NextAttemptAt.Sub(a.At.Add(a.Duration)); wait < 120*time.Second || wait > 121*time.Second {
@@ -352,14 +427,17 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 		t.Errorf("attempt %+v", a)
 	}
 	w.clock.advance(119 * time.Second)
-	w.dispatcher.Wake()
-	time.Sleep(150 * time.Millisecond)
+	w.idle("before Retry-After passed")
 	if n := len(rc.all()); n != 1 {
 		t.Fatalf("retried before Retry-After passed (%d requests)", n)
 	}
 	w.clock.advance(2 * time.Second)
-	w.dispatcher.Wake()
-	rc.waitFor(t, 2, 5*time.Second)
+	if n := w.round(); n != 1 {
+		t.Fatalf("once Retry-After passed: %d attempts, want 1", n)
+	}
+	if n := len(rc.all()); n != 2 {
+		t.Fatalf("receiver got %d requests, want 2", n)
+	}
 }
 
 // TestMetrics exposes attempts, latency and queue depth.
