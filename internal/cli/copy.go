@@ -44,12 +44,15 @@ func runCopy(ctx context.Context, args []string, env Env) error {
 		return fmt.Errorf("copy: open target: %w", err)
 	}
 	defer dst.Close()
-	counts, err := transfer.Copy(ctx, src.ReadDB(), dst.DB(), transfer.Options{
-		Force: *force,
-		Progress: func(table string, rows int64) {
-			fmt.Fprintf(env.Stderr, "copied %-20s %d rows\n", table, rows)
-		},
-	})
+	counts, err := transfer.Copy(ctx,
+		transfer.DB{Pool: src.ReadDB(), Backend: transfer.SQLite},
+		transfer.DB{Pool: dst.DB(), Backend: transfer.PostgreSQL},
+		transfer.Options{
+			Force: *force,
+			Progress: func(table string, rows int64) {
+				fmt.Fprintf(env.Stderr, "copied %-20s %d rows\n", table, rows)
+			},
+		})
 	if err != nil {
 		return err
 	}
