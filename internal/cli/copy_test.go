@@ -3,12 +3,15 @@ package cli
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"openboards/internal/store/postgres/pgtest"
@@ -108,7 +111,12 @@ func TestCopyToPostgres(t *testing.T) {
 	if !errors.Is(err, transfer.ErrTargetNotEmpty) {
 		t.Fatalf("a second copy into a non-empty target: got %v, want ErrTargetNotEmpty", err)
 	}
-	runCLI(t, "copy", "--from", db, "--to", dsn, "--force")
+	out.Reset()
+	errOut.Reset()
+	if err := Run(context.Background(), []string{"copy", "--from", db, "--to", dsn, "--force"}, Env{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}); err != nil {
+		t.Fatalf("copy --force: %v\n%s", err, errOut.String())
+	}
+	checkCopied(t, dsn, errOut.String())
 
 	pgBase := startServer(t, dsn)
 	// The signing key moved with the data: the same access token works.
@@ -168,5 +176,66 @@ func TestCopyToPostgres(t *testing.T) {
 	dst.do("POST", "/tickets", map[string]any{"title": "After the move", "creator": map[string]any{"email": "new@example.com"}}, &next)
 	if want := ids[len(ids)-1] + 1; next != want {
 		t.Fatalf("first ticket on PostgreSQL got id %d, want %d", next, want)
+	}
+}
+
+// checkCopied compares the tables and row counts that copy reported with
+// the target's catalogue and contents: every table of the schema (other
+// than the migrations' record) must have been copied, with the rows it
+// reported.
+func checkCopied(t *testing.T, dsn, report string) {
+	t.Helper()
+	reported := map[string]int64{}
+	for _, line := range strings.Split(strings.TrimSpace(report), "\n") {
+		var table string
+		var n int64
+		if _, err := fmt.Sscanf(line, "copied %s %d rows", &table, &n); err != nil {
+			continue // a log line
+		}
+		reported[table] = n
+	}
+	pg, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	rows, err := pg.Query(`SELECT table_name FROM information_schema.tables
+		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> 'schema_migrations'
+		ORDER BY table_name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, name)
+	}
+	if err := rows.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var copied []string
+	for name := range reported {
+		copied = append(copied, name)
+	}
+	slices.Sort(copied)
+	if !slices.Equal(tables, copied) {
+		t.Fatalf("copied tables %v, want the target's tables %v", copied, tables)
+	}
+	for _, name := range tables {
+		var n int64
+		if err := pg.QueryRow(`SELECT COUNT(*) FROM ` + name).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != reported[name] {
+			t.Errorf("%s: reported %d rows copied, the target has %d", name, reported[name], n)
+		}
+	}
+	for _, name := range []string{"communities", "users", "tickets", "replies", "notes", "categories", "ticket_log"} {
+		if reported[name] == 0 {
+			t.Errorf("%s: no rows copied from a populated installation", name)
+		}
 	}
 }
