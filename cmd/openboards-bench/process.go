@@ -23,8 +23,11 @@ type process struct {
 	url      string // base URL, http://127.0.0.1:PORT
 	addr     string // 127.0.0.1:PORT
 	pprofURL string // set by the profiled server only
-	exited   chan struct{}
-	log      *os.File
+	// metricsURL is where the server serves /metrics, when started
+	// with --metrics-addr.
+	metricsURL string
+	exited     chan struct{}
+	log        *os.File
 }
 
 // servingLine matches the line a server prints once it listens: openboards
@@ -33,6 +36,7 @@ type process struct {
 var (
 	servingLine = regexp.MustCompile(`serving\b.*?\bat (http://127\.0\.0\.1:[0-9]+)`)
 	pprofLine   = regexp.MustCompile(`pprof at (http://127\.0\.0\.1:[0-9]+)`)
+	metricsLine = regexp.MustCompile(`metrics at (http://127\.0\.0\.1:[0-9]+/metrics)`)
 )
 
 // startProcess runs argv with its standard error in logPath and waits (up
@@ -55,18 +59,22 @@ func startProcess(ctx context.Context, name, logPath string, argv ...string) (*p
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
 	p := &process{name: name, cmd: cmd, exited: make(chan struct{}), log: logf}
-	found := make(chan struct{ url, pprof string }, 1)
+	type urls struct{ url, pprof, metrics string }
+	found := make(chan urls, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		sent := false
 		for sc.Scan() {
 			line := sc.Text()
 			if m := servingLine.FindStringSubmatch(line); m != nil && !sent {
-				var pp string
+				u := urls{url: m[1]}
 				if m2 := pprofLine.FindStringSubmatch(line); m2 != nil {
-					pp = m2[1]
+					u.pprof = m2[1]
 				}
-				found <- struct{ url, pprof string }{m[1], pp}
+				if m2 := metricsLine.FindStringSubmatch(line); m2 != nil {
+					u.metrics = m2[1]
+				}
+				found <- u
 				sent = true
 			}
 		}
@@ -78,7 +86,7 @@ func startProcess(ctx context.Context, name, logPath string, argv ...string) (*p
 	}()
 	select {
 	case f := <-found:
-		p.url, p.pprofURL = f.url, f.pprof
+		p.url, p.pprofURL, p.metricsURL = f.url, f.pprof, f.metrics
 		u, _ := url.Parse(f.url)
 		p.addr = u.Host
 		return p, nil

@@ -374,7 +374,7 @@ func (b *bench) webhookRun(ctx context.Context, spec webhookRun) (webhookResult,
 		var n *process
 		err := withEnv(env, func() error {
 			var err error
-			n, err = startProcess(ctx, name, filepath.Join(b.o.out, "server-"+name+".log"), b.o.server, "serve", "--db", db, "--addr", "127.0.0.1:0")
+			n, err = startProcess(ctx, name, filepath.Join(b.o.out, "server-"+name+".log"), b.o.server, "serve", "--db", db, "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0")
 			return err
 		})
 		if err != nil {
@@ -1100,13 +1100,18 @@ func minMedian(counts []int) (lo, median int) {
 
 // server metrics
 
-// scrapeMetrics reads /metrics of every node and sums the webhook series.
+// scrapeMetrics reads /metrics of every node (on its metrics listener) and
+// sums the webhook series.
 func scrapeMetrics(ctx context.Context, nodes []*process) serverMetrics {
 	var m serverMetrics
 	buckets := map[float64]float64{}
 	var sum float64
 	for _, n := range nodes {
-		text, err := getText(ctx, n.url+"/metrics")
+		if n.metricsURL == "" {
+			m.Error = n.name + " reported no metrics address"
+			return m
+		}
+		text, err := getText(ctx, n.metricsURL)
 		if err != nil {
 			m.Error = err.Error()
 			return m

@@ -113,3 +113,17 @@ func TestChangePct(t *testing.T) {
 		t.Errorf("from zero: got %v, want 0", got)
 	}
 }
+
+func TestServingLine(t *testing.T) {
+	t.Parallel()
+	line := "Openboards is serving the Ticket API at http://127.0.0.1:4000 (database x.db), metrics at http://127.0.0.1:4001/metrics"
+	if m := servingLine.FindStringSubmatch(line); m == nil || m[1] != "http://127.0.0.1:4000" {
+		t.Errorf("serving URL: got %v", m)
+	}
+	if m := metricsLine.FindStringSubmatch(line); m == nil || m[1] != "http://127.0.0.1:4001/metrics" {
+		t.Errorf("metrics URL: got %v", m)
+	}
+	if m := metricsLine.FindStringSubmatch("Openboards is serving the Ticket API at http://127.0.0.1:4000 (database x.db)"); m != nil {
+		t.Errorf("metrics URL without metrics: got %v", m)
+	}
+}

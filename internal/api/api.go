@@ -13,6 +13,7 @@ import (
 
 	"openboards/internal/community"
 	"openboards/internal/httpapi"
+	"openboards/internal/obs"
 	"openboards/internal/openboards"
 	"openboards/internal/ticket"
 	"openboards/internal/webhook"
@@ -149,7 +150,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			buf := make([]byte, 4096)
 			buf = buf[:runtime.Stack(buf, false)]
-			h.log.Error("api: panic", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(buf))
+			h.log.ErrorContext(r.Context(), "api: panic", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(buf))
 			h.writeError(w, r, errors.New("panic"))
 		}
 	}()
@@ -170,7 +171,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r.URL.Path, r.URL.RawPath = p, ""
 	r.Body = http.MaxBytesReader(w, r.Body, h.opt.MaxBodyBytes)
-	h.mux.ServeHTTP(w, r)
+	obs.Routed(h.mux).ServeHTTP(w, r)
 }
 
 // auth requires a valid bearer token (or the legacy Community and X-Token
@@ -194,6 +195,7 @@ func (h *Handler) auth(next func(http.ResponseWriter, *http.Request, *openboards
 			h.writeError(w, r, err)
 			return
 		}
+		obs.SetCommunity(r.Context(), cm.Name)
 		if err := next(w, r, cm); err != nil {
 			h.writeError(w, r, err)
 		}

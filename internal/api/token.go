@@ -66,7 +66,7 @@ func (h *Handler) handleToken(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		code := httpapi.ErrorStatus(err)
 		if code == http.StatusInternalServerError {
-			h.log.Error("api: token", "err", err)
+			h.log.ErrorContext(r.Context(), "api: token", "err", err)
 		}
 		httpapi.WriteJSON(w, code, oauthError{"server_error", openboards.ErrorMessage(err)})
 		return

@@ -18,6 +18,7 @@ import (
 
 	"openboards/internal/community"
 	"openboards/internal/config"
+	"openboards/internal/obs"
 	"openboards/internal/openboards"
 	"openboards/internal/store/postgres"
 	"openboards/internal/store/sqlite"
@@ -183,6 +184,19 @@ func openStore(ctx context.Context, dsn string, opt storeOptions, log *slog.Logg
 
 func newLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+// serveLogger returns the server's logger: cfg's format and least level
+// (checked by cfg.Validate), and the request id of a record's context on
+// every line logged with one.
+func serveLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	level, _ := cfg.Level()
+	opt := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(w, opt)
+	if cfg.LogFormat == "json" {
+		h = slog.NewJSONHandler(w, opt)
+	}
+	return slog.New(obs.LogHandler(h))
 }
 
 func runMigrate(ctx context.Context, args []string, env Env) error {

@@ -16,6 +16,7 @@ import (
 	"openboards/internal/community"
 	"openboards/internal/config"
 	"openboards/internal/metrics"
+	"openboards/internal/obs"
 	"openboards/internal/openboards"
 	"openboards/internal/store/postgres"
 	"openboards/internal/store/sqlite"
@@ -29,11 +30,16 @@ import (
 type Server struct {
 	URL   string
 	Store openboards.Store
+	// MetricsURL is where /metrics is served (http://HOST:PORT/metrics), or
+	// "" without a metrics address.
+	MetricsURL string
 
 	cfg        config.Config
 	log        *slog.Logger
 	ln         net.Listener
 	http       *http.Server
+	metricsLn  net.Listener // nil without a metrics address
+	metrics    *http.Server
 	dispatcher *webhook.Dispatcher
 	client     *egress.Client
 	live       *liveFeed
@@ -69,6 +75,14 @@ func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Serve
 		store.Close()
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	var mln net.Listener
+	if cfg.MetricsAddr != "" {
+		if mln, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			ln.Close()
+			store.Close()
+			return nil, fmt.Errorf("listen on %s for metrics: %w", cfg.MetricsAddr, err)
+		}
+	}
 	publicURL := strings.TrimRight(cfg.BaseURL, "/")
 	if publicURL == "" {
 		publicURL = "http://" + ln.Addr().String()
@@ -96,12 +110,17 @@ func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Serve
 	})
 	if err != nil {
 		ln.Close()
+		if mln != nil {
+			mln.Close()
+		}
 		store.Close()
 		return nil, err
 	}
+	// Each surface is counted, timed and logged per request by the same
+	// layer; /metrics is not among them (it has a listener of its own).
+	layer := obs.New(reg, log)
 	mux := http.NewServeMux()
-	mux.Handle("/", newRouter(cfg.BasePath(), mounts, nil))
-	mux.Handle("/metrics", metrics.Handler(reg, log))
+	mux.Handle("/", newRouter(cfg.BasePath(), mounts, layer.Wrap))
 	s := &Server{
 		Store: store, cfg: cfg, log: log, ln: ln, dispatcher: dispatcher, client: client,
 		http: &http.Server{
@@ -114,6 +133,17 @@ func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Serve
 		},
 	}
 	s.URL = publicURL
+	if mln != nil {
+		mmux := http.NewServeMux()
+		mmux.Handle("GET /metrics", metrics.Handler(reg, log))
+		s.metricsLn, s.MetricsURL = mln, "http://"+mln.Addr().String()+"/metrics"
+		s.metrics = &http.Server{
+			Handler:           mmux,
+			ReadHeaderTimeout: 10 * time.Second,
+			WriteTimeout:      60 * time.Second,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		}
+	}
 	s.live = feed
 	s.mounts = mounts
 	// Shutting down ends the inbox's live streams, which would otherwise
@@ -145,8 +175,11 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 // flight finish (up to 15 s) and closes the store, so that every answered
 // write is on disk.
 func (s *Server) Run(ctx context.Context) error {
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- s.http.Serve(s.ln) }()
+	if s.metrics != nil {
+		go func() { errc <- s.metrics.Serve(s.metricsLn) }()
+	}
 	dctx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
 	dispatched := make(chan error, 1)
 	go func() { dispatched <- s.dispatcher.Run(dctx) }()
@@ -159,10 +192,18 @@ func (s *Server) Run(ctx context.Context) error {
 	select {
 	case err = <-errc:
 	case <-ctx.Done():
-		shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		err = s.http.Shutdown(shutdown)
-		cancel()
 	}
+	// Whichever listener failed, or on ctx's end, both stop.
+	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	if serr := s.http.Shutdown(shutdown); err == nil {
+		err = serr
+	}
+	if s.metrics != nil {
+		if serr := s.metrics.Shutdown(shutdown); err == nil {
+			err = serr
+		}
+	}
+	cancel()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
@@ -185,6 +226,9 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	fs.StringVar(&cfg.DB, "db", cfg.DB, "database: a file path, sqlite:PATH or postgres://... (env OPENBOARDS_DB)")
 	fs.IntVar(&cfg.DBMaxConns, "db-max-conns", cfg.DBMaxConns, "PostgreSQL connection pool size; 0 means 4 per CPU, at least 8 (env OPENBOARDS_DB_MAX_CONNS)")
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (env OPENBOARDS_ADDR)")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", cfg.MetricsAddr, "listen address of GET /metrics (Prometheus); empty serves no metrics (env OPENBOARDS_METRICS_ADDR)")
+	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "log format: text or json (env OPENBOARDS_LOG_FORMAT)")
+	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "least level logged: debug, info, warn or error (env OPENBOARDS_LOG_LEVEL)")
 	fs.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "public URL of the server; its path prefixes every endpoint (env OPENBOARDS_BASE_URL)")
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "request body limit in bytes (env OPENBOARDS_MAX_BODY_BYTES)")
 	fs.BoolVar(&cfg.Migrate, "migrate", false, "apply pending migrations to an existing database")
@@ -199,13 +243,21 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		fmt.Fprintf(env.Stderr, "serve: unexpected argument %q\n", pos[0])
 		return ErrUsage
 	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
 	tuneGC(env.Getenv)
-	log := newLogger(env.Stderr)
+	log := serveLogger(cfg, env.Stderr)
 	s, err := NewServer(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "Openboards is serving the Ticket API at %s (database %s)\n", s.URL, redact(cfg.DB))
+	// One line, so that whoever waits for it learns both addresses.
+	metricsAt := ""
+	if s.MetricsURL != "" {
+		metricsAt = ", metrics at " + s.MetricsURL
+	}
+	fmt.Fprintf(env.Stdout, "Openboards is serving the Ticket API at %s (database %s)%s\n", s.URL, redact(cfg.DB), metricsAt)
 	return s.Run(ctx)
 }
 

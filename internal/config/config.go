@@ -4,6 +4,7 @@ package config
 
 import (
 	"fmt"
+	"log/slog"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -29,11 +30,20 @@ type Config struct {
 	WebhookAllowedNetworks string
 	// WebhookRetention is how long webhook deliveries and events are kept.
 	WebhookRetention time.Duration
+	// MetricsAddr is the listen address of /metrics; empty means metrics
+	// are not served. It is a listener of its own so that the public
+	// address never shows them.
+	MetricsAddr string
+	LogFormat   string // "text" (default, also when empty) or "json"
+	LogLevel    string // "debug", "info" (default, also when empty), "warn" or "error"
 }
 
 // Default returns the settings of a fresh install.
 func Default() Config {
-	return Config{DB: DefaultDB, Addr: "127.0.0.1:8080", MaxBodyBytes: 1 << 20, WebhookRetention: 30 * 24 * time.Hour}
+	return Config{
+		DB: DefaultDB, Addr: "127.0.0.1:8080", MaxBodyBytes: 1 << 20, WebhookRetention: 30 * 24 * time.Hour,
+		LogFormat: "text", LogLevel: "info",
+	}
 }
 
 // Load applies the OPENBOARDS_* environment variables found by getenv on
@@ -44,6 +54,15 @@ func (c Config) Load(getenv func(string) string) (Config, error) {
 	}
 	if v := getenv("OPENBOARDS_ADDR"); v != "" {
 		c.Addr = v
+	}
+	if v := getenv("OPENBOARDS_METRICS_ADDR"); v != "" {
+		c.MetricsAddr = v
+	}
+	if v := getenv("OPENBOARDS_LOG_FORMAT"); v != "" {
+		c.LogFormat = v
+	}
+	if v := getenv("OPENBOARDS_LOG_LEVEL"); v != "" {
+		c.LogLevel = v
 	}
 	if v := getenv("OPENBOARDS_BASE_URL"); v != "" {
 		c.BaseURL = v
@@ -83,6 +102,12 @@ func (c Config) Validate() error {
 	if c.Addr == "" {
 		return fmt.Errorf("addr: required")
 	}
+	if c.LogFormat != "" && c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("log-format: %q is neither text nor json", c.LogFormat)
+	}
+	if _, err := c.Level(); err != nil {
+		return err
+	}
 	if c.MaxBodyBytes < 1024 {
 		return fmt.Errorf("max body size: at least 1024 bytes")
 	}
@@ -112,4 +137,19 @@ func (c Config) BasePath() string {
 		return ""
 	}
 	return strings.TrimRight(u.Path, "/")
+}
+
+// Level is the slog level LogLevel names.
+func (c Config) Level() (slog.Level, error) {
+	switch strings.ToLower(c.LogLevel) {
+	case "debug":
+		return slog.LevelDebug, nil
+	case "info", "":
+		return slog.LevelInfo, nil
+	case "warn", "warning":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return 0, fmt.Errorf("log-level: %q is not one of debug, info, warn, error", c.LogLevel)
 }

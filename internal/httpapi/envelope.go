@@ -59,7 +59,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	case errors.As(err, &mbe):
 		text = fmt.Sprintf("body: larger than the limit of %d bytes", mbe.Limit)
 	case code == http.StatusInternalServerError || code == StatusClientClosed:
-		log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		log.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 		text = "internal error"
 	default:
 		text = openboards.ErrorMessage(err)

@@ -29,6 +29,7 @@ import (
 	"openboards/internal/community"
 	"openboards/internal/httpapi"
 	"openboards/internal/live"
+	"openboards/internal/obs"
 	"openboards/internal/openboards"
 	"openboards/internal/ticket"
 	"openboards/internal/webhook"
@@ -96,7 +97,7 @@ func NewHandler(store openboards.Store, tickets *ticket.Service, communities *co
 	}
 	h.routes()
 	cop := http.NewCrossOriginProtection()
-	h.handler = cop.Handler(h.mux)
+	h.handler = cop.Handler(obs.Routed(h.mux))
 	return h, nil
 }
 
@@ -192,6 +193,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r = r.Clone(r.Context())
 		r.SetPathValue("hash", hash)
 		r.SetPathValue("name", name)
+		obs.SetRoute(r.Context(), "GET /static/{hash}/{name}")
 		h.handleStatic(w, r)
 		return
 	}
@@ -329,7 +331,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, in *community.Sig
 		if errors.Is(err, context.Canceled) {
 			return
 		}
-		h.log.Error("inbox: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		h.log.ErrorContext(r.Context(), "inbox: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 		msg = "Something went wrong on our side; please try again."
 	}
 	title := http.StatusText(status)
