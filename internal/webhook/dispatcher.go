@@ -143,6 +143,45 @@ type Dispatcher struct {
 type endpoint struct {
 	hook     *openboards.Webhook
 	inflight int
+	// failing says that the log was told the endpoint's deliveries fail,
+	// and failures counts the failed attempts since: one line when
+	// failures start and one when they end, not one per attempt.
+	failing  bool
+	failures int
+}
+
+// healthLine is a log line about an endpoint's deliveries starting or
+// ending to fail, written after the dispatcher's lock is released.
+type healthLine struct {
+	level slog.Level
+	msg   string
+	attrs []any
+}
+
+// noteOutcome records a stored outcome in e's health and returns the line
+// it calls for, if any.
+func (e *endpoint) noteOutcome(r result) (healthLine, bool) {
+	a := r.res.Attempt
+	if r.res.State == openboards.DeliverySucceeded {
+		if !e.failing {
+			return healthLine{}, false
+		}
+		line := healthLine{slog.LevelInfo, "webhooks: deliveries succeed again", []any{
+			"community", e.hook.CommunityID, "webhook", e.hook.ID, "url", e.hook.URL, "failed_attempts", e.failures,
+		}}
+		e.failing, e.failures = false, 0
+		return line, true
+	}
+	e.failures++
+	if e.failing {
+		return healthLine{}, false
+	}
+	e.failing = true
+	return healthLine{slog.LevelWarn, "webhooks: deliveries failing", []any{
+		"community", e.hook.CommunityID, "webhook", e.hook.ID, "url", e.hook.URL,
+		"status", a.StatusCode, "err", a.Error, "next_attempt_at", r.res.NextAttemptAt,
+		"note", "further failures are not logged until a delivery succeeds",
+	}}, true
 }
 
 type result struct {
@@ -390,11 +429,18 @@ func (d *Dispatcher) round(ctx context.Context, pending []result, claim bool) ([
 		return nil, pending, err
 	}
 	d.mu.Lock()
+	var lines []healthLine
 	for _, r := range pending {
-		if e := d.endpoints[r.job.WebhookID]; e != nil && e.inflight > 0 {
+		e := d.endpoints[r.job.WebhookID]
+		if e != nil && e.inflight > 0 {
 			e.inflight--
 		} else if d.orphans > 0 {
 			d.orphans--
+		}
+		if e != nil {
+			if line, ok := e.noteOutcome(r); ok {
+				lines = append(lines, line)
+			}
 		}
 	}
 	for _, id := range disabled {
@@ -413,6 +459,9 @@ func (d *Dispatcher) round(ctx context.Context, pending []result, claim bool) ([
 		start = append(start, sending{hook: e.hook, job: j})
 	}
 	d.mu.Unlock()
+	for _, l := range lines {
+		d.opt.Log.Log(ctx, l.level, l.msg, l.attrs...)
+	}
 	return start, nil, nil
 }
 
