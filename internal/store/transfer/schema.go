@@ -125,12 +125,13 @@ func readSQLiteSchema(ctx context.Context, q querier) (*schema, error) {
 
 // readPostgresSchema reads pg_catalog and information_schema for the
 // current schema (the one the connections' search_path selects).
-// Creation order is the tables' oid order.
+// Creation order is the tables' oid order. A partitioned table counts
+// once: its partitions' rows are read and written through it.
 func readPostgresSchema(ctx context.Context, q querier) (*schema, error) {
 	s := newSchema()
 	names, err := queryStrings(ctx, q, `SELECT c.relname FROM pg_class c
 		JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND c.relname <> $1
+		WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relname <> $1
 		ORDER BY c.oid`, migrationsTable)
 	if err != nil {
 		return nil, fmt.Errorf("transfer: read the PostgreSQL catalogue: %w", err)
