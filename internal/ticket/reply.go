@@ -240,7 +240,7 @@ func (s *Service) DeleteReply(ctx context.Context, cm *openboards.Community, tic
 
 // SetReplyTags replaces a reply's tags and logs the change.
 func (s *Service) SetReplyTags(ctx context.Context, cm *openboards.Community, ticketID, replyID int64, names []string) error {
-	names, err := cleanTags("tags", names)
+	names, err := openboards.CleanTags("tags", names)
 	if err != nil {
 		return err
 	}

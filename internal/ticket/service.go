@@ -7,8 +7,6 @@ package ticket
 
 import (
 	"context"
-	"net/url"
-	"path"
 	"strings"
 	"time"
 
@@ -53,14 +51,12 @@ func (s *Service) clock() time.Time {
 	return s.now().UTC().Truncate(100 * time.Nanosecond)
 }
 
-// Limits on free text.
+// Limits on free text; the limits of messages, attachments and tags are
+// the domain's (openboards.MaxMessageLen and the rest).
 const (
-	maxTitleLen   = 1000
-	maxNameLen    = 200
-	maxTagLen     = 100
-	maxTags       = 100
-	maxListLen    = 100
-	maxMessageLen = 512 << 10
+	maxTitleLen = 1000
+	maxNameLen  = 200
+	maxListLen  = 100
 )
 
 // AttachmentInput is a file link in a request.
@@ -71,52 +67,11 @@ type AttachmentInput struct {
 
 // attachments validates request attachments, naming them under field.
 func attachments(field string, in []AttachmentInput) ([]openboards.Attachment, error) {
-	if len(in) > maxListLen {
-		return nil, openboards.Errorf(openboards.CodeInvalid, "%s: more than %d attachments", field, maxListLen)
-	}
-	out := make([]openboards.Attachment, 0, len(in))
+	as := make([]openboards.Attachment, len(in))
 	for i, a := range in {
-		u, err := url.Parse(strings.TrimSpace(a.URL))
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, openboards.Errorf(openboards.CodeInvalid, "%s[%d].url: must be an absolute http or https URL", field, i)
-		}
-		name := strings.TrimSpace(a.Name)
-		if name == "" {
-			name = path.Base(u.Path)
-			if name == "/" || name == "." {
-				name = u.Host
-			}
-		}
-		if len(name) > 500 {
-			return nil, openboards.Errorf(openboards.CodeInvalid, "%s[%d].name: longer than 500 characters", field, i)
-		}
-		out = append(out, openboards.Attachment{URL: u.String(), Name: name})
+		as[i] = openboards.Attachment{URL: a.URL, Name: a.Name}
 	}
-	return out, nil
-}
-
-// cleanTags trims, drops empties and de-duplicates tag names without
-// regard to case, keeping the first spelling.
-func cleanTags(field string, in []string) ([]string, error) {
-	if len(in) > maxTags {
-		return nil, openboards.Errorf(openboards.CodeInvalid, "%s: more than %d tags", field, maxTags)
-	}
-	seen := make(map[string]bool, len(in))
-	out := make([]string, 0, len(in))
-	for i, t := range in {
-		t = strings.Join(strings.Fields(t), " ")
-		if t == "" {
-			return nil, openboards.Errorf(openboards.CodeInvalid, "%s[%d]: empty tag name", field, i)
-		}
-		if len(t) > maxTagLen {
-			return nil, openboards.Errorf(openboards.CodeInvalid, "%s[%d]: longer than %d characters", field, i, maxTagLen)
-		}
-		if k := strings.ToLower(t); !seen[k] {
-			seen[k] = true
-			out = append(out, t)
-		}
-	}
-	return out, nil
+	return openboards.CleanAttachments(field, as)
 }
 
 // emails validates a list of e-mail addresses.
@@ -137,8 +92,8 @@ func emails(field string, in []string) ([]string, error) {
 
 // body renders a message as sanitised HTML and plain text.
 func body(field, message string, isHTML bool) (text, html string, err error) {
-	if len(message) > maxMessageLen {
-		return "", "", openboards.Errorf(openboards.CodeInvalid, "%s: longer than %d bytes", field, maxMessageLen)
+	if err := openboards.ValidateMessage(field, message); err != nil {
+		return "", "", err
 	}
 	if isHTML {
 		html = richtext.Sanitize(message)

@@ -93,7 +93,7 @@ func (s *Service) CreateTicket(ctx context.Context, cm *openboards.Community, in
 	if t.Attachments, err = attachments("attachments", in.Attachments); err != nil {
 		return 0, err
 	}
-	tagNames, err := cleanTags("tags", in.Tags)
+	tagNames, err := openboards.CleanTags("tags", in.Tags)
 	if err != nil {
 		return 0, err
 	}
@@ -432,7 +432,7 @@ func (s *Service) UpdateTicketCategory(ctx context.Context, cm *openboards.Commu
 
 // SetTicketTags replaces a ticket's tags and logs the change.
 func (s *Service) SetTicketTags(ctx context.Context, cm *openboards.Community, ticketID int64, names []string) error {
-	names, err := cleanTags("tags", names)
+	names, err := openboards.CleanTags("tags", names)
 	if err != nil {
 		return err
 	}
