@@ -12,8 +12,13 @@ import (
 
 // Live updates: GET /{community}/live is a stream of server-sent events,
 // one "ticket" event (its data the ticket id, 0 for "anything may have
-// changed") for each change of one of the community's tickets. live.js
-// listens to it and refreshes the parts of the page that show tickets.
+// changed") for each change of one of the community's tickets. The last
+// event of each burst carries the id of the last live event it stands
+// for, and the stream opens with the id it starts from, so that a browser
+// reconnecting with Last-Event-ID gets what it missed meanwhile, or a 0
+// when the server no longer knows (another node, a restart, too long
+// away). live.js listens to it and refreshes the parts of the page that
+// show tickets.
 
 // Timings of the live stream; variables so that tests can shorten them.
 var (
@@ -21,8 +26,7 @@ var (
 	// proxies and browsers keep it open.
 	liveHeartbeat = 25 * time.Second
 	// liveGather is how long the stream gathers changes after the first of
-	// a burst, sending each changed ticket once. It also merges a change
-	// with its echo from other processes, which comes back within it.
+	// a burst, sending each changed ticket once.
 	liveGather = 50 * time.Millisecond
 )
 
@@ -57,10 +61,11 @@ func (h *Handler) handleLive(w http.ResponseWriter, r *http.Request, in *communi
 	rc.SetReadDeadline(time.Time{})
 	rc.SetWriteDeadline(time.Time{})
 
-	changes, cancel := h.opt.Live.Subscribe(in.Community.ID)
-	defer cancel()
+	sub := h.opt.Live.SubscribeCommunity(in.Community.ID, r.Header.Get("Last-Event-ID"))
+	defer sub.Cancel()
 	w.WriteHeader(http.StatusOK)
-	if _, err := w.Write([]byte("retry: " + strconv.Itoa(liveRetry) + "\n\n")); err != nil {
+	buf := []byte("retry: " + strconv.Itoa(liveRetry) + "\nid: " + sub.From + "\n\n")
+	if _, err := w.Write(buf); err != nil {
 		return nil
 	}
 	if rc.Flush() != nil {
@@ -71,18 +76,18 @@ func (h *Handler) handleLive(w http.ResponseWriter, r *http.Request, in *communi
 	defer beat.Stop()
 	gather := time.NewTimer(liveGather)
 	gather.Stop()
-	var buf []byte
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-beat.C:
 			buf = append(buf[:0], ": keep-alive\n\n"...)
-		case id, ok := <-changes:
+		case e, ok := <-sub.Events:
 			if !ok {
 				return nil // the server is shutting down
 			}
-			ids := []int64{id}
+			var ids []int64
+			ids, last := gatherLive(ids, e), e
 			gather.Reset(liveGather)
 		collect:
 			for {
@@ -91,22 +96,29 @@ func (h *Handler) handleLive(w http.ResponseWriter, r *http.Request, in *communi
 					return nil
 				case <-gather.C:
 					break collect
-				case id, ok := <-changes:
+				case e, ok := <-sub.Events:
 					if !ok {
 						gather.Stop()
 						break collect // send what came, then end
 					}
-					if len(ids) <= liveMaxIDs && !slices.Contains(ids, id) {
-						ids = append(ids, id)
-					}
+					ids, last = gatherLive(ids, e), e
 				}
 			}
-			if len(ids) > liveMaxIDs || slices.Contains(ids, live.All) {
-				ids = []int64{live.All}
+			if len(ids) == 0 {
+				continue // only typing
+			}
+			if len(ids) > liveMaxIDs || slices.Contains(ids, 0) {
+				ids = []int64{0}
 			}
 			buf = buf[:0]
-			for _, id := range ids {
-				buf = append(buf, "event: ticket\ndata: "...)
+			for i, id := range ids {
+				buf = append(buf, "event: ticket\n"...)
+				if i == len(ids)-1 {
+					buf = append(buf, "id: "...)
+					buf = append(buf, h.opt.Live.EventID(last)...)
+					buf = append(buf, '\n')
+				}
+				buf = append(buf, "data: "...)
 				buf = strconv.AppendInt(buf, id, 10)
 				buf = append(buf, "\n\n"...)
 			}
@@ -119,4 +131,21 @@ func (h *Handler) handleLive(w http.ResponseWriter, r *http.Request, in *communi
 			return nil
 		}
 	}
+}
+
+// gatherLive adds the ticket that e changed to ids, once: 0 for a Reset,
+// nothing for Typing, which changes nothing the page shows. Beyond
+// liveMaxIDs it stops adding; the burst is then sent as one 0.
+func gatherLive(ids []int64, e live.Event) []int64 {
+	id := e.TicketID
+	switch e.Type {
+	case live.Typing:
+		return ids
+	case live.Reset:
+		id = 0
+	}
+	if len(ids) > liveMaxIDs || slices.Contains(ids, id) {
+		return ids
+	}
+	return append(ids, id)
 }

@@ -48,7 +48,7 @@ func newLiveWorld(t *testing.T, timeout time.Duration) *liveWorld {
 	}
 	t.Cleanup(func() { store.Close() })
 	w := &liveWorld{t: t, hub: live.NewHub(), agents: map[int64]*openboards.User{}}
-	ws := live.PublishingStore(store, w.hub.PublishChanges)
+	ws := live.PublishingStore(store, w.hub)
 	w.communities, err = community.NewService(ctx, ws, time.Now, "test", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +122,7 @@ func (w *liveWorld) newTicket(cm *openboards.Community, title string) int64 {
 
 // sseEvent is one event of a stream: its fields, or a comment.
 type sseEvent struct {
-	event, data, retry, comment string
+	event, data, id, retry, comment string
 }
 
 // liveStream reads a text/event-stream response event by event.
@@ -136,9 +136,19 @@ type liveStream struct {
 // checks the status.
 func (w *liveWorld) openLive(c *http.Client, name string) *liveStream {
 	w.t.Helper()
+	return w.openLiveFrom(c, name, "")
+}
+
+// openLiveFrom is openLive resuming from lastID, as a browser does when it
+// reconnects.
+func (w *liveWorld) openLiveFrom(c *http.Client, name, lastID string) *liveStream {
+	w.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, w.srv.URL+"/"+name+"/live", nil)
 	req.Header.Set("Accept", "text/event-stream")
+	if lastID != "" {
+		req.Header.Set("Last-Event-ID", lastID)
+	}
 	resp, err := c.Do(req)
 	if err != nil {
 		cancel()
@@ -175,6 +185,8 @@ func (s *liveStream) read() {
 			e.event = strings.TrimPrefix(v, " ")
 		case k == "data":
 			e.data = strings.TrimPrefix(v, " ")
+		case k == "id":
+			e.id = strings.TrimPrefix(v, " ")
 		case k == "retry":
 			e.retry = strings.TrimPrefix(v, " ")
 		}
@@ -199,6 +211,14 @@ func (s *liveStream) next(d time.Duration) sseEvent {
 // ticket returns the id of the next ticket event, skipping comments.
 func (s *liveStream) ticket(d time.Duration) int64 {
 	s.t.Helper()
+	id, _ := s.ticketEvent(d)
+	return id
+}
+
+// ticketEvent returns the ticket id and the event id of the next ticket
+// event, skipping comments.
+func (s *liveStream) ticketEvent(d time.Duration) (int64, string) {
+	s.t.Helper()
 	deadline := time.Now().Add(d)
 	for {
 		e := s.next(time.Until(deadline))
@@ -212,13 +232,13 @@ func (s *liveStream) ticket(d time.Duration) int64 {
 		if err != nil {
 			s.t.Fatalf("ticket event with data %q", e.data)
 		}
-		return id
+		return id, e.id
 	}
 }
 
 // started checks the response and reads the opening retry field, after
-// which the stream is subscribed.
-func (s *liveStream) started() {
+// which the stream is subscribed, and returns the id it starts from.
+func (s *liveStream) started() string {
 	s.t.Helper()
 	if s.resp.StatusCode != http.StatusOK {
 		s.t.Fatalf("status %d, want 200", s.resp.StatusCode)
@@ -229,9 +249,11 @@ func (s *liveStream) started() {
 	if cc := s.resp.Header.Get("Cache-Control"); cc != "no-store" {
 		s.t.Errorf("Cache-Control %q", cc)
 	}
-	if e := s.next(2 * time.Second); e.retry != "3000" {
-		s.t.Fatalf("first event %+v, want retry: 3000", e)
+	e := s.next(2 * time.Second)
+	if e.retry != "3000" || e.id == "" {
+		s.t.Fatalf("first event %+v, want retry: 3000 and an id", e)
 	}
+	return e.id
 }
 
 // TestLiveStream opens the stream and expects an event for each change of
@@ -270,18 +292,23 @@ func TestLiveStream(t *testing.T) {
 		t.Fatalf("event for ticket %d after a note, want %d", got, id)
 	}
 
-	// A burst of changes of two tickets (as when a change comes back from
-	// other processes too) sends each ticket once.
+	// A burst of changes of two tickets sends each ticket once.
 	for _, tid := range []int64{id, id + 1, id, id} {
-		w.hub.Publish(w.acme.ID, tid)
+		w.hub.Publish(live.Event{Type: live.TicketChanged, CommunityID: w.acme.ID, TicketID: tid})
 	}
-	if a, b := s.ticket(2*time.Second), s.ticket(2*time.Second); a != id || b != id+1 {
+	a, aID := s.ticketEvent(2 * time.Second)
+	b, bID := s.ticketEvent(2 * time.Second)
+	if a != id || b != id+1 {
 		t.Fatalf("a burst sent %d, %d, want %d, %d", a, b, id, id+1)
 	}
-	select {
-	case e := <-s.events:
-		t.Fatalf("a burst sent another event %+v", e)
-	case <-time.After(200 * time.Millisecond):
+	// Only the burst's last event carries an id, that of the last change.
+	if aID != "" || bID == "" {
+		t.Fatalf("a burst's events have ids %q, %q; want only the last", aID, bID)
+	}
+	// The next event is for the next change: the burst sent no more.
+	w.hub.Publish(live.Event{Type: live.TicketChanged, CommunityID: w.acme.ID, TicketID: id + 2})
+	if got := s.ticket(2 * time.Second); got != id+2 {
+		t.Fatalf("after a burst: ticket %d, want %d", got, id+2)
 	}
 
 	// Another community's stream hears nothing of Acme's.
@@ -291,6 +318,59 @@ func TestLiveStream(t *testing.T) {
 	theirs := w.newTicket(w.other, "Theirs")
 	if got := o.ticket(2 * time.Second); got != theirs {
 		t.Fatalf("Other's stream got ticket %d, want %d", got, theirs)
+	}
+}
+
+// TestLiveResume checks that a stream reopened with the id of the last
+// event it received (as a browser sends it in Last-Event-ID) gets the
+// changes made while it was closed, and with an id the server does not
+// know, a 0 (anything may have changed).
+func TestLiveResume(t *testing.T) {
+	t.Parallel()
+	w := newLiveWorld(t, 10*time.Second)
+	c := w.signIn("Acme")
+	s := w.openLive(c, "Acme")
+	from := s.started()
+	first := w.newTicket(w.acme, "First")
+	got, last := s.ticketEvent(2 * time.Second)
+	if got != first || last == "" || last == from {
+		t.Fatalf("ticket %d with id %q (the stream started from %q), want ticket %d with a new id", got, last, from, first)
+	}
+	s.resp.Body.Close()
+	waitSubscribers(t, w.hub, 0)
+
+	// Missed while closed.
+	second := w.newTicket(w.acme, "Second")
+	w.newTicket(w.other, "Not yours")
+	third := w.newTicket(w.acme, "Third")
+
+	r := w.openLiveFrom(c, "Acme", last)
+	if from := r.started(); from != last {
+		t.Fatalf("the resumed stream starts from %q, want %q", from, last)
+	}
+	a, _ := r.ticketEvent(2 * time.Second)
+	b, bID := r.ticketEvent(2 * time.Second)
+	if a != second || b != third || bID == "" {
+		t.Fatalf("resumed with tickets %d, %d (id %q), want %d, %d", a, b, bID, second, third)
+	}
+	fourth := w.newTicket(w.acme, "Fourth")
+	if got := r.ticket(2 * time.Second); got != fourth {
+		t.Fatalf("after resuming: ticket %d, want %d", got, fourth)
+	}
+
+	// A stream opened before anything happened resumes from where it
+	// started.
+	r2 := w.openLiveFrom(c, "Acme", from)
+	r2.started()
+	if got := r2.ticket(2 * time.Second); got != first {
+		t.Fatalf("resuming from the start: ticket %d, want %d", got, first)
+	}
+
+	// An id from another server, or a restarted one: refresh everything.
+	u := w.openLiveFrom(c, "Acme", "0123456789abcdef-3")
+	u.started()
+	if got, id := u.ticketEvent(2 * time.Second); got != 0 || id == "" {
+		t.Fatalf("resuming from an unknown id: ticket %d (id %q), want 0", got, id)
 	}
 }
 

@@ -1,157 +1,236 @@
-// Package live tells open inbox pages which tickets changed, so that they
-// can show the change without a reload.
+// Package live carries typed events about tickets to the pages and
+// clients that show them as they happen: the inbox's open pages today,
+// chat integrations and the support widget next.
 //
-// A Hub fans changes out to the subscribers of each community. A
-// PublishingStore feeds it: it notes, inside each transaction, the tickets
-// the transaction created or logged a change of, and publishes them once
-// the transaction has committed. Processes that share a database also pass
-// their changes to each other (see Relay and Hub.PublishPayload), so that a
-// change made through one node reaches the pages open on every node.
+// Services publish an Event once the transaction that made the change has
+// committed. A Hub numbers the events of each community's stream, keeps
+// the last ones for subscribers that reconnect, and fans them out to the
+// subscribers of the community or of one ticket. Processes that share a
+// PostgreSQL database pass their events to each other through a Relay, so
+// that a change made through one node reaches the subscribers of every
+// node.
 package live
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"strconv"
 	"strings"
 	"sync"
 )
 
-// All is the ticket id a subscriber receives when anything may have
-// changed: its buffer overflowed, or changes may have been missed while
-// the connection to other processes was down.
-const All int64 = 0
+// Limits of a Hub.
+const (
+	// subscriberBuffer is how many events a subscriber may fall behind
+	// before what it holds is replaced by one Reset.
+	subscriberBuffer = 64
+	// replayEvents and replayBytes bound the events each community's
+	// stream keeps for subscribers that resume; a resumption from before
+	// the oldest one kept gets Reset.
+	replayEvents = 1024
+	replayBytes  = 256 << 10
+	// eventOverhead is what an event costs beyond its UserID and Data, in
+	// the reckoning of replayBytes.
+	eventOverhead = 64
+)
 
-// bufferSize is how many changes a subscriber may fall behind before they
-// are merged into one All.
-const bufferSize = 16
-
-// Change names one changed ticket.
-type Change struct {
-	CommunityID, TicketID int64
-}
-
-// String formats c as "<communityID>:<ticketID>", the payload that
-// announces it to other processes.
-func (c Change) String() string {
-	return strconv.FormatInt(c.CommunityID, 10) + ":" + strconv.FormatInt(c.TicketID, 10)
-}
-
-// ParseChange parses a payload made by Change.String.
-func ParseChange(s string) (Change, bool) {
-	a, b, ok := strings.Cut(s, ":")
-	if !ok {
-		return Change{}, false
-	}
-	cm, err1 := strconv.ParseInt(a, 10, 64)
-	t, err2 := strconv.ParseInt(b, 10, 64)
-	if err1 != nil || err2 != nil || cm <= 0 || t < 0 {
-		return Change{}, false
-	}
-	return Change{CommunityID: cm, TicketID: t}, true
-}
-
-// Hub fans ticket changes out to the subscribers of their community. Its
-// methods are safe for concurrent use, and publishing never blocks: a
-// subscriber whose buffer is full has it replaced by a single All. The
-// zero value is ready to use.
+// Hub fans events out to the subscribers of their community or ticket.
+// Each community's events form one stream, numbered from 1 in the order
+// the hub publishes them. Its methods are safe for concurrent use, and
+// publishing never blocks: a subscriber whose buffer is full has what it
+// holds replaced by one Reset. Make one with NewHub.
 type Hub struct {
-	mu     sync.Mutex
-	subs   map[int64]map[*subscriber]struct{} // by community
-	closed bool
+	// epoch tells this hub's event ids from those of a hub of another
+	// process, or of this process before it restarted, whose numbers
+	// mean other events.
+	epoch string
+
+	mu      sync.Mutex
+	streams map[int64]*stream // by community
+	closed  bool
 }
 
-type subscriber struct {
-	ch     chan int64
-	closed bool
+// stream is one community's events: the number of the last one, the last
+// ones kept for resumption, and the subscribers.
+type stream struct {
+	seq int64
+	// floor is the id below which events may have been dropped from kept:
+	// a subscriber resuming from an id below it gets Reset.
+	floor int64
+	kept  []Event // ids in (floor, seq], but for Typing, oldest first
+	bytes int     // the size of kept, by eventSize
+	subs  map[*Subscription]struct{}
 }
 
-// NewHub returns an empty hub.
-func NewHub() *Hub { return &Hub{} }
+// NewHub returns a hub with no subscribers, whose ids differ from those
+// of every other hub.
+func NewHub() *Hub {
+	var b [8]byte
+	rand.Read(b[:]) // never fails (crypto/rand)
+	return &Hub{epoch: hex.EncodeToString(b[:]), streams: map[int64]*stream{}}
+}
 
-// Subscribe returns a channel that receives the id of every ticket of the
-// community that changes from now on, and a function that ends the
-// subscription and closes the channel. The channel is also closed when the
-// hub closes.
-func (h *Hub) Subscribe(communityID int64) (<-chan int64, func()) {
-	s := &subscriber{ch: make(chan int64, bufferSize)}
+// Subscription is one subscriber's share of a hub's events.
+type Subscription struct {
+	// Events receives the subscribed events in the order of their ids. It
+	// is closed by Cancel and when the hub closes.
+	Events <-chan Event
+	// From is the id of the stream's last event before the subscription's
+	// first (or the id it resumed from), for a stream that tells its
+	// client where it starts, so that a client that has received nothing
+	// yet can still resume.
+	From string
+
+	ch        chan Event
+	hub       *Hub
+	community int64
+	ticket    int64 // 0: every ticket of the community
+	closed    bool
+}
+
+// SubscribeCommunity subscribes to the events of every ticket of the
+// community. With lastID empty the subscription starts now; with the id
+// of the last event a previous subscription received, Events first
+// receives the events of the stream that came after it, or, if the hub
+// does not know the id or no longer keeps them all, one Reset.
+func (h *Hub) SubscribeCommunity(community int64, lastID string) *Subscription {
+	return h.subscribe(community, 0, lastID)
+}
+
+// SubscribeTicket is SubscribeCommunity for the events of one ticket:
+// the subscription never receives another ticket's. Its ids are those of
+// the community's stream, so they increase but have gaps.
+func (h *Hub) SubscribeTicket(community, ticket int64, lastID string) *Subscription {
+	return h.subscribe(community, ticket, lastID)
+}
+
+func (h *Hub) subscribe(community, ticket int64, lastID string) *Subscription {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s := &Subscription{hub: h, community: community, ticket: ticket}
+	if h.closed {
+		s.ch = make(chan Event)
+		close(s.ch)
+		s.Events, s.closed = s.ch, true
+		return s
+	}
+	st := h.stream(community)
+	var replay []Event
+	reset := false
+	if lastID != "" {
+		seq, ok := h.parseID(lastID)
+		if !ok || seq < st.floor || seq > st.seq {
+			reset = true
+		} else {
+			for _, e := range st.kept {
+				if e.ID > seq && s.wants(e) {
+					replay = append(replay, e)
+				}
+			}
+		}
+	}
+	s.ch = make(chan Event, subscriberBuffer+len(replay)+1)
+	s.Events = s.ch
+	s.From = h.id(st.seq)
+	if reset {
+		s.ch <- s.reset(st.seq)
+	} else if lastID != "" {
+		s.From = lastID
+	}
+	for _, e := range replay {
+		s.ch <- e
+	}
+	st.subs[s] = struct{}{}
+	return s
+}
+
+// Cancel ends the subscription and closes Events. Calling it again does
+// nothing.
+func (s *Subscription) Cancel() {
+	h := s.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if s.closed {
+		return
+	}
+	s.closed = true
+	close(s.ch)
+	if st := h.streams[s.community]; st != nil {
+		delete(st.subs, s)
+	}
+}
+
+// Publish numbers each event in its community's stream, keeps it for
+// resumption (but for Typing) and sends it to the community's subscribers
+// and to those of its ticket. Events without a community or a type are
+// ignored. An event of type Reset resets its community's stream: every
+// subscriber of the community receives Reset, and no earlier id can be
+// resumed from; a Relay publishes one when events of another process were
+// lost on the way. Publish does nothing once the hub has closed.
+func (h *Hub) Publish(events ...Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
-		close(s.ch)
-		return s.ch, func() {}
-	}
-	if h.subs == nil {
-		h.subs = map[int64]map[*subscriber]struct{}{}
-	}
-	set := h.subs[communityID]
-	if set == nil {
-		set = map[*subscriber]struct{}{}
-		h.subs[communityID] = set
-	}
-	set[s] = struct{}{}
-	return s.ch, func() {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		if s.closed {
-			return
-		}
-		s.closed = true
-		close(s.ch)
-		delete(set, s)
-		if len(set) == 0 {
-			delete(h.subs, communityID)
-		}
-	}
-}
-
-// Publish tells the community's subscribers that a ticket changed.
-func (h *Hub) Publish(communityID, ticketID int64) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for s := range h.subs[communityID] {
-		s.send(ticketID)
-	}
-}
-
-// PublishChanges publishes each change.
-func (h *Hub) PublishChanges(cs []Change) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for _, c := range cs {
-		for s := range h.subs[c.CommunityID] {
-			s.send(c.TicketID)
-		}
-	}
-}
-
-// PublishAll tells every subscriber of every community that anything may
-// have changed.
-func (h *Hub) PublishAll() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for _, set := range h.subs {
-		for s := range set {
-			s.send(All)
-		}
-	}
-}
-
-// PublishPayload publishes a change announced by another process (a
-// payload made by Change.String). An empty payload means that
-// announcements may have been missed, and publishes All to everyone;
-// anything else that is not a change is ignored.
-func (h *Hub) PublishPayload(payload string) {
-	if payload == "" {
-		h.PublishAll()
 		return
 	}
-	if c, ok := ParseChange(payload); ok {
-		h.Publish(c.CommunityID, c.TicketID)
+	for _, e := range events {
+		if e.CommunityID <= 0 || e.Type == "" {
+			continue
+		}
+		st := h.stream(e.CommunityID)
+		if e.Type == Reset {
+			st.reset()
+			continue
+		}
+		st.seq++
+		e.ID = st.seq
+		if e.Type != Typing {
+			st.keep(e)
+		}
+		for s := range st.subs {
+			if s.wants(e) {
+				s.send(e)
+			}
+		}
 	}
 }
 
-// Close ends every subscription, closing the subscribers' channels; later
-// subscriptions get a closed channel and publishing does nothing. Servers
-// close their hub as they shut down, so that open streams end.
+// ResetAll sends Reset to every subscriber, and forgets the kept events,
+// so that no earlier id can be resumed from. A process calls it when
+// events of other processes may have been missed (the connection that
+// brings them was lost).
+func (h *Hub) ResetAll() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, st := range h.streams {
+		st.reset()
+	}
+}
+
+// EventID formats e's id as the string subscribers resume from:
+// "<epoch>-<id>", where the epoch is this hub's own, so that an id from
+// another process, or from this one before a restart, is never taken for
+// one of this hub's.
+func (h *Hub) EventID(e Event) string { return h.id(e.ID) }
+
+func (h *Hub) id(seq int64) string { return h.epoch + "-" + strconv.FormatInt(seq, 10) }
+
+// parseID returns the number of one of this hub's ids.
+func (h *Hub) parseID(s string) (int64, bool) {
+	epoch, n, ok := strings.Cut(s, "-")
+	if !ok || epoch != h.epoch {
+		return 0, false
+	}
+	seq, err := strconv.ParseInt(n, 10, 64)
+	if err != nil || seq < 0 {
+		return 0, false
+	}
+	return seq, true
+}
+
+// Close ends every subscription, closing its Events; later subscriptions
+// get a closed channel and publishing does nothing. Servers close their
+// hub as they shut down, so that open streams end.
 func (h *Hub) Close() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -159,13 +238,13 @@ func (h *Hub) Close() {
 		return
 	}
 	h.closed = true
-	for _, set := range h.subs {
-		for s := range set {
+	for _, st := range h.streams {
+		for s := range st.subs {
 			s.closed = true
 			close(s.ch)
 		}
+		st.subs = nil
 	}
-	h.subs = nil
 }
 
 // Subscribers counts the current subscriptions.
@@ -173,32 +252,80 @@ func (h *Hub) Subscribers() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	n := 0
-	for _, set := range h.subs {
-		n += len(set)
+	for _, st := range h.streams {
+		n += len(st.subs)
 	}
 	return n
 }
 
-// send queues id without blocking. When the buffer is full, what it holds
-// is replaced by one All: the subscriber learns that it fell behind
-// instead of missing changes silently. The hub's lock is held, so no other
-// sender fills the buffer again between the draining and the sending.
-func (s *subscriber) send(id int64) {
+// stream returns the community's stream, making it if need be. Streams
+// are kept for the life of the hub: their numbering must go on.
+func (h *Hub) stream(community int64) *stream {
+	st := h.streams[community]
+	if st == nil {
+		st = &stream{subs: map[*Subscription]struct{}{}}
+		h.streams[community] = st
+	}
+	return st
+}
+
+// keep adds e to the kept events, dropping the oldest beyond the limits.
+func (st *stream) keep(e Event) {
+	st.kept = append(st.kept, e)
+	st.bytes += eventSize(e)
+	for len(st.kept) > replayEvents || st.bytes > replayBytes {
+		old := st.kept[0]
+		st.kept[0] = Event{}
+		st.kept = st.kept[1:]
+		st.bytes -= eventSize(old)
+		st.floor = old.ID
+	}
+}
+
+// reset forgets the kept events and sends every subscriber Reset.
+func (st *stream) reset() {
+	st.kept, st.bytes, st.floor = nil, 0, st.seq
+	for s := range st.subs {
+		s.drain()
+		s.ch <- s.reset(st.seq)
+	}
+}
+
+func eventSize(e Event) int { return eventOverhead + len(e.UserID) + len(e.Data) }
+
+// wants reports whether e is for s.
+func (s *Subscription) wants(e Event) bool {
+	return s.ticket == 0 || e.TicketID == s.ticket
+}
+
+// reset is the Reset event that tells s to read the state afresh as of
+// the stream's event seq.
+func (s *Subscription) reset(seq int64) Event {
+	return Event{ID: seq, Type: Reset, CommunityID: s.community, TicketID: s.ticket}
+}
+
+// send queues e without blocking. When the buffer is full, what it holds
+// is replaced by a Reset as of e: the subscriber learns that it fell
+// behind instead of missing events silently, and receives the events
+// after e as usual. The hub's lock is held, so no other sender fills the
+// buffer again between the draining and the sending.
+func (s *Subscription) send(e Event) {
 	select {
-	case s.ch <- id:
+	case s.ch <- e:
 		return
 	default:
 	}
-drain:
+	s.drain()
+	s.ch <- s.reset(e.ID)
+}
+
+// drain empties s's buffer.
+func (s *Subscription) drain() {
 	for {
 		select {
 		case <-s.ch:
 		default:
-			break drain
+			return
 		}
-	}
-	select {
-	case s.ch <- All:
-	default:
 	}
 }

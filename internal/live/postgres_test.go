@@ -2,6 +2,10 @@ package live_test
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,14 +16,21 @@ import (
 	"openboards/internal/ticket"
 )
 
-// pgNode is what a server process runs to exchange changes over
+// pgNode is what a server process runs to exchange events over
 // PostgreSQL: its own store, hub, relay and listener.
 type pgNode struct {
 	store *postgres.Store
 	hub   *live.Hub
 	relay *live.Relay
-	// wstore publishes the changes it commits to hub and relay.
+	// wstore publishes the changes it commits through the node.
 	wstore openboards.Store
+}
+
+// Publish is what the server's live feed does: the local hub, and the
+// other nodes.
+func (n *pgNode) Publish(es ...live.Event) {
+	n.hub.Publish(es...)
+	n.relay.Add(es...)
 }
 
 func startPGNode(t *testing.T, dsn string) *pgNode {
@@ -30,23 +41,21 @@ func startPGNode(t *testing.T, dsn string) *pgNode {
 		t.Fatal(err)
 	}
 	n := &pgNode{store: store, hub: live.NewHub()}
-	n.relay = live.NewRelay(func(ctx context.Context, payloads []string) error {
+	n.relay = live.NewRelay(n.hub, func(ctx context.Context, payloads []string) error {
 		return store.Notify(ctx, postgres.ChangesChannel, payloads...)
 	}, nil)
-	n.wstore = live.PublishingStore(store, func(cs []live.Change) {
-		n.hub.PublishChanges(cs)
-		n.relay.Add(cs)
-	})
-	// The listener is connected when it has called back with "".
+	n.wstore = live.PublishingStore(store, n)
+	// The listener is connected when it has called back with "" (and
+	// the hub has been reset for it).
 	connected := make(chan struct{}, 1)
 	go store.ListenPayload(ctx, postgres.ChangesChannel, func(p string) {
+		n.relay.Receive(p)
 		if p == "" {
 			select {
 			case connected <- struct{}{}:
 			default:
 			}
 		}
-		n.hub.PublishPayload(p)
 	})
 	relayed := make(chan struct{})
 	go func() {
@@ -78,37 +87,108 @@ func TestAcrossProcesses(t *testing.T) {
 	// Other tests' schemas share the notification channel, so a hub may
 	// hear of communities with the same id elsewhere; it only matters that
 	// ours arrive.
-	chB, cancelB := b.hub.Subscribe(cm.ID)
-	defer cancelB()
-	chA, cancelA := a.hub.Subscribe(cm.ID)
-	defer cancelA()
+	onB := b.hub.SubscribeCommunity(cm.ID, "")
+	defer onB.Cancel()
+	onA := a.hub.SubscribeCommunity(cm.ID, "")
+	defer onA.Cancel()
 
 	svc := ticket.NewService(a.wstore, time.Now)
 	start := time.Now()
 	id := newTicket(t, svc, cm, "Across")
-	waitFor(t, chB, id, time.Second, "node B, new ticket")
+	waitFor(t, onB, id, 5*time.Second, "node B, new ticket")
 	t.Logf("a new ticket reached the other node after %v", time.Since(start))
-	waitFor(t, chA, id, time.Second, "node A, new ticket")
+	waitFor(t, onA, id, time.Second, "node A, new ticket")
 
 	// A change made through B reaches A.
 	svcB := ticket.NewService(b.wstore, time.Now)
 	if err := svcB.UpdateTicketStatus(context.Background(), cm, id, "pending"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, chA, id, time.Second, "node A, status change")
+	waitFor(t, onA, id, 5*time.Second, "node A, status change")
 }
 
-// waitFor waits up to d for id on ch, skipping other ids.
-func waitFor(t *testing.T, ch <-chan int64, id int64, d time.Duration, what string) {
+// TestAcrossProcessesBatches sends a burst of events too large for one
+// notification from node A, and expects node B to receive each, in order,
+// and node A each once (it skips its own notifications).
+func TestAcrossProcessesBatches(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.NewSchema(t)
+	a := startPGNode(t, dsn)
+	b := startPGNode(t, dsn)
+	// Other tests' nodes hear these notifications too: a community id
+	// of this test's own keeps their events apart.
+	var rb [4]byte
+	rand.Read(rb[:])
+	cm := 1<<40 + int64(binary.BigEndian.Uint32(rb[:]))
+	onA := a.hub.SubscribeCommunity(cm, "")
+	defer onA.Cancel()
+	onB := b.hub.SubscribeCommunity(cm, "")
+	defer onB.Cancel()
+
+	const n = 40 // about 20 KB
+	var want []live.Event
+	for i := range n {
+		data, _ := json.Marshal(map[string]string{"text": strings.Repeat("ü", 250)})
+		want = append(want, live.Event{Type: live.MessageAdded, CommunityID: cm, TicketID: int64(i + 1), Data: data})
+	}
+	// Subscribers hold 64 events, so this fits without a Reset.
+	a.Publish(want...)
+	for i := range n {
+		e := receiveWithin(t, onB, 10*time.Second)
+		if e.Type == live.Reset {
+			t.Skip("B's listener reconnected during the test") // another test terminated connections
+		}
+		if e.Type != live.MessageAdded || e.TicketID != want[i].TicketID || string(e.Data) != string(want[i].Data) {
+			t.Fatalf("event %d on B: %+v", i, e)
+		}
+	}
+	// A sentinel from B: once A has it, A has also heard its own
+	// notifications, which were sent before it.
+	b.Publish(live.Event{Type: live.TicketChanged, CommunityID: cm, TicketID: -1})
+	var got []int64
+	for {
+		e := receiveWithin(t, onA, 10*time.Second)
+		if e.Type == live.Reset {
+			t.Skip("A's listener reconnected during the test") // another test terminated connections
+		}
+		if e.TicketID == -1 {
+			break
+		}
+		got = append(got, e.TicketID)
+	}
+	if len(got) != n {
+		t.Fatalf("A got %d events of its own, want %d: %v", len(got), n, got)
+	}
+}
+
+// receiveWithin returns the next event of s, failing when none comes
+// within d.
+func receiveWithin(t *testing.T, s *live.Subscription, d time.Duration) live.Event {
+	t.Helper()
+	select {
+	case e, ok := <-s.Events:
+		if !ok {
+			t.Fatal("channel closed")
+		}
+		return e
+	case <-time.After(d):
+		t.Fatalf("no event within %v", d)
+	}
+	return live.Event{}
+}
+
+// waitFor waits up to d for an event of ticket id on s, skipping others;
+// a Reset stands for every ticket.
+func waitFor(t *testing.T, s *live.Subscription, id int64, d time.Duration, what string) {
 	t.Helper()
 	timeout := time.After(d)
 	for {
 		select {
-		case got, ok := <-ch:
+		case e, ok := <-s.Events:
 			if !ok {
 				t.Fatalf("%s: channel closed", what)
 			}
-			if got == id {
+			if e.TicketID == id || e.Type == live.Reset {
 				return
 			}
 		case <-timeout:

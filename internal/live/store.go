@@ -8,16 +8,17 @@ import (
 
 // PublishingStore wraps a store so that every transaction that creates a
 // ticket or writes a ticket's log entry (as every change of a ticket does)
-// calls publish once it has committed, with the tickets it changed, each
-// once, in the order they were first changed. A transaction that rolls
-// back publishes nothing.
-func PublishingStore(s openboards.Store, publish func([]Change)) openboards.Store {
-	return &publishingStore{Store: s, publish: publish}
+// publishes, once it has committed, one event per ticket it changed, in
+// the order they were first changed: TicketCreated for a ticket it
+// created, else TicketChanged. A transaction that rolls back publishes
+// nothing. It stands in for services that publish their own events.
+func PublishingStore(s openboards.Store, p Publisher) openboards.Store {
+	return &publishingStore{Store: s, p: p}
 }
 
 type publishingStore struct {
 	openboards.Store
-	publish func([]Change)
+	p Publisher
 }
 
 func (s *publishingStore) InTx(ctx context.Context, fn func(openboards.Tx) error) error {
@@ -27,15 +28,15 @@ func (s *publishingStore) InTx(ctx context.Context, fn func(openboards.Tx) error
 		return fn(&publishingTx{Tx: tx, changes: ch})
 	})
 	if err == nil && ch != nil && len(ch.list) > 0 {
-		s.publish(ch.list)
+		s.p.Publish(ch.list...)
 	}
 	return err
 }
 
 // changes are the tickets one transaction changed, each once.
 type changes struct {
-	list []Change
-	seen map[Change]struct{}
+	list []Event
+	seen map[[2]int64]struct{} // community and ticket
 }
 
 type publishingTx struct {
@@ -43,23 +44,23 @@ type publishingTx struct {
 	*changes
 }
 
-func (tx *publishingTx) note(communityID, ticketID int64) {
-	c := Change{CommunityID: communityID, TicketID: ticketID}
-	if _, ok := tx.seen[c]; ok {
+func (tx *publishingTx) note(e Event) {
+	k := [2]int64{e.CommunityID, e.TicketID}
+	if _, ok := tx.seen[k]; ok {
 		return
 	}
 	if tx.seen == nil {
-		tx.seen = map[Change]struct{}{}
+		tx.seen = map[[2]int64]struct{}{}
 	}
-	tx.seen[c] = struct{}{}
-	tx.list = append(tx.list, c)
+	tx.seen[k] = struct{}{}
+	tx.list = append(tx.list, e)
 }
 
 func (tx *publishingTx) CreateTicket(ctx context.Context, t *openboards.Ticket) error {
 	if err := tx.Tx.CreateTicket(ctx, t); err != nil {
 		return err
 	}
-	tx.note(t.CommunityID, t.ID)
+	tx.note(Event{Type: TicketCreated, CommunityID: t.CommunityID, TicketID: t.ID})
 	return nil
 }
 
@@ -67,6 +68,6 @@ func (tx *publishingTx) CreateLogEntry(ctx context.Context, e *openboards.LogEnt
 	if err := tx.Tx.CreateLogEntry(ctx, e); err != nil {
 		return err
 	}
-	tx.note(e.CommunityID, e.TicketID)
+	tx.note(Event{Type: TicketChanged, CommunityID: e.CommunityID, TicketID: e.TicketID, UserID: e.UserID})
 	return nil
 }

@@ -3,6 +3,7 @@ package live_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -19,22 +20,35 @@ import (
 // recorder collects what a PublishingStore publishes.
 type recorder struct {
 	mu    sync.Mutex
-	calls [][]live.Change
+	calls [][]live.Event
 }
 
-func (r *recorder) publish(cs []live.Change) {
+func (r *recorder) Publish(es ...live.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.calls = append(r.calls, slices.Clone(cs))
+	r.calls = append(r.calls, slices.Clone(es))
 }
 
-// take returns what was published since the last take.
-func (r *recorder) take() [][]live.Change {
+// take returns what was published since the last take, each event as
+// "<type> <community>:<ticket>".
+func (r *recorder) take() [][]string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	c := r.calls
+	var got [][]string
+	for _, es := range r.calls {
+		var call []string
+		for _, e := range es {
+			call = append(call, fmt.Sprintf("%s %d:%d", e.Type, e.CommunityID, e.TicketID))
+		}
+		got = append(got, call)
+	}
 	r.calls = nil
-	return c
+	return got
+}
+
+// ev formats an event as take does.
+func ev(typ live.Type, community, ticket int64) string {
+	return fmt.Sprintf("%s %d:%d", typ, community, ticket)
 }
 
 // newCommunity creates a community through the community service.
@@ -75,7 +89,7 @@ func TestPublishingStore(t *testing.T) {
 	}
 	t.Cleanup(func() { raw.Close() })
 	rec := &recorder{}
-	store := live.PublishingStore(raw, rec.publish)
+	store := live.PublishingStore(raw, rec)
 	cm := newCommunity(t, store, "Acme")
 	if got := rec.take(); got != nil {
 		t.Fatalf("creating a community published %v", got)
@@ -84,10 +98,11 @@ func TestPublishingStore(t *testing.T) {
 
 	// A new ticket: created and logged, published once.
 	id := newTicket(t, svc, cm, "First")
-	want := [][]live.Change{{{CommunityID: cm.ID, TicketID: id}}}
+	want := [][]string{{ev(live.TicketCreated, cm.ID, id)}}
 	if got := rec.take(); !slices.EqualFunc(got, want, slices.Equal) {
 		t.Fatalf("after creating a ticket: published %v, want %v", got, want)
 	}
+	want = [][]string{{ev(live.TicketChanged, cm.ID, id)}}
 
 	// A reply, which logs the reply and the status change.
 	if _, err := svc.CreateReply(ctx, cm, id, ticket.CreateReplyInput{Author: openboards.UserRef{ID: cm.APIUserID}, Message: "Hi"}); err != nil {
@@ -135,7 +150,7 @@ func TestPublishingStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = [][]live.Change{{{CommunityID: cm.ID, TicketID: second}, {CommunityID: cm.ID, TicketID: id}}}
+	want = [][]string{{ev(live.TicketChanged, cm.ID, second), ev(live.TicketChanged, cm.ID, id)}}
 	if got := rec.take(); !slices.EqualFunc(got, want, slices.Equal) {
 		t.Fatalf("after two tickets' changes: published %v, want %v", got, want)
 	}
@@ -175,7 +190,7 @@ func TestPublishingStoreRetry(t *testing.T) {
 	first, second := newTicket(t, svc, cm, "First"), newTicket(t, svc, cm, "Second")
 
 	rec := &recorder{}
-	store := live.PublishingStore(retryingStore{raw}, rec.publish)
+	store := live.PublishingStore(retryingStore{raw}, rec)
 	run := 0
 	err = store.InTx(ctx, func(tx openboards.Tx) error {
 		run++
@@ -189,71 +204,8 @@ func TestPublishingStoreRetry(t *testing.T) {
 	if err != nil || run != 2 {
 		t.Fatalf("InTx = %v after %d runs", err, run)
 	}
-	want := [][]live.Change{{{CommunityID: cm.ID, TicketID: second}}}
+	want := [][]string{{ev(live.TicketChanged, cm.ID, second)}}
 	if got := rec.take(); !slices.EqualFunc(got, want, slices.Equal) {
 		t.Fatalf("published %v, want %v", got, want)
-	}
-}
-
-// TestRelay checks that a relay sends what is added, merges what is added
-// while a send is under way, retries a failed send, and sends what is left
-// when it stops.
-func TestRelay(t *testing.T) {
-	t.Parallel()
-	var mu sync.Mutex
-	var sent [][]string
-	fail := 1
-	gate := make(chan struct{}, 10)
-	send := func(ctx context.Context, payloads []string) error {
-		<-gate
-		mu.Lock()
-		defer mu.Unlock()
-		if fail > 0 {
-			fail--
-			return errTest
-		}
-		sent = append(sent, payloads)
-		return nil
-	}
-	r := live.NewRelay(send, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		r.Run(ctx)
-	}()
-	r.Add([]live.Change{{CommunityID: 1, TicketID: 1}})
-	// Added while the first send waits: merged, and sent after the retry.
-	r.Add([]live.Change{{CommunityID: 1, TicketID: 2}, {CommunityID: 1, TicketID: 1}})
-	r.Add([]live.Change{{CommunityID: 1, TicketID: 2}})
-	gate <- struct{}{} // the first send fails
-	gate <- struct{}{} // the retry succeeds
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		mu.Lock()
-		n := len(sent)
-		mu.Unlock()
-		if n > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("nothing was sent")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	// What is added just before stopping is still sent.
-	gate <- struct{}{}
-	r.Add([]live.Change{{CommunityID: 2, TicketID: 3}})
-	cancel()
-	<-done
-	mu.Lock()
-	defer mu.Unlock()
-	var all []string
-	for _, b := range sent {
-		all = append(all, b...)
-	}
-	slices.Sort(all)
-	if want := []string{"1:1", "1:2", "2:3"}; !slices.Equal(all, want) {
-		t.Fatalf("sent %v, want %v", sent, want)
 	}
 }

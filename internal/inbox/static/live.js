@@ -149,14 +149,11 @@
     if (!document.hidden && hidden) { hidden = false; refresh(); }
   });
 
-  var opened = false;
+  // The stream gives every burst of changes an id, and EventSource sends
+  // the last one back (Last-Event-ID) when it reconnects: the server then
+  // sends the changes missed meanwhile, or a 0 when it cannot tell them.
   var es = new EventSource(url);
   es.addEventListener('ticket', function (e) {
     schedule(String(parseInt(e.data, 10) || 0));
-  });
-  // After a reconnection, changes may have been missed meanwhile.
-  es.addEventListener('open', function () {
-    if (opened) schedule('0');
-    opened = true;
   });
 })();

@@ -319,9 +319,10 @@ var dialect = &sqlstore.Dialect{
 // when deliveries are queued.
 const DeliveriesChannel = "openboards_deliveries"
 
-// ChangesChannel is the LISTEN channel on which every process announces
-// the tickets its transactions changed, each as "<communityID>:<ticketID>",
-// so that the inbox pages open on the other processes show them.
+// ChangesChannel is the LISTEN channel on which every process sends the
+// live events of the changes it committed (JSON payloads made by
+// live.Relay), so that the subscribers on the other processes, such as
+// open inbox pages, receive them.
 const ChangesChannel = "openboards_changes"
 
 func classify(err error) openboards.Code {
