@@ -116,12 +116,13 @@ func (h *Hub) subscribe(community, ticket int64, lastID string) *Subscription {
 	}
 	st := h.stream(community)
 	var replay []Event
-	reset := false
+	from, reset := st.seq, false
 	if lastID != "" {
 		seq, ok := h.parseID(lastID)
 		if !ok || seq < st.floor || seq > st.seq {
 			reset = true
 		} else {
+			from = seq
 			for _, e := range st.kept {
 				if e.ID > seq && s.wants(e) {
 					replay = append(replay, e)
@@ -131,11 +132,9 @@ func (h *Hub) subscribe(community, ticket int64, lastID string) *Subscription {
 	}
 	s.ch = make(chan Event, subscriberBuffer+len(replay)+1)
 	s.Events = s.ch
-	s.From = h.id(st.seq)
+	s.From = h.id(from)
 	if reset {
 		s.ch <- s.reset(st.seq)
-	} else if lastID != "" {
-		s.From = lastID
 	}
 	for _, e := range replay {
 		s.ch <- e
@@ -222,7 +221,7 @@ func (h *Hub) parseID(s string) (int64, bool) {
 		return 0, false
 	}
 	seq, err := strconv.ParseInt(n, 10, 64)
-	if err != nil || seq < 0 {
+	if err != nil || seq < 0 || n != strconv.FormatInt(seq, 10) {
 		return 0, false
 	}
 	return seq, true

@@ -220,7 +220,7 @@ func TestHubResumeUnknown(t *testing.T) {
 	h := live.NewHub()
 	h.Publish(changed(1, 1), changed(1, 2))
 	epoch, _, _ := strings.Cut(h.EventID(live.Event{}), "-")
-	for _, id := range []string{"nonsense", "-1", epoch, epoch + "-", epoch + "-x", epoch + "--1", epoch + "-3", "0123456789abcdef-1"} {
+	for _, id := range []string{"nonsense", "-1", epoch, epoch + "-", epoch + "-x", epoch + "--1", epoch + "-+1", epoch + "-01", epoch + "-3", "0123456789abcdef-1"} {
 		s := h.SubscribeCommunity(1, id)
 		es := held(s)
 		s.Cancel()
