@@ -29,8 +29,15 @@ const (
 	// the oldest one kept gets Reset.
 	replayEvents = 1024
 	replayBytes  = 256 << 10
+	// hubEvents and hubBytes bound the events kept by all the streams of a
+	// hub together, so that a server with many communities does not keep
+	// 256 KiB for each: an event is dropped once hubEvents events have
+	// been kept after it in any stream, or when the events of every
+	// stream kept since it exceed hubBytes.
+	hubEvents = 1 << 17
+	hubBytes  = 32 << 20
 	// eventOverhead is what an event costs beyond its UserID and Data, in
-	// the reckoning of replayBytes.
+	// the reckoning of replayBytes and hubBytes.
 	eventOverhead = 64
 )
 
@@ -47,8 +54,16 @@ type Hub struct {
 
 	mu      sync.Mutex
 	streams map[int64]*stream // by community
-	closed  bool
+	// order lists the kept events of every stream, oldest first, and
+	// some that were dropped since (a stream drops its own oldest, or
+	// forgets all on reset): their stream no longer starts with them.
+	order  []keptEvent
+	bytes  int // the size of every stream's kept events
+	closed bool
 }
+
+// keptEvent names a kept event in Hub.order.
+type keptEvent struct{ community, id int64 }
 
 // stream is one community's events: the number of the last one, the last
 // ones kept for resumption, and the subscribers.
@@ -178,13 +193,13 @@ func (h *Hub) Publish(events ...Event) {
 		}
 		st := h.stream(e.CommunityID)
 		if e.Type == Reset {
-			st.reset()
+			h.reset(st)
 			continue
 		}
 		st.seq++
 		e.ID = st.seq
 		if e.Type != Typing {
-			st.keep(e)
+			h.keep(st, e)
 		}
 		for s := range st.subs {
 			if s.wants(e) {
@@ -202,7 +217,7 @@ func (h *Hub) ResetAll() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, st := range h.streams {
-		st.reset()
+		h.reset(st)
 	}
 }
 
@@ -268,21 +283,40 @@ func (h *Hub) stream(community int64) *stream {
 	return st
 }
 
-// keep adds e to the kept events, dropping the oldest beyond the limits.
-func (st *stream) keep(e Event) {
+// keep adds e to the kept events of st, dropping the oldest of st, and
+// then of any stream, beyond the limits.
+func (h *Hub) keep(st *stream, e Event) {
 	st.kept = append(st.kept, e)
-	st.bytes += eventSize(e)
+	size := eventSize(e)
+	st.bytes += size
+	h.bytes += size
+	h.order = append(h.order, keptEvent{e.CommunityID, e.ID})
 	for len(st.kept) > replayEvents || st.bytes > replayBytes {
-		old := st.kept[0]
-		st.kept[0] = Event{}
-		st.kept = st.kept[1:]
-		st.bytes -= eventSize(old)
-		st.floor = old.ID
+		h.dropOldest(st)
+	}
+	for len(h.order) > hubEvents || h.bytes > hubBytes {
+		k := h.order[0]
+		h.order = h.order[1:]
+		if old := h.streams[k.community]; old != nil && len(old.kept) > 0 && old.kept[0].ID == k.id {
+			h.dropOldest(old)
+		}
 	}
 }
 
-// reset forgets the kept events and sends every subscriber Reset.
-func (st *stream) reset() {
+// dropOldest drops the oldest kept event of st.
+func (h *Hub) dropOldest(st *stream) {
+	old := st.kept[0]
+	st.kept[0] = Event{}
+	st.kept = st.kept[1:]
+	size := eventSize(old)
+	st.bytes -= size
+	h.bytes -= size
+	st.floor = old.ID
+}
+
+// reset forgets the kept events of st and sends its subscribers Reset.
+func (h *Hub) reset(st *stream) {
+	h.bytes -= st.bytes
 	st.kept, st.bytes, st.floor = nil, 0, st.seq
 	for s := range st.subs {
 		s.drain()

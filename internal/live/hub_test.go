@@ -272,6 +272,46 @@ func TestHubResumeTooOld(t *testing.T) {
 	}
 }
 
+// TestHubResumeManyCommunities checks that the events kept by all the
+// streams together are bounded too: a quiet community's last event goes
+// once 2^17 events of other communities have been kept after it.
+func TestHubResumeManyCommunities(t *testing.T) {
+	t.Parallel()
+	h := live.NewHub()
+	start := h.EventID(live.Event{ID: 0})
+	h.Publish(changed(1, 1))
+	const communities, each = 256, 512 // 2^17 events, none beyond its stream's limit
+	for c := range communities {
+		for i := range each {
+			h.Publish(changed(int64(c+2), int64(i+1)))
+		}
+	}
+	s := h.SubscribeCommunity(1, start)
+	if es := held(s); len(es) != 1 || es[0].Type != live.Reset || es[0].ID != 1 {
+		t.Fatalf("resuming the quiet community gave %+v, want one Reset as of 1", es)
+	}
+	s.Cancel()
+	for _, c := range []int64{2, communities + 1} {
+		s = h.SubscribeCommunity(c, start)
+		if es := held(s); len(es) != each || es[0].ID != 1 {
+			t.Fatalf("resuming community %d gave %d events, want %d", c, len(es), each)
+		}
+		s.Cancel()
+	}
+	// One more drops the oldest of community 2.
+	h.Publish(changed(3, 0))
+	s = h.SubscribeCommunity(2, start)
+	if es := held(s); len(es) != 1 || es[0].Type != live.Reset {
+		t.Fatalf("resuming community 2 from its start gave %d events, want a Reset", len(es))
+	}
+	s.Cancel()
+	s = h.SubscribeCommunity(2, h.EventID(live.Event{ID: 1}))
+	if es := held(s); len(es) != each-1 {
+		t.Fatalf("resuming community 2 from its first event gave %d events, want %d", len(es), each-1)
+	}
+	s.Cancel()
+}
+
 // TestHubSlowSubscriber checks that a subscriber that never reads holds
 // no one up, learns that it fell behind, and then receives what follows.
 func TestHubSlowSubscriber(t *testing.T) {
