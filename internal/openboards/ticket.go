@@ -94,6 +94,10 @@ type Ticket struct {
 	Sentiment      *string
 	Source         string
 	DetailedSource string
+	// Channel names the channel of the surface the ticket came through (a
+	// chat channel, say); empty when the surface has only one, as the
+	// Ticket API.
+	Channel        string
 	SourceName     *string
 	OriginalLink   *string
 	CC             []string

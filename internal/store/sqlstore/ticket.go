@@ -14,7 +14,7 @@ import (
 // assignee, category, draft flag and custom field values in one statement.
 func (c *Conn) ticketSelect() string {
 	return `SELECT t.id, t.community_id, t.title, t.message, t.html_message, t.category_id, cat.name, t.status, t.sentiment,
-	t.source, t.detailed_source, t.source_name, t.original_link, t.cc, t.tags, t.attachments, t.reply_count,
+	t.source, t.detailed_source, t.channel, t.source_name, t.original_link, t.cc, t.tags, t.attachments, t.reply_count,
 	t.is_muted, t.is_spam, t.is_hidden, t.is_deleted, t.is_anonymized, t.is_sensitive, t.created_at, t.last_activity_at, t.updated_at,
 	EXISTS (SELECT 1 FROM replies d WHERE d.ticket_id = t.id AND d.is_draft),
 	` + c.d.FieldValues + `,
@@ -34,7 +34,7 @@ func scanTicket(r interface{ Scan(...any) error }) (*openboards.Ticket, error) {
 	var created, activity, updated int64
 	var author, assignee userScan
 	dest := []any{&t.ID, &t.CommunityID, &t.Title, &t.Message, &t.HTMLMessage, &catID, &catName, &t.Status, &sentiment,
-		&t.Source, &t.DetailedSource, &sourceName, &link, &cc, &tags, &attachments, &t.ReplyCount,
+		&t.Source, &t.DetailedSource, &t.Channel, &sourceName, &link, &cc, &tags, &attachments, &t.ReplyCount,
 		&t.IsMuted, &t.IsSpam, &t.IsHidden, &t.IsDeleted, &t.IsAnonymized, &t.IsSensitive, &created, &activity, &updated, &t.HasDraft, &fields}
 	dest = append(dest, author.dest()...)
 	dest = append(dest, assignee.dest()...)
@@ -282,10 +282,10 @@ func (c *Conn) CountTicketsByStatus(ctx context.Context, communityID int64) (map
 // its ID.
 func (c *Conn) CreateTicket(ctx context.Context, t *openboards.Ticket) error {
 	err := c.queryRow(ctx, `INSERT INTO tickets (community_id, title, message, html_message, author_id, category_id, assignee_id, status,
-		sentiment, source, detailed_source, source_name, original_link, cc, tags, attachments, reply_count, created_at, last_activity_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		sentiment, source, detailed_source, channel, source_name, original_link, cc, tags, attachments, reply_count, created_at, last_activity_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		t.CommunityID, t.Title, t.Message, t.HTMLMessage, t.AuthorID, t.CategoryID, t.AssigneeID, string(t.Status),
-		t.Sentiment, t.Source, t.DetailedSource, t.SourceName, t.OriginalLink, jsonText(t.CC), jsonText(t.Tags), jsonText(t.Attachments),
+		t.Sentiment, t.Source, t.DetailedSource, t.Channel, t.SourceName, t.OriginalLink, jsonText(t.CC), jsonText(t.Tags), jsonText(t.Attachments),
 		t.ReplyCount, nanos(t.CreatedAt), nanos(t.LastActivityAt), nanos(t.UpdatedAt)).Scan(&t.ID)
 	if err != nil {
 		return c.interpret(err, "create ticket", "")
