@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"openboards/internal/community"
+	"openboards/internal/live"
+	"openboards/internal/openboards"
 	"openboards/internal/store/sqlite"
 	"openboards/internal/ticket"
 )
@@ -39,7 +41,7 @@ func (b *bench) runStore(ctx context.Context) error {
 		return err
 	}
 	cm := created.Community
-	tickets := ticket.NewService(store, time.Now)
+	tickets := ticket.NewService(store, ticket.NoEvents, live.Discard, time.Now)
 	var seq atomic.Int64
 	w := workload{
 		name: "create ticket, store only", unit: "tickets/s", method: "in-process", clients: b.o.clients,
@@ -83,6 +85,7 @@ func ticketInput(n int64) ticket.CreateTicketInput {
 	order := strconv.FormatInt(100000+n, 10)
 	name, email := "Customer "+customer, "customer"+customer+"@example.com"
 	return ticket.CreateTicketInput{
+		Source: openboards.SourceAPI, DetailedSource: openboards.DetailedSourceAPI,
 		Title: "Order " + order + " has not arrived",
 		Message: "<p>Hello,</p><p>I ordered a pair of running shoes (order " + order + ") two weeks ago and the tracking page still says " +
 			"the parcel is being prepared. Could you check what is going on and tell me when it will ship? If it cannot ship this week " +

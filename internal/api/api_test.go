@@ -23,6 +23,7 @@ import (
 
 	"openboards/internal/api"
 	"openboards/internal/community"
+	"openboards/internal/live"
 	"openboards/internal/openboards"
 	"openboards/internal/store/postgres"
 	"openboards/internal/store/postgres/pgtest"
@@ -161,10 +162,11 @@ func setupWith(t *testing.T, o options) *bundle {
 	if o.Dispatch {
 		store = startDispatcher(t, store, client, clk)
 	}
-	tickets := ticket.NewService(store, clk.Now)
+	events := ticket.NoEvents
 	if o.Dispatch {
-		tickets.SetRecorder(&webhook.Outbox{InboxBase: inboxBase})
+		events = &webhook.Outbox{InboxBase: inboxBase}
 	}
+	tickets := ticket.NewService(store, events, live.Discard, clk.Now)
 	webhooks := webhook.NewService(store, client, inboxBase, clk.Now)
 	srv := httptest.NewServer(api.NewHandler(store, tickets, communities, api.Options{MaxBodyBytes: o.MaxBodyBytes, BasePath: o.BasePath, Webhooks: webhooks}))
 	t.Cleanup(srv.Close)

@@ -88,6 +88,7 @@ func (h *Handler) handleTicketCreate(w http.ResponseWriter, r *http.Request, cm 
 		req.CategoryID = nil // 0 means uncategorised, as in PATCH category
 	}
 	in := ticket.CreateTicketInput{
+		Source: openboards.SourceAPI, DetailedSource: openboards.DetailedSourceAPI,
 		Title: req.Title, Message: req.Message, IsHTML: req.IsHTML, AssigneeID: guid(req.AssigneeID), CategoryID: req.CategoryID,
 		CC: req.CC, CustomFields: fields, Sentiment: req.Sentiment, SourceName: req.SourceName, Tags: req.Tags,
 		Attachments: attachmentsIn(req.Attachments),

@@ -15,6 +15,7 @@ import (
 
 	"openboards/internal/community"
 	"openboards/internal/config"
+	"openboards/internal/live"
 	"openboards/internal/metrics"
 	"openboards/internal/obs"
 	"openboards/internal/openboards"
@@ -101,8 +102,9 @@ func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Serve
 	// They also publish the tickets they change to the open inbox pages.
 	feed := newLiveFeed(store, log)
 	wstore = feed.wrap(wstore)
-	tickets := ticket.NewService(wstore, time.Now)
-	tickets.SetRecorder(&webhook.Outbox{InboxBase: publicURL})
+	// Live events still reach the inbox through the store wrapper above;
+	// the services' own live events are dropped until the hub takes them.
+	tickets := ticket.NewService(wstore, &webhook.Outbox{InboxBase: publicURL}, live.Discard, time.Now)
 	webhooks := webhook.NewService(wstore, client, publicURL, time.Now)
 	mounts, err := buildSurfaces(mountTable(), surfaceDeps{
 		cfg: cfg, store: wstore, tickets: tickets, communities: communities, webhooks: webhooks, live: feed.hub,

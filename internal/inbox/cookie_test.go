@@ -13,6 +13,7 @@ import (
 
 	"openboards/internal/community"
 	"openboards/internal/inbox"
+	"openboards/internal/live"
 	"openboards/internal/store/sqlite"
 	"openboards/internal/ticket"
 )
@@ -35,7 +36,7 @@ func TestSessionCookieRenewed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := inbox.NewHandler(store, ticket.NewService(store, clock), communities, inbox.Options{})
+	h, err := inbox.NewHandler(store, ticket.NewService(store, ticket.NoEvents, live.Discard, clock), communities, inbox.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

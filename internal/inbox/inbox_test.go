@@ -23,6 +23,7 @@ import (
 
 	"openboards/internal/community"
 	"openboards/internal/inbox"
+	"openboards/internal/live"
 	"openboards/internal/openboards"
 	"openboards/internal/store/sqlite"
 	"openboards/internal/ticket"
@@ -82,7 +83,7 @@ func newHarnessWith(t *testing.T, opt inbox.Options) *harness {
 		t.Fatal(err)
 	}
 	clock := &stepClock{t: time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)}
-	h := &harness{t: t, ctx: ctx, store: store, tickets: ticket.NewService(store, clock.now), communities: communities}
+	h := &harness{t: t, ctx: ctx, store: store, tickets: ticket.NewService(store, ticket.NoEvents, live.Discard, clock.now), communities: communities}
 	handler, err := inbox.NewHandler(store, h.tickets, communities, opt)
 	if err != nil {
 		t.Fatal(err)
@@ -125,6 +126,7 @@ func ptr[T any](v T) *T { return &v }
 func (h *harness) newTicket(cm *openboards.Community, title, message string) int64 {
 	h.t.Helper()
 	id, err := h.tickets.CreateTicket(h.ctx, cm, ticket.CreateTicketInput{
+		Source: openboards.SourceAPI, DetailedSource: openboards.DetailedSourceAPI,
 		Title: title, Message: message, Creator: &ticket.CreatorInput{Name: ptr("Bill Smith"), Email: ptr("bill@example.com")},
 	})
 	if err != nil {

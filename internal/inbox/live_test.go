@@ -53,7 +53,7 @@ func newLiveWorld(t *testing.T, timeout time.Duration) *liveWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.tickets = ticket.NewService(ws, time.Now)
+	w.tickets = ticket.NewService(ws, ticket.NoEvents, live.Discard, time.Now)
 	h, err := inbox.NewHandler(ws, w.tickets, w.communities, inbox.Options{Live: w.hub})
 	if err != nil {
 		t.Fatal(err)
@@ -112,6 +112,7 @@ func (w *liveWorld) newTicket(cm *openboards.Community, title string) int64 {
 	w.t.Helper()
 	email := "customer@example.com"
 	id, err := w.tickets.CreateTicket(context.Background(), cm, ticket.CreateTicketInput{
+		Source: openboards.SourceAPI, DetailedSource: openboards.DetailedSourceAPI,
 		Title: title, Message: "Hello", Creator: &ticket.CreatorInput{Email: &email},
 	})
 	if err != nil {

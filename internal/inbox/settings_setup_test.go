@@ -17,6 +17,7 @@ import (
 
 	"openboards/internal/community"
 	"openboards/internal/inbox"
+	"openboards/internal/live"
 	"openboards/internal/openboards"
 	"openboards/internal/store/sqlite"
 	"openboards/internal/ticket"
@@ -54,7 +55,7 @@ func setupNewWorld(t *testing.T) *setupWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &setupWorld{t: t, ctx: ctx, store: store, tickets: ticket.NewService(store, time.Now), communities: communities}
+	w := &setupWorld{t: t, ctx: ctx, store: store, tickets: ticket.NewService(store, ticket.NoEvents, live.Discard, time.Now), communities: communities}
 	handler, err := inbox.NewHandler(store, w.tickets, communities, inbox.Options{})
 	if err != nil {
 		t.Fatal(err)

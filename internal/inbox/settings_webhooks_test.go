@@ -21,6 +21,7 @@ import (
 
 	"openboards/internal/community"
 	"openboards/internal/inbox"
+	"openboards/internal/live"
 	"openboards/internal/openboards"
 	"openboards/internal/store/sqlite"
 	"openboards/internal/ticket"
@@ -130,8 +131,7 @@ func whSetup(t *testing.T) *whWorld {
 		ExclusiveStore: true, Poll: 50 * time.Millisecond, Jitter: func() float64 { return 1 },
 	})
 	store := webhook.WakingStore(raw, d.Wake)
-	tickets := ticket.NewService(store, time.Now)
-	tickets.SetRecorder(&webhook.Outbox{InboxBase: "https://inbox.example.com"})
+	tickets := ticket.NewService(store, &webhook.Outbox{InboxBase: "https://inbox.example.com"}, live.Discard, time.Now)
 	communities, err := community.NewService(ctx, store, time.Now, "test", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -432,6 +432,7 @@ func TestWebhookSettingsDeliveryLog(t *testing.T) {
 	start := time.Now().UTC()
 	email := "customer@example.com"
 	tid, err := w.tickets.CreateTicket(w.ctx, w.cm, ticket.CreateTicketInput{
+		Source: openboards.SourceAPI, DetailedSource: openboards.DetailedSourceAPI,
 		Title: "Printer <b>on fire</b>", Message: "Help", Creator: &ticket.CreatorInput{Email: &email},
 	})
 	if err != nil {

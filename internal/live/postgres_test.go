@@ -92,7 +92,7 @@ func TestAcrossProcesses(t *testing.T) {
 	onA := a.hub.SubscribeCommunity(cm.ID, "")
 	defer onA.Cancel()
 
-	svc := ticket.NewService(a.wstore, time.Now)
+	svc := ticket.NewService(a.wstore, ticket.NoEvents, live.Discard, time.Now)
 	start := time.Now()
 	id := newTicket(t, svc, cm, "Across")
 	waitFor(t, onB, id, 5*time.Second, "node B, new ticket")
@@ -100,7 +100,7 @@ func TestAcrossProcesses(t *testing.T) {
 	waitFor(t, onA, id, time.Second, "node A, new ticket")
 
 	// A change made through B reaches A.
-	svcB := ticket.NewService(b.wstore, time.Now)
+	svcB := ticket.NewService(b.wstore, ticket.NoEvents, live.Discard, time.Now)
 	if err := svcB.UpdateTicketStatus(context.Background(), cm, id, "pending"); err != nil {
 		t.Fatal(err)
 	}

@@ -70,6 +70,7 @@ func newTicket(t *testing.T, svc *ticket.Service, cm *openboards.Community, titl
 	t.Helper()
 	email := "customer@example.com"
 	id, err := svc.CreateTicket(context.Background(), cm, ticket.CreateTicketInput{
+		Source: openboards.SourceAPI, DetailedSource: openboards.DetailedSourceAPI,
 		Title: title, Message: "Hello", Creator: &ticket.CreatorInput{Email: &email},
 	})
 	if err != nil {
@@ -94,7 +95,7 @@ func TestPublishingStore(t *testing.T) {
 	if got := rec.take(); got != nil {
 		t.Fatalf("creating a community published %v", got)
 	}
-	svc := ticket.NewService(store, time.Now)
+	svc := ticket.NewService(store, ticket.NoEvents, live.Discard, time.Now)
 
 	// A new ticket: created and logged, published once.
 	id := newTicket(t, svc, cm, "First")
@@ -186,7 +187,7 @@ func TestPublishingStoreRetry(t *testing.T) {
 	}
 	t.Cleanup(func() { raw.Close() })
 	cm := newCommunity(t, raw, "Acme")
-	svc := ticket.NewService(raw, time.Now)
+	svc := ticket.NewService(raw, ticket.NoEvents, live.Discard, time.Now)
 	first, second := newTicket(t, svc, cm, "First"), newTicket(t, svc, cm, "Second")
 
 	rec := &recorder{}

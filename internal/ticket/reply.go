@@ -4,8 +4,8 @@ import (
 	"context"
 	"slices"
 	"strconv"
-	"time"
 
+	"openboards/internal/live"
 	"openboards/internal/openboards"
 )
 
@@ -41,13 +41,10 @@ func (s *Service) CreateReply(ctx context.Context, cm *openboards.Community, tic
 	if in.Author.IsZero() {
 		return nil, openboards.Errorf(openboards.CodeInvalid, "author: required (give id, email or customIdentifier)")
 	}
-	now := s.clock()
-	r := &openboards.Reply{
-		TicketID: ticketID, CommunityID: cm.ID, Message: text, HTMLMessage: html, IsDraft: in.IsDraft,
-		Attachments: atts, Tags: []string{}, CreatedAt: now, UpdatedAt: now,
-	}
-	err = s.store.InTx(ctx, func(tx openboards.Tx) error {
-		t, err := lockTicket(ctx, tx, cm.ID, ticketID)
+	var r *openboards.Reply
+	err = s.InTx(ctx, cm, func(w *Writer) error {
+		tx := w.Tx()
+		t, err := w.LockTicket(ctx, ticketID)
 		if err != nil {
 			return err
 		}
@@ -58,8 +55,7 @@ func (s *Service) CreateReply(ctx context.Context, cm *openboards.Community, tic
 		if author.Status == openboards.StatusTeam && author.Role == openboards.RoleReadOnlyUser {
 			return openboards.Errorf(openboards.CodeForbidden, "author: read-only users cannot reply")
 		}
-		r.Author, r.AuthorID = author, author.ID
-		r.IsByTeam = author.Status != openboards.StatusClient
+		r = &openboards.Reply{Author: author, Message: text, HTMLMessage: html, IsDraft: in.IsDraft, Attachments: atts}
 		if in.ParentReplyID != nil {
 			parent, err := tx.FindReplyByID(ctx, cm.ID, ticketID, *in.ParentReplyID)
 			if openboards.ErrorCode(err) == openboards.CodeNotFound {
@@ -70,63 +66,12 @@ func (s *Service) CreateReply(ctx context.Context, cm *openboards.Community, tic
 			}
 			r.ParentReplyID, r.Level = &parent.ID, parent.Level+1
 		}
-		r.ToEmails, r.CCEmails = []string{}, []string{}
-		if r.IsByTeam {
-			if t.Author.Email != nil {
-				r.ToEmails = []string{*t.Author.Email}
-			}
-			r.CCEmails = t.CC
-		}
-		if err := tx.CreateReply(ctx, r); err != nil {
-			return err
-		}
-		if r.IsDraft {
-			return entry{ticket: t, userID: author.ID, typ: openboards.ActionReplyCreated, text: "saved a draft reply"}.write(ctx, tx, now)
-		}
-		if err := (entry{ticket: t, userID: author.ID, typ: openboards.ActionReplyCreated, text: "sent a reply"}).write(ctx, tx, now); err != nil {
-			return err
-		}
-		return s.sent(ctx, tx, cm, t, r, author, in.IsTicketNeededToBeCompleted, in.SuppressTicketStatusAutoupdate, now)
+		return w.AddReply(ctx, t, r, ReplyOptions{Complete: in.IsTicketNeededToBeCompleted, KeepStatus: in.SuppressTicketStatusAutoupdate})
 	})
 	if err != nil {
 		return nil, err
 	}
 	return r, nil
-}
-
-// sent applies the effects of reply r being sent on its ticket (count,
-// activity time and status) and records the events: the reply's creation,
-// then the status change it caused.
-func (s *Service) sent(ctx context.Context, tx openboards.Tx, cm *openboards.Community, t *openboards.Ticket, r *openboards.Reply, author *openboards.User, complete, suppress bool, now time.Time) error {
-	u := touch(now)
-	u.ReplyCountDiff = 1
-	u.LastActivityAt = &now
-	next := t.Status
-	switch {
-	case complete:
-		next = openboards.TicketCompleted
-	case suppress:
-	case author.Status == openboards.StatusClient:
-		next = openboards.TicketOpen
-	case t.Status == openboards.TicketOpen:
-		next = openboards.TicketPending
-	}
-	if next != t.Status {
-		u.Status = &next
-	}
-	if err := tx.UpdateTicket(ctx, t.CommunityID, t.ID, u); err != nil {
-		return err
-	}
-	if err := s.record(ctx, tx, cm, openboards.Change{Type: openboards.EventReplyCreation, TicketID: t.ID, Reply: r}, now); err != nil {
-		return err
-	}
-	if next != t.Status {
-		if err := statusEntry(t, author.ID, t.Status, next).write(ctx, tx, now); err != nil {
-			return err
-		}
-		return s.record(ctx, tx, cm, openboards.Change{Type: openboards.EventTicketStatusChange, TicketID: t.ID, PreviousStatus: t.Status}, now)
-	}
-	return nil
 }
 
 // UpdateReplyInput edits a reply; nil fields stay. Publishing a draft
@@ -142,8 +87,7 @@ type UpdateReplyInput struct {
 
 // UpdateReply edits a reply and logs the edit.
 func (s *Service) UpdateReply(ctx context.Context, cm *openboards.Community, ticketID, replyID int64, in UpdateReplyInput) (*openboards.Reply, error) {
-	now := s.clock()
-	u := openboards.ReplyUpdate{UpdatedAt: now, IsDraft: in.IsDraft}
+	u := openboards.ReplyUpdate{IsDraft: in.IsDraft}
 	if in.Message != nil {
 		text, html, err := body("message", *in.Message, in.IsHTML)
 		if err != nil {
@@ -159,8 +103,9 @@ func (s *Service) UpdateReply(ctx context.Context, cm *openboards.Community, tic
 		u.Attachments = &atts
 	}
 	var out *openboards.Reply
-	err := s.store.InTx(ctx, func(tx openboards.Tx) error {
-		t, err := lockTicket(ctx, tx, cm.ID, ticketID)
+	err := s.InTx(ctx, cm, func(w *Writer) error {
+		tx := w.Tx()
+		t, err := w.LockTicket(ctx, ticketID)
 		if err != nil {
 			return err
 		}
@@ -181,6 +126,8 @@ func (s *Service) UpdateReply(ctx context.Context, cm *openboards.Community, tic
 		if msg == "" && atts == 0 {
 			return openboards.Errorf(openboards.CodeInvalid, "message: a reply needs a message or an attachment")
 		}
+		u := u
+		u.UpdatedAt = w.Now()
 		if err := tx.UpdateReply(ctx, cm.ID, ticketID, replyID, u); err != nil {
 			return err
 		}
@@ -189,7 +136,7 @@ func (s *Service) UpdateReply(ctx context.Context, cm *openboards.Community, tic
 		if publish {
 			text = "sent a reply"
 		}
-		if err := (entry{ticket: t, userID: cm.APIUserID, typ: openboards.ActionReplyUpdated, text: text}).write(ctx, tx, now); err != nil {
+		if err := w.Log(ctx, Entry{Ticket: t, UserID: cm.APIUserID, Type: openboards.ActionReplyUpdated, Text: text}); err != nil {
 			return err
 		}
 		if out, err = tx.FindReplyByID(ctx, cm.ID, ticketID, replyID); err != nil {
@@ -197,10 +144,13 @@ func (s *Service) UpdateReply(ctx context.Context, cm *openboards.Community, tic
 		}
 		switch {
 		case publish:
-			return s.sent(ctx, tx, cm, t, out, r.Author, in.IsTicketNeededToBeCompleted, in.SuppressTicketStatusAutoupdate, now)
+			return w.sent(ctx, t, out, r.Author, ReplyOptions{Complete: in.IsTicketNeededToBeCompleted, KeepStatus: in.SuppressTicketStatusAutoupdate})
 		case !out.IsDraft:
-			return s.record(ctx, tx, cm, openboards.Change{Type: openboards.EventReplyUpdate, TicketID: ticketID, Reply: out}, now)
+			if err := w.Record(ctx, openboards.Change{Type: openboards.EventReplyUpdate, TicketID: ticketID, Reply: out}); err != nil {
+				return err
+			}
 		}
+		w.queue(live.MessageChanged, ticketID, cm.APIUserID, map[string]int64{"replyId": replyID})
 		return nil
 	})
 	return out, err
@@ -208,9 +158,9 @@ func (s *Service) UpdateReply(ctx context.Context, cm *openboards.Community, tic
 
 // DeleteReply removes a reply and logs it; a sent reply no longer counts.
 func (s *Service) DeleteReply(ctx context.Context, cm *openboards.Community, ticketID, replyID int64) error {
-	now := s.clock()
-	return s.store.InTx(ctx, func(tx openboards.Tx) error {
-		t, err := lockTicket(ctx, tx, cm.ID, ticketID)
+	return s.InTx(ctx, cm, func(w *Writer) error {
+		tx, now := w.Tx(), w.Now()
+		t, err := w.LockTicket(ctx, ticketID)
 		if err != nil {
 			return err
 		}
@@ -228,13 +178,16 @@ func (s *Service) DeleteReply(ctx context.Context, cm *openboards.Community, tic
 		if err := tx.UpdateTicket(ctx, cm.ID, ticketID, u); err != nil {
 			return err
 		}
-		if err := (entry{ticket: t, userID: cm.APIUserID, typ: openboards.ActionReplyDeleted, text: "deleted a reply"}).write(ctx, tx, now); err != nil {
+		if err := w.Log(ctx, Entry{Ticket: t, UserID: cm.APIUserID, Type: openboards.ActionReplyDeleted, Text: "deleted a reply"}); err != nil {
 			return err
 		}
-		if r.IsDraft {
-			return nil
+		if !r.IsDraft {
+			if err := w.Record(ctx, openboards.Change{Type: openboards.EventReplyDeletion, TicketID: ticketID, Reply: r}); err != nil {
+				return err
+			}
 		}
-		return s.record(ctx, tx, cm, openboards.Change{Type: openboards.EventReplyDeletion, TicketID: ticketID, Reply: r}, now)
+		w.queue(live.MessageChanged, ticketID, cm.APIUserID, map[string]int64{"replyId": replyID})
+		return nil
 	})
 }
 
@@ -244,9 +197,9 @@ func (s *Service) SetReplyTags(ctx context.Context, cm *openboards.Community, ti
 	if err != nil {
 		return err
 	}
-	now := s.clock()
-	return s.store.InTx(ctx, func(tx openboards.Tx) error {
-		t, err := lockTicket(ctx, tx, cm.ID, ticketID)
+	return s.InTx(ctx, cm, func(w *Writer) error {
+		tx, now := w.Tx(), w.Now()
+		t, err := w.LockTicket(ctx, ticketID)
 		if err != nil {
 			return err
 		}
@@ -265,16 +218,17 @@ func (s *Service) SetReplyTags(ctx context.Context, cm *openboards.Community, ti
 		if err := tx.UpdateReply(ctx, cm.ID, ticketID, replyID, openboards.ReplyUpdate{Tags: &next, UpdatedAt: now}); err != nil {
 			return err
 		}
-		if err := tagsEntry(t, cm.APIUserID, openboards.ActionReplyTagsChanged, "a reply", tags).write(ctx, tx, now); err != nil {
+		if err := w.Log(ctx, tagsEntry(t, cm.APIUserID, openboards.ActionReplyTagsChanged, "a reply", tags)); err != nil {
 			return err
 		}
+		w.queue(live.MessageChanged, ticketID, cm.APIUserID, map[string]int64{"replyId": replyID})
 		if r.IsDraft {
 			return nil
 		}
 		if r, err = tx.FindReplyByID(ctx, cm.ID, ticketID, replyID); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, cm, openboards.Change{Type: openboards.EventReplyUpdate, TicketID: ticketID, Reply: r}, now)
+		return w.Record(ctx, openboards.Change{Type: openboards.EventReplyUpdate, TicketID: ticketID, Reply: r})
 	})
 }
 
@@ -323,17 +277,17 @@ func noteBody(ctx context.Context, tx openboards.Reader, communityID int64, n *o
 	return nil
 }
 
-func mentionEntry(t *openboards.Ticket, userID, typ, verb string, n *openboards.Note) entry {
-	e := entry{ticket: t, userID: userID, typ: typ, text: verb}
+func mentionEntry(t *openboards.Ticket, userID, typ, verb string, n *openboards.Note) Entry {
+	e := Entry{Ticket: t, UserID: userID, Type: typ, Text: verb}
 	for i, u := range n.MentionedUsers {
 		if i == 0 {
-			e.text += " mentioning "
+			e.Text += " mentioning "
 		} else {
-			e.text += ", "
+			e.Text += ", "
 		}
-		e.text += userPlaceholder(u.ID)
+		e.Text += userPlaceholder(u.ID)
 	}
-	e.inc.Users = n.MentionedUsers
+	e.Included.Users = n.MentionedUsers
 	return e
 }
 
@@ -342,10 +296,10 @@ func (s *Service) CreateNote(ctx context.Context, cm *openboards.Community, tick
 	if in.Author.IsZero() {
 		return nil, openboards.Errorf(openboards.CodeInvalid, "author: required (give id, email or customIdentifier)")
 	}
-	now := s.clock()
-	n := &openboards.Note{TicketID: ticketID, CommunityID: cm.ID, CreatedAt: now, UpdatedAt: now}
-	err := s.store.InTx(ctx, func(tx openboards.Tx) error {
-		t, err := lockTicket(ctx, tx, cm.ID, ticketID)
+	var n *openboards.Note
+	err := s.InTx(ctx, cm, func(w *Writer) error {
+		tx := w.Tx()
+		t, err := w.LockTicket(ctx, ticketID)
 		if err != nil {
 			return err
 		}
@@ -353,17 +307,11 @@ func (s *Service) CreateNote(ctx context.Context, cm *openboards.Community, tick
 		if err != nil {
 			return err
 		}
-		n.Author, n.AuthorID = author, author.ID
+		n = &openboards.Note{Author: author}
 		if err := noteBody(ctx, tx, cm.ID, n, in); err != nil {
 			return err
 		}
-		if err := tx.CreateNote(ctx, n); err != nil {
-			return err
-		}
-		if err := mentionEntry(t, author.ID, openboards.ActionNoteCreated, "added a note", n).write(ctx, tx, now); err != nil {
-			return err
-		}
-		return s.record(ctx, tx, cm, openboards.Change{Type: openboards.EventNoteCreation, TicketID: ticketID, Note: n}, now)
+		return w.AddNote(ctx, t, n)
 	})
 	if err != nil {
 		return nil, err
@@ -373,10 +321,10 @@ func (s *Service) CreateNote(ctx context.Context, cm *openboards.Community, tick
 
 // UpdateNote replaces the content of a note; its author stays.
 func (s *Service) UpdateNote(ctx context.Context, cm *openboards.Community, ticketID, noteID int64, in NoteInput) (*openboards.Note, error) {
-	now := s.clock()
 	var n *openboards.Note
-	err := s.store.InTx(ctx, func(tx openboards.Tx) error {
-		t, err := lockTicket(ctx, tx, cm.ID, ticketID)
+	err := s.InTx(ctx, cm, func(w *Writer) error {
+		tx, in := w.Tx(), in // a retried transaction starts from the request
+		t, err := w.LockTicket(ctx, ticketID)
 		if err != nil {
 			return err
 		}
@@ -411,14 +359,18 @@ func (s *Service) UpdateNote(ctx context.Context, cm *openboards.Community, tick
 		if err := noteBody(ctx, tx, cm.ID, n, in); err != nil {
 			return err
 		}
-		n.UpdatedAt = now
+		n.UpdatedAt = w.Now()
 		if err := tx.UpdateNote(ctx, n); err != nil {
 			return err
 		}
-		if err := mentionEntry(t, actor, openboards.ActionNoteUpdated, "edited a note", n).write(ctx, tx, now); err != nil {
+		if err := w.Log(ctx, mentionEntry(t, actor, openboards.ActionNoteUpdated, "edited a note", n)); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, cm, openboards.Change{Type: openboards.EventNoteUpdate, TicketID: ticketID, Note: n}, now)
+		if err := w.Record(ctx, openboards.Change{Type: openboards.EventNoteUpdate, TicketID: ticketID, Note: n}); err != nil {
+			return err
+		}
+		w.queue(live.MessageChanged, ticketID, actor, map[string]int64{"noteId": noteID})
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -428,9 +380,9 @@ func (s *Service) UpdateNote(ctx context.Context, cm *openboards.Community, tick
 
 // DeleteNote removes a note and logs it.
 func (s *Service) DeleteNote(ctx context.Context, cm *openboards.Community, ticketID, noteID int64) error {
-	now := s.clock()
-	return s.store.InTx(ctx, func(tx openboards.Tx) error {
-		t, err := lockTicket(ctx, tx, cm.ID, ticketID)
+	return s.InTx(ctx, cm, func(w *Writer) error {
+		tx := w.Tx()
+		t, err := w.LockTicket(ctx, ticketID)
 		if err != nil {
 			return err
 		}
@@ -441,9 +393,13 @@ func (s *Service) DeleteNote(ctx context.Context, cm *openboards.Community, tick
 		if err := tx.DeleteNote(ctx, cm.ID, ticketID, noteID); err != nil {
 			return err
 		}
-		if err := (entry{ticket: t, userID: cm.APIUserID, typ: openboards.ActionNoteDeleted, text: "deleted a note"}).write(ctx, tx, now); err != nil {
+		if err := w.Log(ctx, Entry{Ticket: t, UserID: cm.APIUserID, Type: openboards.ActionNoteDeleted, Text: "deleted a note"}); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, cm, openboards.Change{Type: openboards.EventNoteDeletion, TicketID: ticketID, Note: n}, now)
+		if err := w.Record(ctx, openboards.Change{Type: openboards.EventNoteDeletion, TicketID: ticketID, Note: n}); err != nil {
+			return err
+		}
+		w.queue(live.MessageChanged, ticketID, cm.APIUserID, map[string]int64{"noteId": noteID})
+		return nil
 	})
 }

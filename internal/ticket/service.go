@@ -1,8 +1,15 @@
-// Package ticket holds the use-cases of the Ticket API: every write to
-// tickets, replies, notes, tags, categories, custom fields, user groups and
-// widget schedules. Each write runs in one store transaction together with
-// the action-log entries it causes, so a change and its history commit or
-// fail together.
+// Package ticket holds the ticket use-cases: every write to tickets,
+// replies, notes, tags, categories, custom fields, user groups and widget
+// schedules. Each write runs in one store transaction together with the
+// action-log entries and webhook events it causes, so a change and its
+// history commit or fail together, and publishes its live events once it
+// has committed.
+//
+// The transaction-scoped building blocks (Service.InTx and Writer: create a
+// ticket with a given source and channel, add a reply or note, move the
+// status or assignee, write a log entry, record a webhook event) are
+// exported so that every surface that creates or changes tickets (the
+// Ticket API, chat, the widget, e-mail) writes them the same way.
 package ticket
 
 import (
@@ -10,15 +17,20 @@ import (
 	"strings"
 	"time"
 
+	"openboards/internal/live"
 	"openboards/internal/openboards"
 	"openboards/internal/richtext"
 )
 
-// Service performs the Ticket API's writes for any community.
+// Service performs the ticket writes of every community. Each write runs
+// in one store transaction (see InTx) together with the log entries and
+// webhook events it causes, so a change and its history commit or fail
+// together; its live events are published once it has committed.
 type Service struct {
 	store  openboards.Store
 	now    func() time.Time
 	events Recorder
+	pub    live.Publisher
 }
 
 // Recorder records the webhook event of a change inside the transaction
@@ -27,22 +39,52 @@ type Recorder interface {
 	Record(ctx context.Context, tx openboards.Tx, cm *openboards.Community, c openboards.Change, at time.Time) error
 }
 
-// SetRecorder makes every change that raises a webhook event record it
-// with r.
-func (s *Service) SetRecorder(r Recorder) { s.events = r }
+// NoEvents is a Recorder that records nothing, for tests and tools that
+// send no webhooks.
+var NoEvents Recorder = noEvents{}
 
-// record records the event of change c, when events are recorded.
-func (s *Service) record(ctx context.Context, tx openboards.Tx, cm *openboards.Community, c openboards.Change, at time.Time) error {
-	if s.events == nil {
-		return nil
-	}
-	return s.events.Record(ctx, tx, cm, c, at)
+type noEvents struct{}
+
+func (noEvents) Record(context.Context, openboards.Tx, *openboards.Community, openboards.Change, time.Time) error {
+	return nil
 }
 
-// NewService returns a Service on store; now is the clock (time.Now in
-// production, a fixed clock in tests).
-func NewService(store openboards.Store, now func() time.Time) *Service {
-	return &Service{store: store, now: now}
+// NewService returns a Service on store that records the webhook events of
+// its changes with events and publishes their live events to pub after
+// they commit; now is the clock (time.Now in production, a fixed clock in
+// tests). events and pub are required, so that no wiring drops events
+// without saying so: pass NoEvents and live.Discard for none. NewService
+// panics if either is nil.
+func NewService(store openboards.Store, events Recorder, pub live.Publisher, now func() time.Time) *Service {
+	if events == nil {
+		panic("ticket: NewService: nil Recorder (pass ticket.NoEvents to record no webhook events)")
+	}
+	if pub == nil {
+		panic("ticket: NewService: nil live.Publisher (pass live.Discard to publish no live events)")
+	}
+	return &Service{store: store, now: now, events: events, pub: pub}
+}
+
+// InTx runs fn in one write transaction of community cm and publishes the
+// live events fn queued once the transaction has committed; nothing is
+// published if fn or the commit fails. When the store retries the
+// transaction (a PostgreSQL serialization failure, say), fn runs again with
+// a fresh Writer, so only the events of the attempt that committed are
+// published. Every row the transaction writes carries one time.
+func (s *Service) InTx(ctx context.Context, cm *openboards.Community, fn func(*Writer) error) error {
+	now := s.clock()
+	var w *Writer
+	err := s.store.InTx(ctx, func(tx openboards.Tx) error {
+		w = &Writer{tx: tx, cm: cm, now: now, events: s.events}
+		return fn(w)
+	})
+	if err != nil {
+		return err
+	}
+	if w != nil && len(w.queued) > 0 {
+		s.pub.Publish(w.queued...)
+	}
+	return nil
 }
 
 // clock returns the time for one operation, in UTC and at the 100 ns
@@ -142,14 +184,4 @@ func teammate(ctx context.Context, tx openboards.Reader, communityID int64, fiel
 // touch is the ticket update that records activity at now.
 func touch(now time.Time) openboards.TicketUpdate {
 	return openboards.TicketUpdate{UpdatedAt: now}
-}
-
-// lockTicket locks a ticket for the rest of the transaction and reads it:
-// every change of an existing ticket starts here, so that two changes of
-// one ticket take turns and the second reads what the first left.
-func lockTicket(ctx context.Context, tx openboards.Tx, communityID, id int64) (*openboards.Ticket, error) {
-	if err := tx.LockTicket(ctx, communityID, id); err != nil {
-		return nil, err
-	}
-	return tx.FindTicketByID(ctx, communityID, id)
 }

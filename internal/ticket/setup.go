@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"openboards/internal/live"
 	"openboards/internal/openboards"
 )
 
@@ -120,7 +121,8 @@ func (s *Service) UpdateCategory(ctx context.Context, cm *openboards.Community, 
 // DeleteCategory removes a category that has no subcategories; its tickets
 // become uncategorised.
 func (s *Service) DeleteCategory(ctx context.Context, cm *openboards.Community, id int64) error {
-	return s.store.InTx(ctx, func(tx openboards.Tx) error {
+	return s.InTx(ctx, cm, func(w *Writer) error {
+		tx := w.Tx()
 		if err := tx.LockCategoryTree(ctx, cm.ID); err != nil {
 			return err
 		}
@@ -132,22 +134,20 @@ func (s *Service) DeleteCategory(ctx context.Context, cm *openboards.Community, 
 			return openboards.Errorf(openboards.CodeConflict, "category %d has %d subcategories; move or delete them first", id, n)
 		}
 		// Its tickets become uncategorised: each raises a category change.
-		var ticketIDs []int64
-		if s.events != nil {
-			if ticketIDs, err = tx.FindTicketIDs(ctx, openboards.TicketFilter{
-				CommunityID: cm.ID, CategorySet: true, CategoryID: &id, OrderBy: openboards.OrderCreationAsc, Take: math.MaxInt32,
-			}); err != nil {
-				return err
-			}
+		ticketIDs, err := tx.FindTicketIDs(ctx, openboards.TicketFilter{
+			CommunityID: cm.ID, CategorySet: true, CategoryID: &id, OrderBy: openboards.OrderCreationAsc, Take: math.MaxInt32,
+		})
+		if err != nil {
+			return err
 		}
 		if err := tx.DeleteCategory(ctx, cm.ID, id); err != nil {
 			return err
 		}
-		now := s.clock()
 		for _, tid := range ticketIDs {
-			if err := s.record(ctx, tx, cm, openboards.Change{Type: openboards.EventTicketCategoryChange, TicketID: tid, PreviousCategoryID: &id}, now); err != nil {
+			if err := w.Record(ctx, openboards.Change{Type: openboards.EventTicketCategoryChange, TicketID: tid, PreviousCategoryID: &id}); err != nil {
 				return err
 			}
+			w.queue(live.TicketChanged, tid, cm.APIUserID, nil)
 		}
 		// Custom fields assigned to the category forget it.
 		fields, err := tx.FindCustomFields(ctx, cm.ID)

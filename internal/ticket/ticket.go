@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"openboards/internal/live"
 	"openboards/internal/openboards"
 )
 
@@ -30,6 +31,13 @@ type FieldValueInput struct {
 
 // CreateTicketInput is a new ticket as a client submits it.
 type CreateTicketInput struct {
+	// Source, DetailedSource and Channel say how the ticket came in; the
+	// surface that takes it sets them (see NewTicket). Source and
+	// DetailedSource are required.
+	Source         string
+	DetailedSource string
+	Channel        string
+
 	Title        string
 	Message      string
 	IsHTML       *bool // nil means true, as documented
@@ -47,26 +55,16 @@ type CreateTicketInput struct {
 // CreateTicket validates in, stores the ticket (upserting its creator) and
 // logs its creation, returning the new ticket id.
 func (s *Service) CreateTicket(ctx context.Context, cm *openboards.Community, in CreateTicketInput) (int64, error) {
-	now := s.clock()
-	t := &openboards.Ticket{
-		CommunityID:    cm.ID,
-		Title:          strings.TrimSpace(in.Title),
-		Status:         openboards.TicketOpen,
-		Source:         openboards.SourceAPI,
-		DetailedSource: openboards.DetailedSourceAPI,
-		CreatedAt:      now,
-		LastActivityAt: now,
-		UpdatedAt:      now,
-	}
-	if len(t.Title) > maxTitleLen {
+	nt := NewTicket{Source: in.Source, DetailedSource: in.DetailedSource, Channel: in.Channel, Title: strings.TrimSpace(in.Title)}
+	if len(nt.Title) > maxTitleLen {
 		return 0, openboards.Errorf(openboards.CodeInvalid, "title: longer than %d characters", maxTitleLen)
 	}
 	isHTML := in.IsHTML == nil || *in.IsHTML
 	var err error
-	if t.Message, t.HTMLMessage, err = body("message", in.Message, isHTML); err != nil {
+	if nt.Message, nt.HTMLMessage, err = body("message", in.Message, isHTML); err != nil {
 		return 0, err
 	}
-	if t.Title == "" && t.Message == "" {
+	if nt.Title == "" && nt.Message == "" {
 		return 0, openboards.Errorf(openboards.CodeInvalid, "title: a ticket needs a title or a message")
 	}
 	if in.Creator == nil {
@@ -77,77 +75,64 @@ func (s *Service) CreateTicket(ctx context.Context, cm *openboards.Community, in
 		if err != nil {
 			return 0, err
 		}
-		t.Sentiment = &v
+		nt.Sentiment = &v
 	}
 	if in.SourceName != nil {
 		if v := strings.TrimSpace(*in.SourceName); v != "" {
 			if len(v) > maxNameLen {
 				return 0, openboards.Errorf(openboards.CodeInvalid, "sourceName: longer than %d characters", maxNameLen)
 			}
-			t.SourceName = &v
+			nt.SourceName = &v
 		}
 	}
-	if t.CC, err = emails("cc", in.CC); err != nil {
+	if nt.CC, err = emails("cc", in.CC); err != nil {
 		return 0, err
 	}
-	if t.Attachments, err = attachments("attachments", in.Attachments); err != nil {
+	if nt.Attachments, err = attachments("attachments", in.Attachments); err != nil {
 		return 0, err
 	}
-	tagNames, err := openboards.CleanTags("tags", in.Tags)
-	if err != nil {
+	if nt.Tags, err = openboards.CleanTags("tags", in.Tags); err != nil {
 		return 0, err
 	}
 	if in.AssigneeID != nil && (*in.AssigneeID == "" || strings.EqualFold(*in.AssigneeID, "null")) {
 		in.AssigneeID = nil
 	}
 
-	err = s.store.InTx(ctx, func(tx openboards.Tx) error {
-		author, err := s.upsertCreator(ctx, tx, cm.ID, in.Creator, now)
+	var id int64
+	err = s.InTx(ctx, cm, func(w *Writer) error {
+		tx := w.Tx()
+		author, err := s.upsertCreator(ctx, tx, cm.ID, in.Creator, w.Now())
 		if err != nil {
 			return err
 		}
-		t.AuthorID = author.ID
+		nt := nt // a retried transaction starts from the validated input
+		nt.Author = author
 		if in.CategoryID != nil {
 			cat, err := chosenCategory(ctx, tx, cm.ID, "categoryId", *in.CategoryID)
 			if err != nil {
 				return err
 			}
-			t.CategoryID = &cat.ID
+			nt.CategoryID = &cat.ID
 		}
-		var assignee *openboards.User
 		if in.AssigneeID != nil {
-			if assignee, err = assignable(ctx, tx, cm.ID, "assigneeId", *in.AssigneeID); err != nil {
-				return err
-			}
-			t.AssigneeID = &assignee.ID
-		}
-		if t.CustomFields, err = ticketFieldValues(ctx, tx, cm.ID, in.CustomFields); err != nil {
-			return err
-		}
-		if len(tagNames) > 0 {
-			tags, err := tx.UpsertTags(ctx, cm.ID, tagNames)
-			if err != nil {
-				return err
-			}
-			t.Tags = tagNamesOf(tags)
-		}
-		if err := tx.CreateTicket(ctx, t); err != nil {
-			return err
-		}
-		if err := (entry{ticket: t, userID: author.ID, typ: openboards.ActionTicketCreated, text: "created the ticket"}).write(ctx, tx, now); err != nil {
-			return err
-		}
-		if assignee != nil {
-			if err := assigneeEntry(t, cm.APIUserID, nil, assignee).write(ctx, tx, now); err != nil {
+			if nt.Assignee, err = assignable(ctx, tx, cm.ID, "assigneeId", *in.AssigneeID); err != nil {
 				return err
 			}
 		}
-		return s.record(ctx, tx, cm, openboards.Change{Type: openboards.EventTicketCreation, TicketID: t.ID}, now)
+		if nt.CustomFields, err = ticketFieldValues(ctx, tx, cm.ID, in.CustomFields); err != nil {
+			return err
+		}
+		t, err := w.CreateTicket(ctx, nt)
+		if err != nil {
+			return err
+		}
+		id = t.ID
+		return nil
 	})
 	if err != nil {
 		return 0, err
 	}
-	return t.ID, nil
+	return id, nil
 }
 
 // upsertCreator finds or creates the customer of a new ticket.
@@ -332,21 +317,12 @@ func (s *Service) UpdateTicketStatus(ctx context.Context, cm *openboards.Communi
 	if err != nil {
 		return err
 	}
-	now := s.clock()
-	return s.store.InTx(ctx, func(tx openboards.Tx) error {
-		t, err := lockTicket(ctx, tx, cm.ID, ticketID)
-		if err != nil || t.Status == st {
+	return s.InTx(ctx, cm, func(w *Writer) error {
+		t, err := w.LockTicket(ctx, ticketID)
+		if err != nil {
 			return err
 		}
-		u := touch(now)
-		u.Status = &st
-		if err := tx.UpdateTicket(ctx, cm.ID, ticketID, u); err != nil {
-			return err
-		}
-		if err := statusEntry(t, cm.APIUserID, t.Status, st).write(ctx, tx, now); err != nil {
-			return err
-		}
-		return s.record(ctx, tx, cm, openboards.Change{Type: openboards.EventTicketStatusChange, TicketID: ticketID, PreviousStatus: t.Status}, now)
+		return w.SetStatus(ctx, t, cm.APIUserID, st)
 	})
 }
 
@@ -354,9 +330,8 @@ func (s *Service) UpdateTicketStatus(ctx context.Context, cm *openboards.Communi
 // currently assigned to previous (nil: unassigned), and logs the change. A
 // mismatch reports CodeConflict: someone else changed the assignee first.
 func (s *Service) UpdateTicketAssignee(ctx context.Context, cm *openboards.Community, ticketID int64, assigneeID, previous *string) error {
-	now := s.clock()
-	return s.store.InTx(ctx, func(tx openboards.Tx) error {
-		t, err := lockTicket(ctx, tx, cm.ID, ticketID)
+	return s.InTx(ctx, cm, func(w *Writer) error {
+		t, err := w.LockTicket(ctx, ticketID)
 		if err != nil {
 			return err
 		}
@@ -376,32 +351,20 @@ func (s *Service) UpdateTicketAssignee(ctx context.Context, cm *openboards.Commu
 		}
 		var next *openboards.User
 		if assigneeID != nil {
-			if next, err = assignable(ctx, tx, cm.ID, "assigneeId", *assigneeID); err != nil {
+			if next, err = assignable(ctx, w.Tx(), cm.ID, "assigneeId", *assigneeID); err != nil {
 				return err
 			}
 		}
-		if (next == nil && current == "") || (next != nil && next.ID == current) {
-			return nil
-		}
-		u := touch(now)
-		var id *string
-		if next != nil {
-			id = &next.ID
-		}
-		u.AssigneeID = &id
-		if err := tx.UpdateTicket(ctx, cm.ID, ticketID, u); err != nil {
-			return err
-		}
-		return assigneeEntry(t, cm.APIUserID, t.Assignee, next).write(ctx, tx, now)
+		return w.SetAssignee(ctx, t, cm.APIUserID, next)
 	})
 }
 
 // UpdateTicketCategory moves a ticket to a category (nil: uncategorised) and logs
 // the change.
 func (s *Service) UpdateTicketCategory(ctx context.Context, cm *openboards.Community, ticketID int64, categoryID *int64) error {
-	now := s.clock()
-	return s.store.InTx(ctx, func(tx openboards.Tx) error {
-		t, err := lockTicket(ctx, tx, cm.ID, ticketID)
+	return s.InTx(ctx, cm, func(w *Writer) error {
+		tx := w.Tx()
+		t, err := w.LockTicket(ctx, ticketID)
 		if err != nil {
 			return err
 		}
@@ -414,7 +377,7 @@ func (s *Service) UpdateTicketCategory(ctx context.Context, cm *openboards.Commu
 		if (next == nil && t.CategoryID == nil) || (next != nil && t.CategoryID != nil && *t.CategoryID == next.ID) {
 			return nil
 		}
-		u := touch(now)
+		u := touch(w.Now())
 		var id *int64
 		if next != nil {
 			id = &next.ID
@@ -423,10 +386,14 @@ func (s *Service) UpdateTicketCategory(ctx context.Context, cm *openboards.Commu
 		if err := tx.UpdateTicket(ctx, cm.ID, ticketID, u); err != nil {
 			return err
 		}
-		if err := categoryEntry(t, cm.APIUserID, t.Category, next).write(ctx, tx, now); err != nil {
+		if err := w.Log(ctx, categoryEntry(t, cm.APIUserID, t.Category, next)); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, cm, openboards.Change{Type: openboards.EventTicketCategoryChange, TicketID: ticketID, PreviousCategoryID: t.CategoryID}, now)
+		if err := w.Record(ctx, openboards.Change{Type: openboards.EventTicketCategoryChange, TicketID: ticketID, PreviousCategoryID: t.CategoryID}); err != nil {
+			return err
+		}
+		w.queue(live.TicketChanged, ticketID, cm.APIUserID, nil)
+		return nil
 	})
 }
 
@@ -436,9 +403,9 @@ func (s *Service) SetTicketTags(ctx context.Context, cm *openboards.Community, t
 	if err != nil {
 		return err
 	}
-	now := s.clock()
-	return s.store.InTx(ctx, func(tx openboards.Tx) error {
-		t, err := lockTicket(ctx, tx, cm.ID, ticketID)
+	return s.InTx(ctx, cm, func(w *Writer) error {
+		tx := w.Tx()
+		t, err := w.LockTicket(ctx, ticketID)
 		if err != nil {
 			return err
 		}
@@ -450,15 +417,19 @@ func (s *Service) SetTicketTags(ctx context.Context, cm *openboards.Community, t
 		if slices.Equal(t.Tags, next) {
 			return nil
 		}
-		u := touch(now)
+		u := touch(w.Now())
 		u.Tags = &next
 		if err := tx.UpdateTicket(ctx, cm.ID, ticketID, u); err != nil {
 			return err
 		}
-		if err := tagsEntry(t, cm.APIUserID, openboards.ActionTicketTagsChanged, "the ticket", tags).write(ctx, tx, now); err != nil {
+		if err := w.Log(ctx, tagsEntry(t, cm.APIUserID, openboards.ActionTicketTagsChanged, "the ticket", tags)); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, cm, openboards.Change{Type: openboards.EventTicketTagsChange, TicketID: ticketID, PreviousTags: t.Tags}, now)
+		if err := w.Record(ctx, openboards.Change{Type: openboards.EventTicketTagsChange, TicketID: ticketID, PreviousTags: t.Tags}); err != nil {
+			return err
+		}
+		w.queue(live.TicketChanged, ticketID, cm.APIUserID, nil)
+		return nil
 	})
 }
 
@@ -468,9 +439,9 @@ func (s *Service) SetTicketFieldValues(ctx context.Context, cm *openboards.Commu
 	if len(in) == 0 {
 		return openboards.Errorf(openboards.CodeInvalid, "id: give a custom field id and value")
 	}
-	now := s.clock()
-	return s.store.InTx(ctx, func(tx openboards.Tx) error {
-		t, err := lockTicket(ctx, tx, cm.ID, ticketID)
+	return s.InTx(ctx, cm, func(w *Writer) error {
+		tx := w.Tx()
+		t, err := w.LockTicket(ctx, ticketID)
 		if err != nil {
 			return err
 		}
@@ -509,29 +480,36 @@ func (s *Service) SetTicketFieldValues(ctx context.Context, cm *openboards.Commu
 			}
 			current[f.ID] = next
 			changed = true
-			if err := fieldEntry(t, cm.APIUserID, f, prev, next).write(ctx, tx, now); err != nil {
+			if err := w.Log(ctx, fieldEntry(t, cm.APIUserID, f, prev, next)); err != nil {
 				return err
 			}
 		}
 		if !changed {
 			return nil
 		}
-		return tx.UpdateTicket(ctx, cm.ID, ticketID, touch(now))
+		if err := tx.UpdateTicket(ctx, cm.ID, ticketID, touch(w.Now())); err != nil {
+			return err
+		}
+		w.queue(live.TicketChanged, ticketID, cm.APIUserID, nil)
+		return nil
 	})
 }
 
 // MarkRead records that a teammate read a ticket.
 func (s *Service) MarkRead(ctx context.Context, cm *openboards.Community, ticketID int64, reader openboards.UserRef) error {
-	now := s.clock()
-	return s.store.InTx(ctx, func(tx openboards.Tx) error {
-		t, err := lockTicket(ctx, tx, cm.ID, ticketID)
+	return s.InTx(ctx, cm, func(w *Writer) error {
+		t, err := w.LockTicket(ctx, ticketID)
 		if err != nil {
 			return err
 		}
-		u, err := teammate(ctx, tx, cm.ID, "user", reader)
+		u, err := teammate(ctx, w.Tx(), cm.ID, "user", reader)
 		if err != nil {
 			return err
 		}
-		return entry{ticket: t, userID: u.ID, typ: openboards.ActionTicketRead, text: "read the ticket"}.write(ctx, tx, now)
+		if err := w.Log(ctx, Entry{Ticket: t, UserID: u.ID, Type: openboards.ActionTicketRead, Text: "read the ticket"}); err != nil {
+			return err
+		}
+		w.queue(live.TicketChanged, ticketID, u.ID, nil)
+		return nil
 	})
 }

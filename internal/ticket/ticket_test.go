@@ -3,6 +3,8 @@ package ticket_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -12,7 +14,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"openboards/internal/live"
 	"openboards/internal/openboards"
+	"openboards/internal/store/postgres"
+	"openboards/internal/store/postgres/pgtest"
 	"openboards/internal/store/sqlite"
 	"openboards/internal/ticket"
 )
@@ -47,7 +52,7 @@ func (c *clock) stored() time.Time { return c.now().Truncate(100 * time.Nanoseco
 // second community.
 type bundle struct {
 	ctx   context.Context
-	store *sqlite.Store
+	store openboards.Store
 	clock *clock
 	svc   *ticket.Service
 	cm    *openboards.Community
@@ -58,16 +63,76 @@ type bundle struct {
 	outsider                      *openboards.User // an admin of the other community
 }
 
-func setup(t *testing.T) *bundle {
+// backendEnv selects the store the tests run on: "postgres" runs them on a
+// fresh schema of the PostgreSQL test server, anything else on SQLite.
+const backendEnv = "OPENBOARDS_TEST_BACKEND"
+
+// openStore opens an empty store of the selected backend, closed when t
+// ends.
+func openStore(t *testing.T) openboards.Store {
 	t.Helper()
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "openboards.db"), sqlite.Options{})
+	var store openboards.Store
+	var err error
+	if os.Getenv(backendEnv) == "postgres" {
+		store, err = postgres.Open(ctx, pgtest.NewSchema(t), postgres.Options{MaxConns: 4})
+	} else {
+		store, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "openboards.db"), sqlite.Options{})
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { store.Close() })
+	t.Cleanup(func() {
+		if err := store.Close(); err != nil {
+			t.Errorf("close store: %v", err)
+		}
+	})
+	return store
+}
+
+// TestOnPostgres runs every test of the package again on PostgreSQL, in a
+// child process of the test binary, when a test server is configured.
+func TestOnPostgres(t *testing.T) {
+	if os.Getenv(backendEnv) == "postgres" {
+		t.Skip("already running on PostgreSQL")
+	}
+	pgtest.URL(t)
+	t.Parallel()
+	cmd := exec.Command(os.Args[0], "-test.run", "^Test", "-test.skip", "^TestOnPostgres$")
+	cmd.Env = append(os.Environ(), backendEnv+"=postgres")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the ticket tests failed on PostgreSQL: %v\n%s", err, out)
+	}
+}
+
+// options change what setup builds.
+type options struct {
+	events ticket.Recorder // default ticket.NoEvents
+	pub    live.Publisher  // default live.Discard
+	wrap   func(openboards.Store) openboards.Store
+}
+
+func setup(t *testing.T) *bundle {
+	t.Helper()
+	return setupWith(t, options{})
+}
+
+func setupWith(t *testing.T, o options) *bundle {
+	t.Helper()
+	ctx := context.Background()
+	var store openboards.Store = openStore(t)
+	if o.wrap != nil {
+		store = o.wrap(store)
+	}
+	if o.events == nil {
+		o.events = ticket.NoEvents
+	}
+	if o.pub == nil {
+		o.pub = live.Discard
+	}
 	c := &clock{t: start}
-	b := &bundle{ctx: ctx, store: store, clock: c, svc: ticket.NewService(store, c.now)}
+	b := &bundle{ctx: ctx, store: store, clock: c, svc: ticket.NewService(store, o.events, o.pub, c.now)}
 	newCommunity := func(tx openboards.Tx, name string) (*openboards.Community, error) {
 		cm := &openboards.Community{Name: name, ClientID: openboards.NewID(), APIUserID: openboards.NewID(), CreatedAt: start}
 		if err := tx.CreateCommunity(ctx, cm); err != nil {
@@ -80,7 +145,7 @@ func setup(t *testing.T) *bundle {
 		u := &openboards.User{ID: openboards.NewID(), CommunityID: cm.ID, Name: name, Email: &email, Status: status, Role: role, CreatedAt: start}
 		return u, tx.CreateUser(ctx, u)
 	}
-	err = store.InTx(ctx, func(tx openboards.Tx) error {
+	err := store.InTx(ctx, func(tx openboards.Tx) error {
 		var err error
 		if b.cm, err = newCommunity(tx, "Acme"); err != nil {
 			return err
@@ -144,11 +209,20 @@ func (b *bundle) newTicket(t *testing.T, in ticket.CreateTicketInput) *openboard
 	if in.Title == "" && in.Message == "" {
 		in.Title = "Help"
 	}
-	id, err := b.svc.CreateTicket(b.ctx, b.cm, in)
+	id, err := b.create(in)
 	if err != nil {
 		t.Fatalf("CreateTicket: %v", err)
 	}
 	return b.ticket(t, id)
+}
+
+// create opens a ticket through the service as the Ticket API does: with
+// the API's source unless in names another.
+func (b *bundle) create(in ticket.CreateTicketInput) (int64, error) {
+	if in.Source == "" {
+		in.Source, in.DetailedSource = openboards.SourceAPI, openboards.DetailedSourceAPI
+	}
+	return b.svc.CreateTicket(b.ctx, b.cm, in)
 }
 
 func (b *bundle) ticket(t *testing.T, id int64) *openboards.Ticket {
@@ -240,7 +314,7 @@ func TestCreateTicket(t *testing.T) {
 		plan := b.field(t, &openboards.CustomField{Name: "Plan", Type: openboards.FieldDropdown, DefaultValue: ptr("Basic"),
 			PossibleValues: []openboards.PossibleValue{{Order: 1, Value: "Basic"}, {Order: 2, Value: "Pro"}}})
 		b.field(t, &openboards.CustomField{Name: "Notes", Type: openboards.FieldTextarea})
-		id, err := b.svc.CreateTicket(b.ctx, b.cm, ticket.CreateTicketInput{
+		id, err := b.create(ticket.CreateTicketInput{
 			Title:        "  Refund please ",
 			Message:      `<p>Please <b onclick="steal()">refund</b><script>alert(1)</script></p>`,
 			Creator:      &ticket.CreatorInput{Name: ptr(" Ada Lovelace "), Email: ptr("Ada@Example.com"), PhoneNumber: ptr("+44 20 7946 0000")},
@@ -359,7 +433,7 @@ func TestCreateTicket(t *testing.T) {
 			{"EmailTaken", &ticket.CreatorInput{ID: b.customer.ID, Email: b.admin.Email}, openboards.CodeConflict, "creator: "},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
-				_, err := b.svc.CreateTicket(b.ctx, b.cm, ticket.CreateTicketInput{Title: "Help", Creator: tt.creator})
+				_, err := b.create(ticket.CreateTicketInput{Title: "Help", Creator: tt.creator})
 				wantErr(t, err, tt.code, tt.msg)
 			})
 		}
@@ -380,9 +454,9 @@ func TestCreateTicket(t *testing.T) {
 		urgent := b.field(t, &openboards.CustomField{Name: "Urgent", Type: openboards.FieldCheckbox})
 		b.field(t, &openboards.CustomField{Name: "Comment", Type: openboards.FieldTextarea})
 
-		_, err := b.svc.CreateTicket(b.ctx, b.cm, ticket.CreateTicketInput{Title: "Help", Creator: &ticket.CreatorInput{Email: b.customer.Email}})
+		_, err := b.create(ticket.CreateTicketInput{Title: "Help", Creator: &ticket.CreatorInput{Email: b.customer.Email}})
 		wantErr(t, err, openboards.CodeInvalid, fmt.Sprintf(`customFields: custom field %d ("Order") is required`, order.ID))
-		_, err = b.svc.CreateTicket(b.ctx, b.cm, ticket.CreateTicketInput{Title: "Help", Creator: &ticket.CreatorInput{Email: b.customer.Email},
+		_, err = b.create(ticket.CreateTicketInput{Title: "Help", Creator: &ticket.CreatorInput{Email: b.customer.Email},
 			CustomFields: []ticket.FieldValueInput{{ID: order.ID, Value: ptr("")}}})
 		wantErr(t, err, openboards.CodeInvalid, `("Order") is required`)
 
@@ -397,7 +471,7 @@ func TestCreateTicket(t *testing.T) {
 		}})
 		diff(t, "given values", []openboards.FieldValue{{FieldID: order.ID, Value: "A-2"}, {FieldID: prio.ID, Value: "High"}}, got.CustomFields)
 
-		_, err = b.svc.CreateTicket(b.ctx, b.cm, ticket.CreateTicketInput{Title: "Help", Creator: &ticket.CreatorInput{Email: b.customer.Email},
+		_, err = b.create(ticket.CreateTicketInput{Title: "Help", Creator: &ticket.CreatorInput{Email: b.customer.Email},
 			CustomFields: []ticket.FieldValueInput{{ID: order.ID, Value: ptr("A-3")}, {ID: 12345, Value: ptr("x")}}})
 		wantErr(t, err, openboards.CodeInvalid, "customFields[1].id: custom field 12345 not found")
 	})
@@ -426,7 +500,7 @@ func TestCreateTicket(t *testing.T) {
 		} {
 			t.Run(tt.field.Type+"/"+tt.field.Name, func(t *testing.T) {
 				f := b.field(t, tt.field)
-				_, err := b.svc.CreateTicket(b.ctx, b.cm, ticket.CreateTicketInput{Title: "Help", Creator: &ticket.CreatorInput{Email: b.customer.Email},
+				_, err := b.create(ticket.CreateTicketInput{Title: "Help", Creator: &ticket.CreatorInput{Email: b.customer.Email},
 					CustomFields: []ticket.FieldValueInput{{ID: f.ID, Value: ptr("")}, {ID: f.ID, Value: &tt.bad}}})
 				wantErr(t, err, openboards.CodeInvalid, tt.msg)
 				if msg := openboards.ErrorMessage(err); !strings.HasPrefix(msg, "customFields[1].value: ") {
@@ -442,9 +516,9 @@ func TestCreateTicket(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
 		hidden := b.category(t, "Internal", ticket.CategoryInput{CanBeChosen: ptr(false)})
-		_, err := b.svc.CreateTicket(b.ctx, b.cm, ticket.CreateTicketInput{Title: "Help", Creator: &ticket.CreatorInput{Email: b.customer.Email}, CategoryID: ptr(hidden.ID + 100)})
+		_, err := b.create(ticket.CreateTicketInput{Title: "Help", Creator: &ticket.CreatorInput{Email: b.customer.Email}, CategoryID: ptr(hidden.ID + 100)})
 		wantErr(t, err, openboards.CodeInvalid, fmt.Sprintf("categoryId: category %d not found", hidden.ID+100))
-		_, err = b.svc.CreateTicket(b.ctx, b.cm, ticket.CreateTicketInput{Title: "Help", Creator: &ticket.CreatorInput{Email: b.customer.Email}, CategoryID: &hidden.ID})
+		_, err = b.create(ticket.CreateTicketInput{Title: "Help", Creator: &ticket.CreatorInput{Email: b.customer.Email}, CategoryID: &hidden.ID})
 		wantErr(t, err, openboards.CodeInvalid, fmt.Sprintf("categoryId: category %d cannot be chosen", hidden.ID))
 	})
 	t.Run("ErrAssignee", func(t *testing.T) {
@@ -459,7 +533,7 @@ func TestCreateTicket(t *testing.T) {
 			"OtherCommunity": b.outsider.ID,
 			"NotAGUID":       "mark",
 		} {
-			_, err := b.svc.CreateTicket(b.ctx, b.cm, ticket.CreateTicketInput{Title: "Help", Creator: &ticket.CreatorInput{Email: b.customer.Email}, AssigneeID: &id})
+			_, err := b.create(ticket.CreateTicketInput{Title: "Help", Creator: &ticket.CreatorInput{Email: b.customer.Email}, AssigneeID: &id})
 			if openboards.ErrorCode(err) != openboards.CodeInvalid || !strings.HasPrefix(openboards.ErrorMessage(err), "assigneeId: ") {
 				t.Errorf("%s: got %v, want an invalid assigneeId", name, err)
 			}
@@ -495,7 +569,7 @@ func TestCreateTicket(t *testing.T) {
 		if len(tags) != 3 {
 			t.Fatalf("tags %v, want 3", tags)
 		}
-		_, err = b.svc.CreateTicket(b.ctx, b.cm, ticket.CreateTicketInput{Title: "Help", Creator: &ticket.CreatorInput{Email: b.customer.Email}, Tags: []string{"ok", "  "}})
+		_, err = b.create(ticket.CreateTicketInput{Title: "Help", Creator: &ticket.CreatorInput{Email: b.customer.Email}, Tags: []string{"ok", "  "}})
 		wantErr(t, err, openboards.CodeInvalid, "tags[1]: empty tag name")
 	})
 	t.Run("HTML", func(t *testing.T) {
@@ -540,7 +614,7 @@ func TestCreateTicket(t *testing.T) {
 			{ticket.CreateTicketInput{Title: "T", SourceName: ptr(strings.Repeat("s", 201))}, "sourceName: longer than 200 characters"},
 		} {
 			tt.in.Creator = creator
-			_, err := b.svc.CreateTicket(b.ctx, b.cm, tt.in)
+			_, err := b.create(tt.in)
 			wantErr(t, err, openboards.CodeInvalid, tt.msg)
 		}
 	})
@@ -557,7 +631,7 @@ func TestCreateTicket(t *testing.T) {
 		} {
 			in.Title = "Ghost"
 			in.Creator = &ticket.CreatorInput{Name: ptr("Ghost"), Email: ptr("ghost@example.com")}
-			if _, err := b.svc.CreateTicket(b.ctx, b.cm, in); openboards.ErrorCode(err) != openboards.CodeInvalid {
+			if _, err := b.create(in); openboards.ErrorCode(err) != openboards.CodeInvalid {
 				t.Fatalf("CreateTicket(%+v): got %v, want invalid input", in, err)
 			}
 		}
@@ -579,7 +653,7 @@ func TestCreateTicket(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = b.svc.CreateTicket(b.ctx, b.cm, ticket.CreateTicketInput{Title: "Help", Creator: &ticket.CreatorInput{Email: b.customer.Email}, CategoryID: &theirs.ID})
+		_, err = b.create(ticket.CreateTicketInput{Title: "Help", Creator: &ticket.CreatorInput{Email: b.customer.Email}, CategoryID: &theirs.ID})
 		wantErr(t, err, openboards.CodeInvalid, "categoryId: ")
 	})
 }

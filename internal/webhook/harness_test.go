@@ -17,6 +17,7 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"openboards/internal/community"
+	"openboards/internal/live"
 	"openboards/internal/openboards"
 	"openboards/internal/store/postgres"
 	"openboards/internal/store/postgres/pgtest"
@@ -116,8 +117,7 @@ func newWorld(t *testing.T, b backend, wo worldOptions) *world {
 	_, opt.ExclusiveStore = raw.(*sqlite.Store)
 	d := webhook.NewDispatcher(raw, client, opt)
 	store := webhook.WakingStore(raw, d.Wake)
-	tickets := ticket.NewService(store, clk.now)
-	tickets.SetRecorder(&webhook.Outbox{InboxBase: "https://inbox.example.com"})
+	tickets := ticket.NewService(store, &webhook.Outbox{InboxBase: "https://inbox.example.com"}, live.Discard, clk.now)
 	communities, err := community.NewService(ctx, store, clk.now, "test", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -290,6 +290,7 @@ func (w *world) newTicket(title string) int64 {
 	w.t.Helper()
 	email := "customer@example.com"
 	id, err := w.tickets.CreateTicket(w.ctx, w.cm, ticket.CreateTicketInput{
+		Source: openboards.SourceAPI, DetailedSource: openboards.DetailedSourceAPI,
 		Title: title, Message: "Hello", Creator: &ticket.CreatorInput{Email: &email},
 	})
 	if err != nil {

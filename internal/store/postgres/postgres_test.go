@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"openboards/internal/community"
+	"openboards/internal/live"
 	"openboards/internal/ticket"
 
 	"openboards/internal/openboards"
@@ -74,7 +75,7 @@ func TestCategoryMovesCannotFormACycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	cm := c.Community
-	na, nb := ticket.NewService(a, time.Now), ticket.NewService(b, time.Now)
+	na, nb := ticket.NewService(a, ticket.NoEvents, live.Discard, time.Now), ticket.NewService(b, ticket.NoEvents, live.Discard, time.Now)
 	name := func(s string) *string { return &s }
 	for i := 0; i < 30; i++ {
 		x, err := na.CreateCategory(ctx, cm, ticket.CategoryInput{Name: name("x")})
