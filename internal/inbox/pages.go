@@ -169,8 +169,9 @@ func (h *Handler) handleTickets(w http.ResponseWriter, r *http.Request, in *comm
 	ctx, q := r.Context(), r.URL.Query()
 	f := listFilter{Status: q.Get("status"), Category: q.Get("category"), Source: strings.TrimSpace(q.Get("source")), Order: q.Get("order"),
 		Assignee: q.Get("assignee"), Tag: strings.TrimSpace(q.Get("tag")), Q: strings.TrimSpace(q.Get("q"))}
-	if len(f.Q) > 200 || len(f.Tag) > 100 {
-		return openboards.Errorf(openboards.CodeInvalid, "q: at most 200 characters, tag: at most 100")
+	// No tag is longer than a tag may be, so a longer filter is a mistake.
+	if len(f.Q) > 200 || len(f.Tag) > openboards.MaxTagLen {
+		return openboards.Errorf(openboards.CodeInvalid, "q: at most 200 characters, tag: at most %d", openboards.MaxTagLen)
 	}
 	if f.Status == "" {
 		f.Status = string(openboards.TicketOpen)
