@@ -40,11 +40,6 @@ func (f *liveFeed) Publish(events ...live.Event) {
 	}
 }
 
-// wrap returns s publishing the changes its transactions commit.
-func (f *liveFeed) wrap(s openboards.Store) openboards.Store {
-	return live.PublishingStore(s, f)
-}
-
 // start exchanges events with the other processes until ctx ends, and
 // returns a function that waits until the last local events are sent.
 // The hub resets its subscribers whenever the listening connection is

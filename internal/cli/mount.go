@@ -26,7 +26,7 @@ type surface interface {
 // surfaceDeps are what the surfaces are built from.
 type surfaceDeps struct {
 	cfg           config.Config
-	store         openboards.Store // writes wake the dispatcher and the live feed
+	store         openboards.Store // writes wake the dispatcher
 	tickets       *ticket.Service
 	communities   *community.Service
 	webhooks      *webhook.Service

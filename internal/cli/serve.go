@@ -15,7 +15,6 @@ import (
 
 	"openboards/internal/community"
 	"openboards/internal/config"
-	"openboards/internal/live"
 	"openboards/internal/metrics"
 	"openboards/internal/obs"
 	"openboards/internal/openboards"
@@ -99,12 +98,10 @@ func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Serve
 	// Writes go through a store that wakes the dispatcher when they queue
 	// deliveries, so events leave as soon as they commit.
 	wstore := webhook.WakingStore(store, dispatcher.Wake)
-	// They also publish the tickets they change to the open inbox pages.
+	// The ticket service publishes the live events of the changes it
+	// commits to the open inbox pages, here and on the other nodes.
 	feed := newLiveFeed(store, log)
-	wstore = feed.wrap(wstore)
-	// Live events still reach the inbox through the store wrapper above;
-	// the services' own live events are dropped until the hub takes them.
-	tickets := ticket.NewService(wstore, &webhook.Outbox{InboxBase: publicURL}, live.Discard, time.Now)
+	tickets := ticket.NewService(wstore, &webhook.Outbox{InboxBase: publicURL}, feed, time.Now)
 	webhooks := webhook.NewService(wstore, client, publicURL, time.Now)
 	mounts, err := buildSurfaces(mountTable(), surfaceDeps{
 		cfg: cfg, store: wstore, tickets: tickets, communities: communities, webhooks: webhooks, live: feed.hub,

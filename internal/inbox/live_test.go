@@ -22,8 +22,8 @@ import (
 	"openboards/internal/ticket"
 )
 
-// liveWorld is an inbox with live updates on: its store publishes the
-// changes it commits into hub, as the server wires it.
+// liveWorld is an inbox with live updates on: its ticket service publishes
+// the changes it commits into hub, as the server wires it.
 type liveWorld struct {
 	t           *testing.T
 	hub         *live.Hub
@@ -48,13 +48,12 @@ func newLiveWorld(t *testing.T, timeout time.Duration) *liveWorld {
 	}
 	t.Cleanup(func() { store.Close() })
 	w := &liveWorld{t: t, hub: live.NewHub(), agents: map[int64]*openboards.User{}}
-	ws := live.PublishingStore(store, w.hub)
-	w.communities, err = community.NewService(ctx, ws, time.Now, "test", nil)
+	w.communities, err = community.NewService(ctx, store, time.Now, "test", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.tickets = ticket.NewService(ws, ticket.NoEvents, live.Discard, time.Now)
-	h, err := inbox.NewHandler(ws, w.tickets, w.communities, inbox.Options{Live: w.hub})
+	w.tickets = ticket.NewService(store, ticket.NoEvents, w.hub, time.Now)
+	h, err := inbox.NewHandler(store, w.tickets, w.communities, inbox.Options{Live: w.hub})
 	if err != nil {
 		t.Fatal(err)
 	}

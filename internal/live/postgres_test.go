@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"openboards/internal/community"
 	"openboards/internal/live"
 	"openboards/internal/openboards"
 	"openboards/internal/store/postgres"
@@ -22,8 +23,6 @@ type pgNode struct {
 	store *postgres.Store
 	hub   *live.Hub
 	relay *live.Relay
-	// wstore publishes the changes it commits through the node.
-	wstore openboards.Store
 }
 
 // Publish is what the server's live feed does: the local hub, and the
@@ -44,7 +43,6 @@ func startPGNode(t *testing.T, dsn string) *pgNode {
 	n.relay = live.NewRelay(n.hub, func(ctx context.Context, payloads []string) error {
 		return store.Notify(ctx, postgres.ChangesChannel, payloads...)
 	}, nil)
-	n.wstore = live.PublishingStore(store, n)
 	// The listener is connected when it has called back with "" (and
 	// the hub has been reset for it).
 	connected := make(chan struct{}, 1)
@@ -83,7 +81,7 @@ func TestAcrossProcesses(t *testing.T) {
 	dsn := pgtest.NewSchema(t)
 	a := startPGNode(t, dsn)
 	b := startPGNode(t, dsn)
-	cm := newCommunity(t, a.wstore, "Acme")
+	cm := newCommunity(t, a.store, "Acme")
 	// Other tests' schemas share the notification channel, so a hub may
 	// hear of communities with the same id elsewhere; it only matters that
 	// ours arrive.
@@ -92,7 +90,7 @@ func TestAcrossProcesses(t *testing.T) {
 	onA := a.hub.SubscribeCommunity(cm.ID, "")
 	defer onA.Cancel()
 
-	svc := ticket.NewService(a.wstore, ticket.NoEvents, live.Discard, time.Now)
+	svc := ticket.NewService(a.store, ticket.NoEvents, a, time.Now)
 	start := time.Now()
 	id := newTicket(t, svc, cm, "Across")
 	waitFor(t, onB, id, 5*time.Second, "node B, new ticket")
@@ -100,7 +98,7 @@ func TestAcrossProcesses(t *testing.T) {
 	waitFor(t, onA, id, time.Second, "node A, new ticket")
 
 	// A change made through B reaches A.
-	svcB := ticket.NewService(b.wstore, ticket.NoEvents, live.Discard, time.Now)
+	svcB := ticket.NewService(b.store, ticket.NoEvents, b, time.Now)
 	if err := svcB.UpdateTicketStatus(context.Background(), cm, id, "pending"); err != nil {
 		t.Fatal(err)
 	}
@@ -195,4 +193,32 @@ func waitFor(t *testing.T, s *live.Subscription, id int64, d time.Duration, what
 			t.Fatalf("%s: ticket %d did not arrive within %v", what, id, d)
 		}
 	}
+}
+
+// newCommunity creates a community through the community service.
+func newCommunity(t *testing.T, store openboards.Store, name string) *openboards.Community {
+	t.Helper()
+	ctx := context.Background()
+	svc, err := community.NewService(ctx, store, time.Now, "test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := svc.Create(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Community
+}
+
+func newTicket(t *testing.T, svc *ticket.Service, cm *openboards.Community, title string) int64 {
+	t.Helper()
+	email := "customer@example.com"
+	id, err := svc.CreateTicket(context.Background(), cm, ticket.CreateTicketInput{
+		Source: openboards.SourceAPI, DetailedSource: openboards.DetailedSourceAPI,
+		Title: title, Message: "Hello", Creator: &ticket.CreatorInput{Email: &email},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

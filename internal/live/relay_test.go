@@ -3,6 +3,7 @@ package live_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,6 +12,8 @@ import (
 
 	"openboards/internal/live"
 )
+
+var errTest = errors.New("test: send failed")
 
 // wire is what relays send, as the database would pass it on: every
 // payload sent reaches every relay that listens, the sender's included.
