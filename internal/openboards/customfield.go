@@ -1,6 +1,7 @@
 package openboards
 
 import (
+	"context"
 	"net/url"
 	"strconv"
 	"strings"
@@ -193,4 +194,19 @@ func (f *CustomField) choice(v string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// CustomFieldReader reads a community's custom fields.
+type CustomFieldReader interface {
+	FindCustomFieldByID(ctx context.Context, communityID, id int64) (*CustomField, error)
+	FindCustomFields(ctx context.Context, communityID int64) ([]*CustomField, error)
+}
+
+// CustomFieldStore writes custom fields.
+type CustomFieldStore interface {
+	CustomFieldReader
+	CreateCustomField(ctx context.Context, f *CustomField) error
+	UpdateCustomField(ctx context.Context, f *CustomField) error
+	// DeleteCustomField removes a field and every ticket's value of it.
+	DeleteCustomField(ctx context.Context, communityID, id int64) error
 }

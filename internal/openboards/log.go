@@ -1,6 +1,9 @@
 package openboards
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Ticket action types (the Ticket Action Type enumeration). The first five
 // are documented; the rest follow the same naming.
@@ -50,4 +53,17 @@ type LogEntry struct {
 	ActionString string
 	Included     IncludedItems
 	CreatedAt    time.Time
+}
+
+// LogReader reads tickets' action logs.
+type LogReader interface {
+	// FindLogEntries lists a ticket's log newest first, only the given
+	// action types unless types is empty.
+	FindLogEntries(ctx context.Context, communityID, ticketID int64, types []string, skip, take int) ([]*LogEntry, error)
+}
+
+// LogStore writes log entries.
+type LogStore interface {
+	LogReader
+	CreateLogEntry(ctx context.Context, e *LogEntry) error
 }

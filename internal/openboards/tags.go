@@ -1,6 +1,9 @@
 package openboards
 
-import "strings"
+import (
+	"context"
+	"strings"
+)
 
 // Limits on the tags of a ticket or reply.
 const (
@@ -34,4 +37,24 @@ func CleanTags(field string, in []string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// Tag is a label known to a community.
+type Tag struct {
+	ID          int64
+	CommunityID int64
+	Name        string
+}
+
+// TagReader reads a community's tags.
+type TagReader interface {
+	FindTags(ctx context.Context, communityID int64) ([]*Tag, error)
+}
+
+// TagStore writes tags.
+type TagStore interface {
+	TagReader
+	// UpsertTags returns the community's tags with the given names (matched
+	// without regard to case), creating the missing ones, in input order.
+	UpsertTags(ctx context.Context, communityID int64, names []string) ([]Tag, error)
 }

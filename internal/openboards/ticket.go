@@ -1,6 +1,7 @@
 package openboards
 
 import (
+	"context"
 	"strings"
 	"time"
 )
@@ -182,139 +183,25 @@ func ClampPage(skip, take int) (int, int) {
 	return skip, take
 }
 
-// Reply is a message in a ticket's thread, from a teammate or the customer.
-type Reply struct {
-	ID            int64
-	TicketID      int64
-	CommunityID   int64
-	AuthorID      string
-	Author        *User // filled on reads
-	ParentReplyID *int64
-	Level         int
-	Message       string
-	HTMLMessage   string
-	IsByTeam      bool
-	IsDraft       bool
-	IsHidden      bool
-	Tags          []string
-	Attachments   []Attachment
-	CCEmails      []string
-	ToEmails      []string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+// TicketReader reads tickets.
+type TicketReader interface {
+	FindTicketByID(ctx context.Context, communityID, id int64) (*Ticket, error)
+	FindTickets(ctx context.Context, f TicketFilter) ([]*Ticket, error)
+	FindTicketIDs(ctx context.Context, f TicketFilter) ([]int64, error)
+	// CountTicketsByStatus counts a community's tickets in each status.
+	CountTicketsByStatus(ctx context.Context, communityID int64) (map[TicketStatus]int, error)
 }
 
-// ReplyUpdate holds the changes to a reply; nil fields stay as they are.
-type ReplyUpdate struct {
-	Message     *string
-	HTMLMessage *string
-	IsDraft     *bool
-	Attachments *[]Attachment
-	Tags        *[]string
-	UpdatedAt   time.Time
-}
-
-// Note is an internal remark on a ticket, visible to teammates only.
-type Note struct {
-	ID               int64
-	TicketID         int64
-	CommunityID      int64
-	AuthorID         string
-	Author           *User // filled on reads
-	Message          string
-	HTMLMessage      *string
-	Attachments      []Attachment
-	MentionedUserIDs []string
-	MentionedUsers   []User // filled on reads
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
-}
-
-// Tag is a label known to a community.
-type Tag struct {
-	ID          int64
-	CommunityID int64
-	Name        string
-}
-
-// Category groups tickets; categories form a tree.
-type Category struct {
-	ID          int64
-	CommunityID int64
-	ParentID    *int64
-	Name        string
-	AutoArchive bool
-	CanBeChosen bool
-	IsHidden    bool
-	IsMuted     bool
-	Children    []*Category // filled by BuildCategoryTree
-}
-
-// BuildCategoryTree links flat categories into trees and returns the roots,
-// keeping the input order among siblings. Categories whose parent is not in
-// the list become roots.
-func BuildCategoryTree(all []*Category) []*Category {
-	byID := make(map[int64]*Category, len(all))
-	for _, c := range all {
-		c.Children = []*Category{}
-		byID[c.ID] = c
-	}
-	var roots []*Category
-	for _, c := range all {
-		if c.ParentID != nil {
-			if p, ok := byID[*c.ParentID]; ok {
-				p.Children = append(p.Children, c)
-				continue
-			}
-		}
-		roots = append(roots, c)
-	}
-	return roots
-}
-
-// WidgetSchedule says when a support widget is staffed.
-type WidgetSchedule struct {
-	WidgetID    int64
-	CommunityID int64
-	TimePeriod  int
-	Times       []ScheduleTime
-	CustomTimes *CustomTimes
-}
-
-// Widget time periods.
-const (
-	PeriodEveryDay = 1
-	PeriodWeekdays = 2
-	PeriodCustom   = 3
-)
-
-// ScheduleTime is one staffed range of a day, "hh:mm:ss" to "hh:mm:ss".
-type ScheduleTime struct {
-	StartAt string `json:"startAt"`
-	EndAt   string `json:"endAt"`
-}
-
-// CustomTimes holds a per-weekday schedule.
-type CustomTimes struct {
-	Monday    []ScheduleTime `json:"monday"`
-	Tuesday   []ScheduleTime `json:"tuesday"`
-	Wednesday []ScheduleTime `json:"wednesday"`
-	Thursday  []ScheduleTime `json:"thursday"`
-	Friday    []ScheduleTime `json:"friday"`
-	Saturday  []ScheduleTime `json:"saturday"`
-	Sunday    []ScheduleTime `json:"sunday"`
-}
-
-// Days returns the weekday ranges by lower-case English day name.
-func (c *CustomTimes) Days() []struct {
-	Name  string
-	Times []ScheduleTime
-} {
-	return []struct {
-		Name  string
-		Times []ScheduleTime
-	}{
-		{"monday", c.Monday}, {"tuesday", c.Tuesday}, {"wednesday", c.Wednesday},
-		{"thursday", c.Thursday}, {"friday", c.Friday}, {"saturday", c.Saturday}, {"sunday", c.Sunday},
-	}
+// TicketStore writes tickets.
+type TicketStore interface {
+	TicketReader
+	// LockTicket locks a ticket's row until the transaction ends, so that
+	// concurrent writers of one ticket take turns and each reads what the
+	// one before left. Every change of an existing ticket locks it before
+	// reading it. It reports CodeNotFound for a ticket that does not exist.
+	LockTicket(ctx context.Context, communityID, id int64) error
+	CreateTicket(ctx context.Context, t *Ticket) error
+	UpdateTicket(ctx context.Context, communityID, id int64, u TicketUpdate) error
+	// SetTicketFieldValue sets one custom field value; an empty value clears it.
+	SetTicketFieldValue(ctx context.Context, communityID, ticketID, fieldID int64, value string) error
 }

@@ -1,6 +1,7 @@
 package openboards
 
 import (
+	"context"
 	"crypto/rand"
 	"fmt"
 	"strings"
@@ -130,23 +131,38 @@ type UserGroup struct {
 	CreatedAt   time.Time
 }
 
-// Community is one tenant: its own users, tickets and settings. Every API
-// token belongs to exactly one community.
-type Community struct {
-	ID        int64
-	Name      string
-	ClientID  string
-	APIUserID string // the user that API calls act as
-	CreatedAt time.Time
+// UserReader reads a community's users: teammates, customers and the API
+// user.
+type UserReader interface {
+	FindUserByID(ctx context.Context, communityID int64, id string) (*User, error)
+	FindUserByEmail(ctx context.Context, communityID int64, email string) (*User, error)
+	FindUserByCustomIdentifier(ctx context.Context, communityID int64, ci string) (*User, error)
+	FindUsersByIDs(ctx context.Context, communityID int64, ids []string) ([]User, error)
+	// FindTeammates lists a community's teammates by name, only the members
+	// of group groupID when it is not nil.
+	FindTeammates(ctx context.Context, communityID int64, groupID *int64) ([]*User, error)
 }
 
-// RefreshToken is a long-lived API secret of a community. Only a hash of the
-// secret is stored.
-type RefreshToken struct {
-	ID          int64
-	CommunityID int64
-	Name        string
-	Hash        []byte
-	CreatedAt   time.Time
-	RevokedAt   *time.Time
+// UserStore writes users.
+type UserStore interface {
+	UserReader
+	CreateUser(ctx context.Context, u *User) error
+	UpdateUser(ctx context.Context, u *User) error
+}
+
+// UserGroupReader reads user groups and their members.
+type UserGroupReader interface {
+	FindUserGroupByID(ctx context.Context, communityID, id int64) (*UserGroup, error)
+	FindUserGroups(ctx context.Context, communityID int64) ([]*UserGroup, error)
+	FindUserGroupMemberIDs(ctx context.Context, communityID, groupID int64) ([]string, error)
+}
+
+// UserGroupStore writes user groups and their members.
+type UserGroupStore interface {
+	UserGroupReader
+	CreateUserGroup(ctx context.Context, g *UserGroup) error
+	UpdateUserGroup(ctx context.Context, g *UserGroup) error
+	DeleteUserGroup(ctx context.Context, communityID, id int64) error
+	AddUserGroupMembers(ctx context.Context, communityID, groupID int64, userIDs []string) error
+	RemoveUserGroupMember(ctx context.Context, communityID, groupID int64, userID string) error
 }

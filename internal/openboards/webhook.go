@@ -1,6 +1,7 @@
 package openboards
 
 import (
+	"context"
 	"slices"
 	"time"
 )
@@ -173,4 +174,80 @@ type DeliveryResult struct {
 	// DeliveryPending (try again at NextAttemptAt).
 	State         DeliveryState
 	NextAttemptAt time.Time
+}
+
+// WebhookReader reads webhook endpoints.
+type WebhookReader interface {
+	FindWebhookByID(ctx context.Context, communityID, id int64) (*Webhook, error)
+	// FindWebhooks lists a community's webhooks by id.
+	FindWebhooks(ctx context.Context, communityID int64) ([]*Webhook, error)
+	// FindActiveWebhooks lists the webhooks of every community that are
+	// sent events now.
+	FindActiveWebhooks(ctx context.Context) ([]*Webhook, error)
+}
+
+// WebhookStore writes webhook endpoints.
+type WebhookStore interface {
+	WebhookReader
+	CreateWebhook(ctx context.Context, w *Webhook) error
+	// UpdateWebhook stores every field of w but its id, community and
+	// creation time.
+	UpdateWebhook(ctx context.Context, w *Webhook) error
+	// DeleteWebhook removes a webhook with its deliveries.
+	DeleteWebhook(ctx context.Context, communityID, id int64) error
+	// SetWebhookFailing records the start of a run of failures at at,
+	// unless one is already running.
+	SetWebhookFailing(ctx context.Context, id int64, at time.Time) error
+	// ClearWebhooksFailing ends the runs of failures of webhooks.
+	ClearWebhooksFailing(ctx context.Context, ids []int64) error
+}
+
+// EventReader reads the webhook outbox's events.
+type EventReader interface {
+	FindEventByID(ctx context.Context, communityID, id int64) (*Event, error)
+	// FindEventIDs lists the ids of a community's events of the given types
+	// (all types when empty) created in [from, to), oldest first; with
+	// missingFor set, only those never queued for that webhook.
+	FindEventIDs(ctx context.Context, communityID int64, from, to time.Time, types []string, missingFor int64, limit int) ([]int64, error)
+}
+
+// EventStore adds events to the outbox.
+type EventStore interface {
+	EventReader
+	// CreateEvent adds an event to the outbox and one pending delivery for
+	// each of the given webhooks, due at the event's time.
+	CreateEvent(ctx context.Context, e *Event, webhookIDs []int64) error
+}
+
+// DeliveryReader reads deliveries and their attempts.
+type DeliveryReader interface {
+	FindDeliveryByID(ctx context.Context, communityID, webhookID, id int64) (*Delivery, error)
+	// FindDeliveries lists deliveries newest first, each with its attempts.
+	FindDeliveries(ctx context.Context, f DeliveryFilter) ([]*Delivery, error)
+	// CountPendingDeliveries counts the pending deliveries of each webhook.
+	CountPendingDeliveries(ctx context.Context) (map[int64]int, error)
+}
+
+// DeliveryStore queues, claims, finishes and prunes deliveries.
+type DeliveryStore interface {
+	DeliveryReader
+	// CreateDeliveries adds pending deliveries of existing events to one
+	// webhook, in event order, due at now, and returns their ids.
+	CreateDeliveries(ctx context.Context, webhookID int64, eventIDs []int64, now time.Time) ([]int64, error)
+	// ClaimDeliveries leases to owner until leaseUntil, for each claim, up
+	// to Limit deliveries of its webhook that are due at now: for each
+	// ticket only the oldest pending delivery, and only when no other owner
+	// holds its lease.
+	ClaimDeliveries(ctx context.Context, claims []Claim, owner string, now, leaseUntil time.Time) ([]*Job, error)
+	// RetryNow makes a webhook's pending deliveries due at now.
+	RetryNow(ctx context.Context, webhookID int64, now time.Time) error
+	// ReleaseLeases gives up every lease (used at start by a server that
+	// owns its database alone).
+	ReleaseLeases(ctx context.Context) error
+	// FinishDeliveries stores attempts and the state each leaves its
+	// delivery in, and releases their leases.
+	FinishDeliveries(ctx context.Context, rs []*DeliveryResult) error
+	// PruneDeliveries deletes up to limit finished deliveries (with their
+	// attempts) and events older than before, and reports how many rows went.
+	PruneDeliveries(ctx context.Context, before time.Time, limit int) (int, error)
 }
