@@ -57,7 +57,7 @@ const maxAttempts = 8
 
 // Store is an openboards.Store on a PostgreSQL database.
 type Store struct {
-	*sqlstore.Conn
+	reads
 	db  *sql.DB
 	dsn string
 	log *slog.Logger
@@ -96,12 +96,12 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Store{Conn: sqlstore.New(db, dialect), db: db, dsn: dsn, log: opt.Log}, nil
+	return &Store{reads: reads{sqlstore.New(db, dialect)}, db: db, dsn: dsn, log: opt.Log}, nil
 }
 
 // Close closes the connection pool.
 func (s *Store) Close() error {
-	s.Conn.Close()
+	s.reads.Close()
 	return s.db.Close()
 }
 
@@ -236,8 +236,8 @@ func (s *Store) try(ctx context.Context, fn func(openboards.Tx) error) (retry bo
 	if err != nil {
 		return lostConnection(err), unavailable(err)
 	}
-	c := s.Conn.WithTx(tx)
-	if err := fn(c); err != nil {
+	c := s.reads.WithTx(tx)
+	if err := fn(pgTx{c}); err != nil {
 		tx.Rollback()
 		// A driver error may have been turned into a coded one on the way
 		// up; the Conn remembers whether the transaction met a retryable
@@ -289,30 +289,16 @@ func retryable(err error) bool {
 }
 
 // dialect is PostgreSQL's SQL: $n placeholders, JSON array parameters
-// expanded with jsonb_array_elements_text, GREATEST. pgx caches prepared
-// statements per connection itself.
+// expanded with jsonb_array_elements_text. pgx caches prepared statements
+// per connection itself.
 var dialect = &sqlstore.Dialect{
 	Name:      "postgres",
 	Numbered:  true,
 	IntList:   "SELECT jsonb_array_elements_text(?::jsonb)::bigint",
 	TextList:  "SELECT jsonb_array_elements_text(?::jsonb)",
 	IntArray:  "ARRAY(SELECT jsonb_array_elements_text(?::jsonb)::bigint)",
-	TextFrom:  "tickets t",
-	TextOrder: " ORDER BY t.id DESC",
-	TextMatch: "to_tsvector('simple', t.title || ' ' || t.message) @@ to_tsquery('simple', ?)",
-	TextQuery: func(words []string) string {
-		// Words hold letters and digits only, so none is tsquery syntax.
-		return strings.Join(words, " & ")
-	},
-	Greatest:      "GREATEST",
-	LockTicket:    "SELECT id FROM tickets WHERE community_id = ? AND id = ? FOR UPDATE",
-	LockCommunity: "SELECT id FROM communities WHERE id = ? FOR UPDATE",
-	FieldValues: `(SELECT COALESCE(json_agg(json_build_array(v.field_id, v.value) ORDER BY v.field_id), '[]')::text
-		FROM ticket_field_values v WHERE v.ticket_id = t.id)`,
-	SkipLocked:       " FOR UPDATE OF d SKIP LOCKED",
-	NotifyDeliveries: "SELECT pg_notify('" + DeliveriesChannel + "', '')",
-	Classify:         classify,
-	Retryable:        retryable,
+	Classify:  classify,
+	Retryable: retryable,
 }
 
 // DeliveriesChannel is the LISTEN channel that wakes webhook dispatchers

@@ -20,7 +20,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"time"
 
@@ -49,7 +48,7 @@ type Options struct {
 
 // Store is an openboards.Store on one SQLite file.
 type Store struct {
-	*sqlstore.Conn // reads on the read pool
+	reads // on the read pool
 
 	path   string
 	wdb    *sql.DB
@@ -140,7 +139,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	rdb.SetConnMaxIdleTime(0)
 
 	s := &Store{
-		Conn:         sqlstore.New(rdb, dialect),
+		reads:        reads{sqlstore.New(rdb, dialect)},
 		path:         path,
 		wdb:          wdb,
 		rdb:          rdb,
@@ -192,7 +191,7 @@ func (s *Store) Close() error {
 		close(s.stop)
 		<-s.done
 		<-s.checkpointed
-		s.Conn.Close()
+		s.reads.Close()
 		s.wconn.Close()
 		err = errors.Join(s.rdb.Close(), s.cdb.Close(), s.wdb.Close())
 	})
@@ -346,7 +345,7 @@ func (s *Store) commit(batch []*writeReq) {
 
 // run calls r.fn, turning a panic into an error so that one bad request
 // cannot take the writer down.
-func (s *Store) run(r *writeReq, c *sqlstore.Conn) (err error) {
+func (s *Store) run(r *writeReq, c *sqlstore.Tx) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			buf := make([]byte, 4096)
@@ -355,35 +354,16 @@ func (s *Store) run(r *writeReq, c *sqlstore.Conn) (err error) {
 			err = fmt.Errorf("sqlite: panic in transaction: %v", p)
 		}
 	}()
-	return r.fn(c)
+	return r.fn(tx{c})
 }
 
 // dialect is SQLite's SQL: ? placeholders, JSON array parameters expanded
-// with json_each, scalar MAX.
+// with json_each.
 var dialect = &sqlstore.Dialect{
-	Name:    "sqlite",
-	Prepare: true,
-	IntList: "SELECT value FROM json_each(?)",
-	// The index drives a search: FTS5 yields matches newest (highest
-	// rowid) first, so a page stops reading once it is full.
-	TextFrom:  "tickets_fts JOIN tickets t ON t.id = tickets_fts.rowid",
-	TextOrder: " ORDER BY tickets_fts.rowid DESC",
-	TextMatch: "tickets_fts MATCH ?",
-	TextQuery: func(words []string) string {
-		// Each word quoted, so that no word is read as FTS5 syntax; all
-		// must be there. Whole words only: a prefix query would have to
-		// merge the postings of every word it matches before yielding the
-		// first, which for a short prefix is most of the index.
-		q := make([]string, len(words))
-		for i, w := range words {
-			q[i] = `"` + w + `"`
-		}
-		return strings.Join(q, " AND ")
-	},
+	Name:     "sqlite",
+	Prepare:  true,
+	IntList:  "SELECT value FROM json_each(?)",
 	TextList: "SELECT value FROM json_each(?)",
-	Greatest: "MAX",
-	FieldValues: `(SELECT json_group_array(json_array(v.field_id, v.value)) FROM
-		(SELECT field_id, value FROM ticket_field_values WHERE ticket_id = t.id ORDER BY field_id) v)`,
 	Classify: classify,
 }
 

@@ -52,18 +52,15 @@ func (c *Conn) CountCategoryChildren(ctx context.Context, communityID, id int64)
 	return n, c.interpret(err, "count subcategories", "")
 }
 
-// LockCategoryTree locks the community's row, which every category-tree
-// change takes first.
-func (c *Conn) LockCategoryTree(ctx context.Context, communityID int64) error {
-	if c.tx == nil || c.d.LockCommunity == "" {
-		return nil
-	}
-	_, err := c.exec(ctx, c.d.LockCommunity, communityID)
-	return c.interpret(err, "lock category tree", "")
+// LockCategoryTree does nothing: where writers are serialised (SQLite's
+// single writer) category-tree changes take turns anyway. A backend with
+// concurrent writers replaces it with a lock of the community's row.
+func (c *Tx) LockCategoryTree(ctx context.Context, communityID int64) error {
+	return nil
 }
 
 // CreateCategory stores a new category and sets its ID.
-func (c *Conn) CreateCategory(ctx context.Context, cat *openboards.Category) error {
+func (c *Tx) CreateCategory(ctx context.Context, cat *openboards.Category) error {
 	err := c.queryRow(ctx, `INSERT INTO categories (community_id, parent_id, name, auto_archive, can_be_chosen, is_hidden, is_muted)
 		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		cat.CommunityID, cat.ParentID, cat.Name, cat.AutoArchive, cat.CanBeChosen, cat.IsHidden, cat.IsMuted).Scan(&cat.ID)
@@ -71,7 +68,7 @@ func (c *Conn) CreateCategory(ctx context.Context, cat *openboards.Category) err
 }
 
 // UpdateCategory stores every field of cat.
-func (c *Conn) UpdateCategory(ctx context.Context, cat *openboards.Category) error {
+func (c *Tx) UpdateCategory(ctx context.Context, cat *openboards.Category) error {
 	res, err := c.exec(ctx, `UPDATE categories SET parent_id = ?, name = ?, auto_archive = ?, can_be_chosen = ?, is_hidden = ?, is_muted = ?
 		WHERE community_id = ? AND id = ?`,
 		cat.ParentID, cat.Name, cat.AutoArchive, cat.CanBeChosen, cat.IsHidden, cat.IsMuted, cat.CommunityID, cat.ID)
@@ -79,7 +76,7 @@ func (c *Conn) UpdateCategory(ctx context.Context, cat *openboards.Category) err
 }
 
 // DeleteCategory removes a category; its tickets become uncategorised.
-func (c *Conn) DeleteCategory(ctx context.Context, communityID, id int64) error {
+func (c *Tx) DeleteCategory(ctx context.Context, communityID, id int64) error {
 	if _, err := c.exec(ctx, `UPDATE tickets SET category_id = NULL WHERE community_id = ? AND category_id = ?`, communityID, id); err != nil {
 		return c.interpret(err, "delete category", "")
 	}
@@ -133,7 +130,7 @@ func (c *Conn) FindCustomFields(ctx context.Context, communityID int64) ([]*open
 }
 
 // CreateCustomField stores a new custom field and sets its ID.
-func (c *Conn) CreateCustomField(ctx context.Context, f *openboards.CustomField) error {
+func (c *Tx) CreateCustomField(ctx context.Context, f *openboards.CustomField) error {
 	err := c.queryRow(ctx, `INSERT INTO custom_fields (community_id, name, type, sort_order, placeholder, default_value, is_hidden, is_required,
 		is_sensitive_data, possible_values, assigned_category_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		f.CommunityID, f.Name, f.Type, f.Order, f.Placeholder, f.DefaultValue, f.IsHidden, f.IsRequired, f.IsSensitiveData,
@@ -142,7 +139,7 @@ func (c *Conn) CreateCustomField(ctx context.Context, f *openboards.CustomField)
 }
 
 // UpdateCustomField stores every field of f.
-func (c *Conn) UpdateCustomField(ctx context.Context, f *openboards.CustomField) error {
+func (c *Tx) UpdateCustomField(ctx context.Context, f *openboards.CustomField) error {
 	res, err := c.exec(ctx, `UPDATE custom_fields SET name = ?, type = ?, sort_order = ?, placeholder = ?, default_value = ?, is_hidden = ?,
 		is_required = ?, is_sensitive_data = ?, possible_values = ?, assigned_category_ids = ? WHERE community_id = ? AND id = ?`,
 		f.Name, f.Type, f.Order, f.Placeholder, f.DefaultValue, f.IsHidden, f.IsRequired, f.IsSensitiveData,
@@ -151,7 +148,7 @@ func (c *Conn) UpdateCustomField(ctx context.Context, f *openboards.CustomField)
 }
 
 // DeleteCustomField removes a custom field and its values on tickets.
-func (c *Conn) DeleteCustomField(ctx context.Context, communityID, id int64) error {
+func (c *Tx) DeleteCustomField(ctx context.Context, communityID, id int64) error {
 	res, err := c.exec(ctx, `DELETE FROM custom_fields WHERE community_id = ? AND id = ?`, communityID, id)
 	return c.interpret(affected(res, err, "custom field %d not found", id), "delete custom field", "")
 }
@@ -176,7 +173,7 @@ func (c *Conn) FindTags(ctx context.Context, communityID int64) ([]*openboards.T
 
 // UpsertTags returns the tags with the given names, creating missing ones.
 // Existing tags are only read, so reusing a tag writes nothing.
-func (c *Conn) UpsertTags(ctx context.Context, communityID int64, names []string) ([]openboards.Tag, error) {
+func (c *Tx) UpsertTags(ctx context.Context, communityID int64, names []string) ([]openboards.Tag, error) {
 	out := make([]openboards.Tag, 0, len(names))
 	for _, name := range names {
 		t := openboards.Tag{CommunityID: communityID}
@@ -231,7 +228,7 @@ func (c *Conn) FindWidgetSchedules(ctx context.Context, communityID int64, widge
 }
 
 // PutWidgetSchedule creates a widget (WidgetID 0) or replaces its schedule.
-func (c *Conn) PutWidgetSchedule(ctx context.Context, s *openboards.WidgetSchedule) error {
+func (c *Tx) PutWidgetSchedule(ctx context.Context, s *openboards.WidgetSchedule) error {
 	var times, custom any
 	if s.Times != nil {
 		times = jsonText(s.Times)
@@ -254,7 +251,7 @@ func (c *Conn) PutWidgetSchedule(ctx context.Context, s *openboards.WidgetSchedu
 }
 
 // DeleteWidgetSchedule removes a widget and its schedule.
-func (c *Conn) DeleteWidgetSchedule(ctx context.Context, communityID, widgetID int64) error {
+func (c *Tx) DeleteWidgetSchedule(ctx context.Context, communityID, widgetID int64) error {
 	res, err := c.exec(ctx, `DELETE FROM widgets WHERE community_id = ? AND id = ?`, communityID, widgetID)
 	return c.interpret(affected(res, err, "widget %d not found", widgetID), "delete widget", "")
 }

@@ -16,7 +16,7 @@ func (c *Conn) Setting(ctx context.Context, key string) ([]byte, error) {
 }
 
 // PutSetting stores value under key, replacing any previous value.
-func (c *Conn) PutSetting(ctx context.Context, key string, value []byte) error {
+func (c *Tx) PutSetting(ctx context.Context, key string, value []byte) error {
 	_, err := c.exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
 	return c.interpret(err, "put setting", "")
 }
@@ -53,7 +53,7 @@ func (c *Conn) FindCommunityByClientID(ctx context.Context, clientID string) (*o
 }
 
 // CreateCommunity stores a new community and sets its ID.
-func (c *Conn) CreateCommunity(ctx context.Context, cm *openboards.Community) error {
+func (c *Tx) CreateCommunity(ctx context.Context, cm *openboards.Community) error {
 	err := c.queryRow(ctx, `INSERT INTO communities (name, name_key, client_id, api_user_id, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
 		cm.Name, openboards.NormalizeEmail(cm.Name), cm.ClientID, cm.APIUserID, nanos(cm.CreatedAt)).Scan(&cm.ID)
 	if openboards.ErrorCode(c.interpret(err, "", "")) == openboards.CodeConflict {
@@ -63,7 +63,7 @@ func (c *Conn) CreateCommunity(ctx context.Context, cm *openboards.Community) er
 }
 
 // RenameCommunity gives a community a new name.
-func (c *Conn) RenameCommunity(ctx context.Context, id int64, name string) error {
+func (c *Tx) RenameCommunity(ctx context.Context, id int64, name string) error {
 	res, err := c.exec(ctx, `UPDATE communities SET name = ?, name_key = ? WHERE id = ?`, name, openboards.NormalizeEmail(name), id)
 	err = affected(res, err, "community %d not found", id)
 	if openboards.ErrorCode(c.interpret(err, "", "")) == openboards.CodeConflict {
@@ -117,7 +117,7 @@ func (c *Conn) FindRefreshTokens(ctx context.Context, communityID int64) ([]*ope
 }
 
 // CreateRefreshToken stores a new refresh token and sets its ID.
-func (c *Conn) CreateRefreshToken(ctx context.Context, t *openboards.RefreshToken) error {
+func (c *Tx) CreateRefreshToken(ctx context.Context, t *openboards.RefreshToken) error {
 	err := c.queryRow(ctx, `INSERT INTO refresh_tokens (community_id, name, token_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
 		t.CommunityID, t.Name, t.Hash, nanos(t.CreatedAt)).Scan(&t.ID)
 	return c.interpret(err, "create refresh token", "")
@@ -125,7 +125,7 @@ func (c *Conn) CreateRefreshToken(ctx context.Context, t *openboards.RefreshToke
 
 // RevokeRefreshToken marks a refresh token revoked; revoking twice keeps the
 // first time.
-func (c *Conn) RevokeRefreshToken(ctx context.Context, communityID, id int64, at time.Time) error {
+func (c *Tx) RevokeRefreshToken(ctx context.Context, communityID, id int64, at time.Time) error {
 	res, err := c.exec(ctx, `UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE community_id = ? AND id = ?`, nanos(at), communityID, id)
 	return c.interpret(affected(res, err, "refresh token %d not found", id), "revoke refresh token", "")
 }

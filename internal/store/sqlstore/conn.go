@@ -1,10 +1,11 @@
 // Package sqlstore implements the storage seam (openboards.Reader and
-// openboards.Tx) in SQL over database/sql, once for every backend. The SQL
-// is written with ? placeholders in the common subset of SQLite and
-// PostgreSQL; what differs between them (placeholders, list parameters,
-// the maximum function, error codes) is a Dialect, which each backend
-// package supplies along with connection handling, transactions and
-// migrations.
+// openboards.Tx) in SQL over database/sql, once for both backends: Conn
+// holds the reads, Tx the writes. The SQL is written with ? placeholders in
+// the common subset of SQLite and PostgreSQL; placeholders, list
+// parameters and error codes are a Dialect. Each backend package embeds
+// Conn and Tx in types of its own and writes there, with the reason, every
+// method whose SQL must differ, along with connection handling,
+// transactions and migrations.
 package sqlstore
 
 import (
@@ -19,7 +20,10 @@ import (
 	"openboards/internal/openboards"
 )
 
-// Dialect describes what differs between the SQL databases.
+// Dialect is what every statement must spell per database: placeholders,
+// list parameters and the meaning of driver errors. Statements that differ
+// beyond that are methods of the backend's own types (see TicketSQL and the
+// sqlite and postgres packages), with the reason next to them.
 type Dialect struct {
 	// Name prefixes wrapped errors, e.g. "sqlite".
 	Name string
@@ -34,39 +38,6 @@ type Dialect struct {
 	// IntArray, when set, is an array expression of the elements of one
 	// JSON array parameter, for "col = ANY (...)" conditions.
 	IntArray string
-	// Greatest is the name of the two-argument maximum function.
-	Greatest string
-	// LockTicket is a statement (parameters: community id, ticket id) that
-	// locks a ticket's row until the transaction ends. Inside a write
-	// transaction the ticket is locked before it is read, so concurrent
-	// writers of one ticket take turns and each reads the state the one
-	// before left (at READ COMMITTED every statement sees what committed
-	// before it began). Empty where writers are serialised anyway (SQLite).
-	LockTicket string
-	// LockCommunity is a statement (parameter: community id) that locks a
-	// community's row until the transaction ends; empty where writers are
-	// serialised anyway.
-	LockCommunity string
-	// FieldValues is a scalar sub-select of ticket t's custom field values
-	// as JSON text: [[fieldId, "value"], ...] ordered by field id.
-	FieldValues string
-	// TextFrom is the FROM clause of a text search, joining the full-text
-	// index and tickets t; TextOrder orders its results newest first.
-	TextFrom, TextOrder string
-	// TextMatch is a condition on ticket t (parameter: a search built by
-	// TextQuery) that holds when its title or message has every word.
-	TextMatch string
-	// TextQuery builds TextMatch's parameter from lower-case words of
-	// letters and digits, each to be matched as a whole word.
-	TextQuery func(words []string) string
-	// SkipLocked ends a SELECT that claims rows for this transaction,
-	// passing over rows another transaction holds (PostgreSQL); empty where
-	// writers are serialised anyway.
-	SkipLocked string
-	// NotifyDeliveries is a statement that, on commit, wakes the webhook
-	// dispatchers of every server process on the database; empty where one
-	// process owns the database.
-	NotifyDeliveries string
 	// Classify maps a driver error to a code (CodeConflict for a unique
 	// violation, ...), or "" for any other error.
 	Classify func(error) openboards.Code
@@ -75,8 +46,10 @@ type Dialect struct {
 	Retryable func(error) bool
 }
 
-// Conn runs the store's queries on a *sql.DB, or inside one transaction of
-// it. Its methods implement openboards.Tx.
+// Conn runs the store's reads on a *sql.DB, or inside one transaction of
+// it. Its methods are the SQL of openboards.Reader that both backends
+// share; each backend embeds it in a type of its own that adds the reads
+// whose SQL differs.
 type Conn struct {
 	db    *sql.DB
 	tx    *sql.Tx
@@ -97,9 +70,17 @@ func New(db *sql.DB, d *Dialect) *Conn {
 	return &Conn{db: db, d: d, cache: &cache{}}
 }
 
-// WithTx returns a Conn that runs inside tx, sharing c's caches.
-func (c *Conn) WithTx(tx *sql.Tx) *Conn {
-	return &Conn{db: c.db, tx: tx, d: c.d, cache: c.cache, retry: new(bool)}
+// Tx runs the store's reads and writes inside one transaction. Its
+// methods are the shared SQL of openboards.Tx; each backend embeds it in a
+// transaction type of its own that adds or replaces the methods whose SQL
+// differs (row locks on PostgreSQL, say).
+type Tx struct {
+	*Conn
+}
+
+// WithTx returns a Tx that runs inside tx, sharing c's caches.
+func (c *Conn) WithTx(tx *sql.Tx) *Tx {
+	return &Tx{Conn: &Conn{db: c.db, tx: tx, d: c.d, cache: c.cache, retry: new(bool)}}
 }
 
 // Retryable reports whether a statement run through this transaction's
@@ -120,6 +101,11 @@ func (c *Conn) Close() {
 func (c *Conn) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	return c.exec(ctx, query, args...)
 }
+
+// Err maps an error of a statement run through Exec as the shared methods
+// map theirs (a coded error for the client, the driver's for the log), op
+// naming the operation.
+func (c *Conn) Err(err error, op string) error { return c.interpret(err, op, "") }
 
 // rewrite turns ? placeholders into $n when the dialect numbers them. The
 // store's SQL has no ? inside string literals.

@@ -66,7 +66,7 @@ func (c *Conn) FindReplies(ctx context.Context, communityID, ticketID int64, ski
 }
 
 // CreateReply stores a new reply and sets its ID.
-func (c *Conn) CreateReply(ctx context.Context, r *openboards.Reply) error {
+func (c *Tx) CreateReply(ctx context.Context, r *openboards.Reply) error {
 	err := c.queryRow(ctx, `INSERT INTO replies (ticket_id, community_id, author_id, parent_reply_id, level, message, html_message, is_by_team,
 		is_draft, is_hidden, tags, attachments, cc_emails, to_emails, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -76,7 +76,7 @@ func (c *Conn) CreateReply(ctx context.Context, r *openboards.Reply) error {
 }
 
 // UpdateReply applies u to a reply.
-func (c *Conn) UpdateReply(ctx context.Context, communityID, ticketID, id int64, u openboards.ReplyUpdate) error {
+func (c *Tx) UpdateReply(ctx context.Context, communityID, ticketID, id int64, u openboards.ReplyUpdate) error {
 	var b strings.Builder
 	args := []any{nanos(u.UpdatedAt)}
 	b.WriteString(`UPDATE replies SET updated_at = ?`)
@@ -107,7 +107,7 @@ func (c *Conn) UpdateReply(ctx context.Context, communityID, ticketID, id int64,
 }
 
 // DeleteReply removes a reply; its sub-replies stay, without a parent.
-func (c *Conn) DeleteReply(ctx context.Context, communityID, ticketID, id int64) error {
+func (c *Tx) DeleteReply(ctx context.Context, communityID, ticketID, id int64) error {
 	res, err := c.exec(ctx, `DELETE FROM replies WHERE community_id = ? AND ticket_id = ? AND id = ?`, communityID, ticketID, id)
 	return c.interpret(affected(res, err, "reply %d not found on ticket %d", id, ticketID), "delete reply", "")
 }
@@ -183,7 +183,7 @@ func (c *Conn) FindNotes(ctx context.Context, communityID, ticketID int64, skip,
 }
 
 // CreateNote stores a new note and sets its ID.
-func (c *Conn) CreateNote(ctx context.Context, n *openboards.Note) error {
+func (c *Tx) CreateNote(ctx context.Context, n *openboards.Note) error {
 	err := c.queryRow(ctx, `INSERT INTO notes (ticket_id, community_id, author_id, message, html_message, attachments, mentioned_user_ids, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		n.TicketID, n.CommunityID, n.AuthorID, n.Message, n.HTMLMessage, jsonText(n.Attachments), jsonText(n.MentionedUserIDs),
@@ -192,7 +192,7 @@ func (c *Conn) CreateNote(ctx context.Context, n *openboards.Note) error {
 }
 
 // UpdateNote stores the message, attachments and mentions of n.
-func (c *Conn) UpdateNote(ctx context.Context, n *openboards.Note) error {
+func (c *Tx) UpdateNote(ctx context.Context, n *openboards.Note) error {
 	res, err := c.exec(ctx, `UPDATE notes SET message = ?, html_message = ?, attachments = ?, mentioned_user_ids = ?, updated_at = ?
 		WHERE community_id = ? AND ticket_id = ? AND id = ?`,
 		n.Message, n.HTMLMessage, jsonText(n.Attachments), jsonText(n.MentionedUserIDs), nanos(n.UpdatedAt), n.CommunityID, n.TicketID, n.ID)
@@ -200,7 +200,7 @@ func (c *Conn) UpdateNote(ctx context.Context, n *openboards.Note) error {
 }
 
 // DeleteNote removes a note.
-func (c *Conn) DeleteNote(ctx context.Context, communityID, ticketID, id int64) error {
+func (c *Tx) DeleteNote(ctx context.Context, communityID, ticketID, id int64) error {
 	res, err := c.exec(ctx, `DELETE FROM notes WHERE community_id = ? AND ticket_id = ? AND id = ?`, communityID, ticketID, id)
 	return c.interpret(affected(res, err, "note %d not found on ticket %d", id, ticketID), "delete note", "")
 }
@@ -213,7 +213,7 @@ type included struct {
 }
 
 // CreateLogEntry appends an entry to a ticket's log and sets its ID.
-func (c *Conn) CreateLogEntry(ctx context.Context, e *openboards.LogEntry) error {
+func (c *Tx) CreateLogEntry(ctx context.Context, e *openboards.LogEntry) error {
 	inc, err := json.Marshal(included{e.Included.Categories, e.Included.Tags, e.Included.Users})
 	if err != nil {
 		return err

@@ -18,7 +18,7 @@ func (c *Conn) FindPasswordHash(ctx context.Context, userID string) (string, err
 }
 
 // PutPassword sets a user's password hash.
-func (c *Conn) PutPassword(ctx context.Context, userID, hash string, at time.Time) error {
+func (c *Tx) PutPassword(ctx context.Context, userID, hash string, at time.Time) error {
 	_, err := c.exec(ctx, `INSERT INTO user_passwords (user_id, hash, updated_at) VALUES (?, ?, ?)
 		ON CONFLICT (user_id) DO UPDATE SET hash = excluded.hash, updated_at = excluded.updated_at`, userID, hash, nanos(at))
 	return c.interpret(err, "put password", "")
@@ -38,26 +38,26 @@ func (c *Conn) FindSessionByHash(ctx context.Context, hash []byte) (*openboards.
 }
 
 // CreateSession stores a new session.
-func (c *Conn) CreateSession(ctx context.Context, s *openboards.Session) error {
+func (c *Tx) CreateSession(ctx context.Context, s *openboards.Session) error {
 	_, err := c.exec(ctx, `INSERT INTO sessions (hash, user_id, community_id, csrf, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		s.Hash, s.UserID, s.CommunityID, s.CSRF, nanos(s.CreatedAt), nanos(s.LastSeenAt), nanos(s.ExpiresAt))
 	return c.interpret(err, "create session", "")
 }
 
 // TouchSession extends a session.
-func (c *Conn) TouchSession(ctx context.Context, hash []byte, seen, expires time.Time) error {
+func (c *Tx) TouchSession(ctx context.Context, hash []byte, seen, expires time.Time) error {
 	_, err := c.exec(ctx, `UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE hash = ?`, nanos(seen), nanos(expires), hash)
 	return c.interpret(err, "touch session", "")
 }
 
 // DeleteSession ends a session.
-func (c *Conn) DeleteSession(ctx context.Context, hash []byte) error {
+func (c *Tx) DeleteSession(ctx context.Context, hash []byte) error {
 	_, err := c.exec(ctx, `DELETE FROM sessions WHERE hash = ?`, hash)
 	return c.interpret(err, "delete session", "")
 }
 
 // DeleteUserSessions ends a user's sessions but keep.
-func (c *Conn) DeleteUserSessions(ctx context.Context, userID string, keep []byte) error {
+func (c *Tx) DeleteUserSessions(ctx context.Context, userID string, keep []byte) error {
 	if keep == nil {
 		keep = []byte{}
 	}

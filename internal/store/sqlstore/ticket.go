@@ -10,14 +10,34 @@ import (
 	"openboards/internal/openboards"
 )
 
+// TicketSQL is what ticket reads spell differently per database, each
+// backend's in its own package with the reason. A ticket is read with its
+// custom field values in the same statement (one round trip per page), for
+// which each database has its own JSON aggregate; and a text search runs
+// on each database's own full-text index.
+type TicketSQL struct {
+	// FieldValues is a scalar sub-select of ticket t's custom field values
+	// as JSON text: [[fieldId, "value"], ...] ordered by field id.
+	FieldValues string
+	// TextFrom is the FROM clause of a text search, joining the full-text
+	// index and tickets t; TextOrder orders its results newest first.
+	TextFrom, TextOrder string
+	// TextMatch is a condition on ticket t (parameter: a search built by
+	// TextQuery) that holds when its title or message has every word.
+	TextMatch string
+	// TextQuery builds TextMatch's parameter from lower-case words of
+	// letters and digits, each to be matched as a whole word.
+	TextQuery func(words []string) string
+}
+
 // ticketSelect is the query head that reads tickets with their author,
 // assignee, category, draft flag and custom field values in one statement.
-func (c *Conn) ticketSelect() string {
+func ticketSelect(q *TicketSQL) string {
 	return `SELECT t.id, t.community_id, t.title, t.message, t.html_message, t.category_id, cat.name, t.status, t.sentiment,
 	t.source, t.detailed_source, t.channel, t.source_name, t.original_link, t.cc, t.tags, t.attachments, t.reply_count,
 	t.is_muted, t.is_spam, t.is_hidden, t.is_deleted, t.is_anonymized, t.is_sensitive, t.created_at, t.last_activity_at, t.updated_at,
 	EXISTS (SELECT 1 FROM replies d WHERE d.ticket_id = t.id AND d.is_draft),
-	` + c.d.FieldValues + `,
+	` + q.FieldValues + `,
 	a.id, a.name, a.email, a.custom_identifier, a.image, a.phone_number, a.is_bot, a.status, a.role, a.created_at,
 	l.id, l.name, l.email, l.custom_identifier, l.image, l.phone_number, l.is_bot, l.status, l.role, l.created_at
 	FROM tickets t
@@ -71,7 +91,7 @@ func scanTicket(r interface{ Scan(...any) error }) (*openboards.Ticket, error) {
 }
 
 // scanFieldValues decodes the [[fieldId, "value"], ...] array that
-// Dialect.FieldValues builds.
+// TicketSQL.FieldValues builds.
 func scanFieldValues(s string, out *[]openboards.FieldValue) error {
 	var pairs [][2]json.RawMessage
 	if err := fromJSON(s, &pairs); err != nil {
@@ -90,31 +110,33 @@ func scanFieldValues(s string, out *[]openboards.FieldValue) error {
 	return nil
 }
 
-// FindTicketByID returns one ticket with its author, assignee, category and
-// custom field values.
-func (c *Conn) FindTicketByID(ctx context.Context, communityID, id int64) (*openboards.Ticket, error) {
-	t, err := scanTicket(c.queryRow(ctx, c.ticketSelect()+` WHERE t.community_id = ? AND t.id = ?`, communityID, id))
+// FindTicketByIDWith returns one ticket with its author, assignee,
+// category and custom field values, read with q.
+func (c *Conn) FindTicketByIDWith(ctx context.Context, q *TicketSQL, communityID, id int64) (*openboards.Ticket, error) {
+	t, err := scanTicket(c.queryRow(ctx, ticketSelect(q)+` WHERE t.community_id = ? AND t.id = ?`, communityID, id))
 	if err != nil {
 		return nil, c.interpret(err, "find ticket", "ticket %d not found", id)
 	}
 	return t, nil
 }
 
-// LockTicket locks the ticket's row until the transaction ends. Where
-// writers are serialised anyway (SQLite) it only checks that the ticket
-// exists.
-func (c *Conn) LockTicket(ctx context.Context, communityID, id int64) error {
-	q := `SELECT id FROM tickets WHERE community_id = ? AND id = ?`
-	if c.tx != nil && c.d.LockTicket != "" {
-		q = c.d.LockTicket
-	}
+// LockTicket checks that the ticket exists. Where writers are serialised
+// (SQLite's single writer) that is all a lock needs; a backend with
+// concurrent writers replaces it with a row lock, using LockTicketWith.
+func (c *Tx) LockTicket(ctx context.Context, communityID, id int64) error {
+	return c.LockTicketWith(ctx, `SELECT id FROM tickets WHERE community_id = ? AND id = ?`, communityID, id)
+}
+
+// LockTicketWith runs query (parameters: community id, ticket id), which
+// selects the ticket's id, and reports CodeNotFound when it selects none.
+func (c *Tx) LockTicketWith(ctx context.Context, query string, communityID, id int64) error {
 	var got int64
-	err := c.queryRow(ctx, q, communityID, id).Scan(&got)
+	err := c.queryRow(ctx, query, communityID, id).Scan(&got)
 	return c.interpret(err, "lock ticket", "ticket %d not found", id)
 }
 
 // ticketWhere builds the WHERE clause of a filter from fixed fragments.
-func (c *Conn) ticketWhere(f openboards.TicketFilter) (string, []any) {
+func (c *Conn) ticketWhere(q *TicketSQL, f openboards.TicketFilter) (string, []any) {
 	var b strings.Builder
 	args := []any{f.CommunityID}
 	b.WriteString(` WHERE t.community_id = ?`)
@@ -167,8 +189,8 @@ func (c *Conn) ticketWhere(f openboards.TicketFilter) (string, []any) {
 		args = append(args, "%"+likeEscape(string(quoted))+"%")
 	}
 	if words := searchWords(f.Text); len(words) > 0 {
-		b.WriteString(` AND ` + c.d.TextMatch)
-		args = append(args, c.d.TextQuery(words))
+		b.WriteString(` AND ` + q.TextMatch)
+		args = append(args, q.TextQuery(words))
 	}
 	return b.String(), args
 }
@@ -204,22 +226,23 @@ func ticketOrder(orderBy string) string {
 // and of the rows) for f. A text search lists the newest matches first,
 // read from the full-text index in that order where the database can, so
 // that a page takes as long for a common word as for a rare one.
-func (c *Conn) ticketSource(f openboards.TicketFilter) (from, order, outer string) {
+func ticketSource(q *TicketSQL, f openboards.TicketFilter) (from, order, outer string) {
 	if len(searchWords(f.Text)) > 0 {
-		return ` FROM ` + c.d.TextFrom, c.d.TextOrder, ` ORDER BY t.id DESC`
+		return ` FROM ` + q.TextFrom, q.TextOrder, ` ORDER BY t.id DESC`
 	}
 	return ` FROM tickets t`, ticketOrder(f.OrderBy), ticketOrder(f.OrderBy)
 }
 
-// FindTickets lists the tickets matching f, one page of them.
-func (c *Conn) FindTickets(ctx context.Context, f openboards.TicketFilter) ([]*openboards.Ticket, error) {
-	where, args := c.ticketWhere(f)
+// FindTicketsWith lists the tickets matching f, one page of them, read
+// with q.
+func (c *Conn) FindTicketsWith(ctx context.Context, q *TicketSQL, f openboards.TicketFilter) ([]*openboards.Ticket, error) {
+	where, args := c.ticketWhere(q, f)
 	args = append(args, f.Take, f.Skip)
-	from, order, outer := c.ticketSource(f)
+	from, order, outer := ticketSource(q, f)
 	// The page's ids come from the index alone; only those rows are then
 	// joined and read. Reading whole rows for the skipped ones would make
 	// OFFSET cost as much as returning them.
-	rows, err := c.query(ctx, c.ticketSelect()+` WHERE t.id IN (SELECT t.id`+from+where+order+` LIMIT ? OFFSET ?)`+outer, args...)
+	rows, err := c.query(ctx, ticketSelect(q)+` WHERE t.id IN (SELECT t.id`+from+where+order+` LIMIT ? OFFSET ?)`+outer, args...)
 	if err != nil {
 		return nil, c.interpret(err, "find tickets", "")
 	}
@@ -238,11 +261,12 @@ func (c *Conn) FindTickets(ctx context.Context, f openboards.TicketFilter) ([]*o
 	return out, nil
 }
 
-// FindTicketIDs lists the ids of the tickets matching f, one page of them.
-func (c *Conn) FindTicketIDs(ctx context.Context, f openboards.TicketFilter) ([]int64, error) {
-	where, args := c.ticketWhere(f)
+// FindTicketIDsWith lists the ids of the tickets matching f, one page of
+// them, read with q.
+func (c *Conn) FindTicketIDsWith(ctx context.Context, q *TicketSQL, f openboards.TicketFilter) ([]int64, error) {
+	where, args := c.ticketWhere(q, f)
 	args = append(args, f.Take, f.Skip)
-	from, order, _ := c.ticketSource(f)
+	from, order, _ := ticketSource(q, f)
 	rows, err := c.query(ctx, `SELECT t.id`+from+where+order+` LIMIT ? OFFSET ?`, args...)
 	if err != nil {
 		return nil, c.interpret(err, "find ticket ids", "")
@@ -280,7 +304,7 @@ func (c *Conn) CountTicketsByStatus(ctx context.Context, communityID int64) (map
 
 // CreateTicket stores a new ticket with its custom field values and sets
 // its ID.
-func (c *Conn) CreateTicket(ctx context.Context, t *openboards.Ticket) error {
+func (c *Tx) CreateTicket(ctx context.Context, t *openboards.Ticket) error {
 	err := c.queryRow(ctx, `INSERT INTO tickets (community_id, title, message, html_message, author_id, category_id, assignee_id, status,
 		sentiment, source, detailed_source, channel, source_name, original_link, cc, tags, attachments, reply_count, created_at, last_activity_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -299,7 +323,7 @@ func (c *Conn) CreateTicket(ctx context.Context, t *openboards.Ticket) error {
 }
 
 // UpdateTicket applies u to a ticket.
-func (c *Conn) UpdateTicket(ctx context.Context, communityID, id int64, u openboards.TicketUpdate) error {
+func (c *Tx) UpdateTicket(ctx context.Context, communityID, id int64, u openboards.TicketUpdate) error {
 	var b strings.Builder
 	var args []any
 	b.WriteString(`UPDATE tickets SET updated_at = ?`)
@@ -325,8 +349,10 @@ func (c *Conn) UpdateTicket(ctx context.Context, communityID, id int64, u openbo
 		args = append(args, u.ReplyCountDiff)
 	}
 	if u.LastActivityAt != nil {
-		b.WriteString(`, last_activity_at = ` + c.d.Greatest + `(last_activity_at, ?)`)
-		args = append(args, nanos(*u.LastActivityAt))
+		// Activity only moves forward: a change stamped earlier than the
+		// last one leaves it.
+		b.WriteString(`, last_activity_at = CASE WHEN last_activity_at < ? THEN ? ELSE last_activity_at END`)
+		args = append(args, nanos(*u.LastActivityAt), nanos(*u.LastActivityAt))
 	}
 	b.WriteString(` WHERE community_id = ? AND id = ?`)
 	args = append(args, communityID, id)
@@ -335,7 +361,7 @@ func (c *Conn) UpdateTicket(ctx context.Context, communityID, id int64, u openbo
 }
 
 // SetTicketFieldValue sets or (with an empty value) clears one value.
-func (c *Conn) SetTicketFieldValue(ctx context.Context, communityID, ticketID, fieldID int64, value string) error {
+func (c *Tx) SetTicketFieldValue(ctx context.Context, communityID, ticketID, fieldID int64, value string) error {
 	// The ticket and the field must both belong to the community.
 	var n int
 	err := c.queryRow(ctx, `SELECT (SELECT COUNT(*) FROM tickets WHERE community_id = ? AND id = ?) +

@@ -156,7 +156,7 @@ func userConflict(err, cause error, u *openboards.User) error {
 }
 
 // CreateUser stores a new user; u.ID must be set.
-func (c *Conn) CreateUser(ctx context.Context, u *openboards.User) error {
+func (c *Tx) CreateUser(ctx context.Context, u *openboards.User) error {
 	_, err := c.exec(ctx, `INSERT INTO users (id, community_id, name, email, email_key, custom_identifier, image, phone_number, is_bot, status, role, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.CommunityID, u.Name, u.Email, emailKey(u.Email), u.CustomIdentifier, u.Image, u.PhoneNumber,
@@ -165,7 +165,7 @@ func (c *Conn) CreateUser(ctx context.Context, u *openboards.User) error {
 }
 
 // UpdateUser stores every field of u.
-func (c *Conn) UpdateUser(ctx context.Context, u *openboards.User) error {
+func (c *Tx) UpdateUser(ctx context.Context, u *openboards.User) error {
 	res, err := c.exec(ctx, `UPDATE users SET name = ?, email = ?, email_key = ?, custom_identifier = ?, image = ?, phone_number = ?,
 		is_bot = ?, status = ?, role = ? WHERE community_id = ? AND id = ?`,
 		u.Name, u.Email, emailKey(u.Email), u.CustomIdentifier, u.Image, u.PhoneNumber, u.IsBot, string(u.Status), nullRole(u.Role),
@@ -239,27 +239,27 @@ func groupConflict(err error, name string) error {
 }
 
 // CreateUserGroup stores a new group and sets its ID.
-func (c *Conn) CreateUserGroup(ctx context.Context, g *openboards.UserGroup) error {
+func (c *Tx) CreateUserGroup(ctx context.Context, g *openboards.UserGroup) error {
 	err := c.queryRow(ctx, `INSERT INTO user_groups (community_id, name, name_key, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
 		g.CommunityID, g.Name, openboards.NormalizeEmail(g.Name), nanos(g.CreatedAt)).Scan(&g.ID)
 	return groupConflict(c.interpret(err, "create user group", ""), g.Name)
 }
 
 // UpdateUserGroup renames a group.
-func (c *Conn) UpdateUserGroup(ctx context.Context, g *openboards.UserGroup) error {
+func (c *Tx) UpdateUserGroup(ctx context.Context, g *openboards.UserGroup) error {
 	res, err := c.exec(ctx, `UPDATE user_groups SET name = ?, name_key = ? WHERE community_id = ? AND id = ?`,
 		g.Name, openboards.NormalizeEmail(g.Name), g.CommunityID, g.ID)
 	return groupConflict(c.interpret(affected(res, err, "user group %d not found", g.ID), "update user group", ""), g.Name)
 }
 
 // DeleteUserGroup removes a group and its memberships.
-func (c *Conn) DeleteUserGroup(ctx context.Context, communityID, id int64) error {
+func (c *Tx) DeleteUserGroup(ctx context.Context, communityID, id int64) error {
 	res, err := c.exec(ctx, `DELETE FROM user_groups WHERE community_id = ? AND id = ?`, communityID, id)
 	return c.interpret(affected(res, err, "user group %d not found", id), "delete user group", "")
 }
 
 // AddUserGroupMembers adds users to a group; existing members stay.
-func (c *Conn) AddUserGroupMembers(ctx context.Context, communityID, groupID int64, userIDs []string) error {
+func (c *Tx) AddUserGroupMembers(ctx context.Context, communityID, groupID int64, userIDs []string) error {
 	if _, err := c.FindUserGroupByID(ctx, communityID, groupID); err != nil {
 		return err
 	}
@@ -281,7 +281,7 @@ func (c *Conn) AddUserGroupMembers(ctx context.Context, communityID, groupID int
 }
 
 // RemoveUserGroupMember removes one user from a group.
-func (c *Conn) RemoveUserGroupMember(ctx context.Context, communityID, groupID int64, userID string) error {
+func (c *Tx) RemoveUserGroupMember(ctx context.Context, communityID, groupID int64, userID string) error {
 	res, err := c.exec(ctx, `DELETE FROM user_group_members WHERE group_id = (SELECT id FROM user_groups WHERE community_id = ? AND id = ?) AND user_id = ?`,
 		communityID, groupID, userID)
 	return c.interpret(affected(res, err, "user %q is not a member of user group %d", userID, groupID), "remove group member", "")

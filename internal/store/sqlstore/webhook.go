@@ -85,7 +85,7 @@ func (c *Conn) FindActiveWebhooks(ctx context.Context) ([]*openboards.Webhook, e
 }
 
 // CreateWebhook adds a webhook.
-func (c *Conn) CreateWebhook(ctx context.Context, w *openboards.Webhook) error {
+func (c *Tx) CreateWebhook(ctx context.Context, w *openboards.Webhook) error {
 	err := c.queryRow(ctx, `INSERT INTO webhooks (community_id, url, verify_token, events, status, disabled_reason, disabled_at,
 		secret, previous_secret, previous_secret_until, failing_since, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -95,7 +95,7 @@ func (c *Conn) CreateWebhook(ctx context.Context, w *openboards.Webhook) error {
 }
 
 // UpdateWebhook stores a webhook's changes.
-func (c *Conn) UpdateWebhook(ctx context.Context, w *openboards.Webhook) error {
+func (c *Tx) UpdateWebhook(ctx context.Context, w *openboards.Webhook) error {
 	res, err := c.exec(ctx, `UPDATE webhooks SET url = ?, verify_token = ?, events = ?, status = ?, disabled_reason = ?, disabled_at = ?,
 		secret = ?, previous_secret = ?, previous_secret_until = ?, failing_since = ?, updated_at = ?
 		WHERE community_id = ? AND id = ?`,
@@ -106,7 +106,7 @@ func (c *Conn) UpdateWebhook(ctx context.Context, w *openboards.Webhook) error {
 }
 
 // DeleteWebhook removes a webhook, its deliveries and their attempts.
-func (c *Conn) DeleteWebhook(ctx context.Context, communityID, id int64) error {
+func (c *Tx) DeleteWebhook(ctx context.Context, communityID, id int64) error {
 	if _, err := c.FindWebhookByID(ctx, communityID, id); err != nil {
 		return err
 	}
@@ -121,19 +121,19 @@ func (c *Conn) DeleteWebhook(ctx context.Context, communityID, id int64) error {
 }
 
 // SetWebhookFailing starts a webhook's run of failures.
-func (c *Conn) SetWebhookFailing(ctx context.Context, id int64, at time.Time) error {
+func (c *Tx) SetWebhookFailing(ctx context.Context, id int64, at time.Time) error {
 	_, err := c.exec(ctx, `UPDATE webhooks SET failing_since = ? WHERE id = ? AND failing_since IS NULL`, nanos(at), id)
 	return c.interpret(err, "set webhook failing", "")
 }
 
 // ClearWebhooksFailing ends webhooks' runs of failures.
-func (c *Conn) ClearWebhooksFailing(ctx context.Context, ids []int64) error {
+func (c *Tx) ClearWebhooksFailing(ctx context.Context, ids []int64) error {
 	_, err := c.exec(ctx, `UPDATE webhooks SET failing_since = NULL WHERE failing_since IS NOT NULL AND `+c.inInts("id"), jsonText(ids))
 	return c.interpret(err, "clear webhook failing", "")
 }
 
 // CreateEvent records an event and fans it out to webhooks.
-func (c *Conn) CreateEvent(ctx context.Context, e *openboards.Event, webhookIDs []int64) error {
+func (c *Tx) CreateEvent(ctx context.Context, e *openboards.Event, webhookIDs []int64) error {
 	err := c.queryRow(ctx, `INSERT INTO webhook_events (community_id, ticket_id, type, payload, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
 		e.CommunityID, e.TicketID, e.Type, string(e.Payload), nanos(e.CreatedAt)).Scan(&e.ID)
 	if err != nil {
@@ -148,16 +148,11 @@ func (c *Conn) CreateEvent(ctx context.Context, e *openboards.Event, webhookIDs 
 	if err != nil {
 		return c.interpret(err, "create deliveries", "")
 	}
-	if c.d.NotifyDeliveries != "" {
-		if _, err := c.exec(ctx, c.d.NotifyDeliveries); err != nil {
-			return c.interpret(err, "notify deliveries", "")
-		}
-	}
 	return nil
 }
 
 // CreateDeliveries queues existing events again for one webhook.
-func (c *Conn) CreateDeliveries(ctx context.Context, webhookID int64, eventIDs []int64, now time.Time) ([]int64, error) {
+func (c *Tx) CreateDeliveries(ctx context.Context, webhookID int64, eventIDs []int64, now time.Time) ([]int64, error) {
 	if len(eventIDs) == 0 {
 		return []int64{}, nil
 	}
@@ -180,11 +175,6 @@ func (c *Conn) CreateDeliveries(ctx context.Context, webhookID int64, eventIDs [
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, c.interpret(err, "create deliveries", "")
-	}
-	if c.d.NotifyDeliveries != "" {
-		if _, err := c.exec(ctx, c.d.NotifyDeliveries); err != nil {
-			return nil, c.interpret(err, "notify deliveries", "")
-		}
 	}
 	return ids, nil
 }
@@ -357,8 +347,17 @@ func (c *Conn) CountPendingDeliveries(ctx context.Context) (map[int64]int, error
 	return out, c.interpret(rows.Err(), "count deliveries", "")
 }
 
-// ClaimDeliveries leases the heads of webhooks' per-ticket queues.
-func (c *Conn) ClaimDeliveries(ctx context.Context, claims []openboards.Claim, owner string, now, leaseUntil time.Time) ([]*openboards.Job, error) {
+// ClaimDeliveries leases the heads of webhooks' per-ticket queues. Where
+// writers are serialised (SQLite) no other claim can run meanwhile; a
+// backend with concurrent writers replaces it, passing ClaimDeliveriesWith
+// a row-lock clause.
+func (c *Tx) ClaimDeliveries(ctx context.Context, claims []openboards.Claim, owner string, now, leaseUntil time.Time) ([]*openboards.Job, error) {
+	return c.ClaimDeliveriesWith(ctx, "", claims, owner, now, leaseUntil)
+}
+
+// ClaimDeliveriesWith is ClaimDeliveries with lock ending the statement
+// that selects the deliveries to claim.
+func (c *Tx) ClaimDeliveriesWith(ctx context.Context, lock string, claims []openboards.Claim, owner string, now, leaseUntil time.Time) ([]*openboards.Job, error) {
 	var jobs []*openboards.Job
 	for _, cl := range claims {
 		rows, err := c.query(ctx, `SELECT `+deliveryColumns+`, e.payload, e.created_at
@@ -366,7 +365,7 @@ func (c *Conn) ClaimDeliveries(ctx context.Context, claims []openboards.Claim, o
 		WHERE d.webhook_id = ? AND d.state = 'pending' AND d.next_attempt_at <= ? AND d.lease_until <= ?
 		AND d.id = (SELECT MIN(p.id) FROM webhook_deliveries p
 			WHERE p.webhook_id = d.webhook_id AND p.ticket_id = d.ticket_id AND p.state = 'pending')
-		ORDER BY d.id LIMIT ?`+c.d.SkipLocked, cl.WebhookID, nanos(now), nanos(now), cl.Limit)
+		ORDER BY d.id LIMIT ?`+lock, cl.WebhookID, nanos(now), nanos(now), cl.Limit)
 		if err != nil {
 			return nil, c.interpret(err, "claim deliveries", "")
 		}
@@ -399,14 +398,14 @@ func (c *Conn) ClaimDeliveries(ctx context.Context, claims []openboards.Claim, o
 }
 
 // RetryNow makes a webhook's waiting deliveries due now.
-func (c *Conn) RetryNow(ctx context.Context, webhookID int64, now time.Time) error {
+func (c *Tx) RetryNow(ctx context.Context, webhookID int64, now time.Time) error {
 	_, err := c.exec(ctx, `UPDATE webhook_deliveries SET next_attempt_at = ? WHERE webhook_id = ? AND state = 'pending' AND next_attempt_at > ?`,
 		nanos(now), webhookID, nanos(now))
 	return c.interpret(err, "retry deliveries", "")
 }
 
 // ReleaseLeases clears every lease.
-func (c *Conn) ReleaseLeases(ctx context.Context) error {
+func (c *Tx) ReleaseLeases(ctx context.Context) error {
 	_, err := c.exec(ctx, `UPDATE webhook_deliveries SET lease_owner = '', lease_until = 0 WHERE state = 'pending' AND lease_until > 0`)
 	return c.interpret(err, "release leases", "")
 }
@@ -417,7 +416,7 @@ const attemptsPerInsert = 200
 
 // FinishDeliveries records attempts and their deliveries' new states: the
 // attempts in multi-row inserts, the successes in one update.
-func (c *Conn) FinishDeliveries(ctx context.Context, rs []*openboards.DeliveryResult) error {
+func (c *Tx) FinishDeliveries(ctx context.Context, rs []*openboards.DeliveryResult) error {
 	for len(rs) > 0 {
 		n := min(len(rs), attemptsPerInsert)
 		if err := c.finishBatch(ctx, rs[:n]); err != nil {
@@ -481,7 +480,7 @@ func (c *Conn) finishBatch(ctx context.Context, rs []*openboards.DeliveryResult)
 
 // PruneDeliveries deletes old finished deliveries and old events no
 // pending delivery needs, a bounded batch at a time.
-func (c *Conn) PruneDeliveries(ctx context.Context, before time.Time, limit int) (int, error) {
+func (c *Tx) PruneDeliveries(ctx context.Context, before time.Time, limit int) (int, error) {
 	rows, err := c.query(ctx, `SELECT id FROM webhook_deliveries WHERE done_at IS NOT NULL AND done_at < ? ORDER BY done_at LIMIT ?`, nanos(before), limit)
 	if err != nil {
 		return 0, c.interpret(err, "prune deliveries", "")

@@ -1,0 +1,69 @@
+package sqlite
+
+import (
+	"context"
+	"strings"
+
+	"openboards/internal/openboards"
+	"openboards/internal/store/sqlstore"
+)
+
+// reads are the store's reads, on the read pool.
+type reads struct{ *sqlstore.Conn }
+
+// tx is one write transaction: a savepoint of the writer's group
+// transaction. SQLite has one writer, so the shared SQL's locks (none)
+// serve as they are; only ticket reads differ.
+type tx struct{ *sqlstore.Tx }
+
+// ticketSQL is how SQLite reads tickets. Custom field values come as one
+// json_group_array; a text search reads the FTS5 index, which yields
+// matches newest (highest rowid) first, so a page stops reading once it is
+// full.
+var ticketSQL = &sqlstore.TicketSQL{
+	FieldValues: `(SELECT json_group_array(json_array(v.field_id, v.value)) FROM
+		(SELECT field_id, value FROM ticket_field_values WHERE ticket_id = t.id ORDER BY field_id) v)`,
+	TextFrom:  "tickets_fts JOIN tickets t ON t.id = tickets_fts.rowid",
+	TextOrder: " ORDER BY tickets_fts.rowid DESC",
+	TextMatch: "tickets_fts MATCH ?",
+	TextQuery: func(words []string) string {
+		// Each word quoted, so that no word is read as FTS5 syntax; all
+		// must be there. Whole words only: a prefix query would have to
+		// merge the postings of every word it matches before yielding the
+		// first, which for a short prefix is most of the index.
+		q := make([]string, len(words))
+		for i, w := range words {
+			q[i] = `"` + w + `"`
+		}
+		return strings.Join(q, " AND ")
+	},
+}
+
+func (r reads) FindTicketByID(ctx context.Context, communityID, id int64) (*openboards.Ticket, error) {
+	return r.FindTicketByIDWith(ctx, ticketSQL, communityID, id)
+}
+
+func (r reads) FindTickets(ctx context.Context, f openboards.TicketFilter) ([]*openboards.Ticket, error) {
+	return r.FindTicketsWith(ctx, ticketSQL, f)
+}
+
+func (r reads) FindTicketIDs(ctx context.Context, f openboards.TicketFilter) ([]int64, error) {
+	return r.FindTicketIDsWith(ctx, ticketSQL, f)
+}
+
+func (t tx) FindTicketByID(ctx context.Context, communityID, id int64) (*openboards.Ticket, error) {
+	return t.FindTicketByIDWith(ctx, ticketSQL, communityID, id)
+}
+
+func (t tx) FindTickets(ctx context.Context, f openboards.TicketFilter) ([]*openboards.Ticket, error) {
+	return t.FindTicketsWith(ctx, ticketSQL, f)
+}
+
+func (t tx) FindTicketIDs(ctx context.Context, f openboards.TicketFilter) ([]int64, error) {
+	return t.FindTicketIDsWith(ctx, ticketSQL, f)
+}
+
+var (
+	_ openboards.Store = (*Store)(nil)
+	_ openboards.Tx    = tx{}
+)
