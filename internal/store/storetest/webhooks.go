@@ -202,3 +202,190 @@ func testDeliveries(t *testing.T, newStore NewStore) {
 	}
 	diff(t, "pending after prune", map[int64]int{h.ID: 2}, pending)
 }
+
+// deliveries returns h's deliveries by event id.
+func (b *bundle) deliveries(h *openboards.Webhook) map[int64]*openboards.Delivery {
+	b.t.Helper()
+	ds, err := b.store.FindDeliveries(b.ctx, openboards.DeliveryFilter{CommunityID: h.CommunityID, WebhookID: h.ID, Take: 1000})
+	if err != nil {
+		b.t.Fatalf("FindDeliveries: %v", err)
+	}
+	out := map[int64]*openboards.Delivery{}
+	for _, d := range ds {
+		out[d.EventID] = d
+	}
+	return out
+}
+
+func testWebhooks(t *testing.T, newStore NewStore) {
+	t.Run("OK", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newStore)
+		h1, h2, other := b.webhook(b.cm1), b.webhook(b.cm1), b.webhook(b.cm2)
+		if h1.ID == 0 || h1.ID == h2.ID || h2.ID == other.ID {
+			t.Fatalf("ids %d, %d, %d", h1.ID, h2.ID, other.ID)
+		}
+		got, err := b.store.FindWebhookByID(b.ctx, b.cm1.ID, h1.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		diff(t, "by id", h1, got)
+		list, err := b.store.FindWebhooks(b.ctx, b.cm1.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		diff(t, "list", []*openboards.Webhook{h1, h2}, list)
+
+		// Every field but the id, community and creation time is stored.
+		u := *h2
+		u.CommunityID, u.CreatedAt = b.cm1.ID, at(50)
+		u.URL, u.VerifyToken, u.Events = "https://hooks.example/new", "verify-new", []string{openboards.EventReplyCreation}
+		u.Status, u.DisabledReason, u.DisabledAt = openboards.WebhookDisabled, "gone (410)", ptr(at(40))
+		u.Secret, u.PreviousSecret, u.PreviousSecretUntil = "secret-new", h2.Secret, ptr(at(41))
+		u.FailingSince, u.UpdatedAt = ptr(at(39)), at(42)
+		b.tx(func(tx openboards.Tx) error { return tx.UpdateWebhook(b.ctx, &u) })
+		got, err = b.store.FindWebhookByID(b.ctx, b.cm1.ID, h2.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.CreatedAt = h2.CreatedAt
+		diff(t, "updated", &u, got)
+
+		active, err := b.store.FindActiveWebhooks(b.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		diff(t, "active, of every community", []*openboards.Webhook{h1, other}, active)
+	})
+	t.Run("Failing", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newStore)
+		h1, h2 := b.webhook(b.cm1), b.webhook(b.cm1)
+		failingSince := func(h *openboards.Webhook) *time.Time {
+			t.Helper()
+			got, err := b.store.FindWebhookByID(b.ctx, h.CommunityID, h.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got.FailingSince
+		}
+		b.tx(func(tx openboards.Tx) error { return tx.SetWebhookFailing(b.ctx, h1.ID, at(10)) })
+		// A run of failures keeps its start.
+		b.tx(func(tx openboards.Tx) error { return tx.SetWebhookFailing(b.ctx, h1.ID, at(11)) })
+		b.tx(func(tx openboards.Tx) error { return tx.SetWebhookFailing(b.ctx, h2.ID, at(12)) })
+		diff(t, "h1 failing since", ptr(at(10)), failingSince(h1))
+		diff(t, "h2 failing since", ptr(at(12)), failingSince(h2))
+		b.tx(func(tx openboards.Tx) error { return tx.ClearWebhooksFailing(b.ctx, []int64{h1.ID}) })
+		diff(t, "h1 failing since, cleared", (*time.Time)(nil), failingSince(h1))
+		diff(t, "h2 failing since, not cleared", ptr(at(12)), failingSince(h2))
+		b.tx(func(tx openboards.Tx) error { return tx.SetWebhookFailing(b.ctx, h1.ID, at(13)) })
+		diff(t, "h1 failing again", ptr(at(13)), failingSince(h1))
+	})
+	t.Run("Delete", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newStore)
+		h, kept := b.webhook(b.cm1), b.webhook(b.cm1)
+		tk := b.ticket(b.cm1, b.user(b.cm1, userOpts{}), &openboards.Ticket{})
+		e := b.event(tk, openboards.EventTicketCreation, at(10), h, kept)
+		b.tx(func(tx openboards.Tx) error { return tx.DeleteWebhook(b.ctx, b.cm1.ID, h.ID) })
+		_, err := b.store.FindWebhookByID(b.ctx, b.cm1.ID, h.ID)
+		wantCode(t, err, openboards.CodeNotFound)
+		counts, err := b.store.CountPendingDeliveries(b.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		diff(t, "pending deliveries", map[int64]int{kept.ID: 1}, counts)
+		if _, err := b.store.FindEventByID(b.ctx, b.cm1.ID, e.ID); err != nil {
+			t.Fatalf("the event went with the webhook: %v", err)
+		}
+	})
+	t.Run("ErrNotFound", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newStore)
+		h := b.webhook(b.cm1)
+		_, err := b.store.FindWebhookByID(b.ctx, b.cm2.ID, h.ID)
+		wantCode(t, err, openboards.CodeNotFound)
+		u := *h
+		u.CommunityID, u.URL = b.cm2.ID, "https://hooks.example/stolen"
+		err = b.try(func(tx openboards.Tx) error { return tx.UpdateWebhook(b.ctx, &u) })
+		wantCode(t, err, openboards.CodeNotFound)
+		err = b.try(func(tx openboards.Tx) error { return tx.DeleteWebhook(b.ctx, b.cm2.ID, h.ID) })
+		wantCode(t, err, openboards.CodeNotFound)
+		got, err := b.store.FindWebhookByID(b.ctx, b.cm1.ID, h.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		diff(t, "untouched", h, got)
+	})
+}
+
+// testEventList covers the listing by time that redelivery and replay
+// read, requeueing events for one webhook, and the deliveries' listing:
+// newest first, by state and type, a page at a time.
+func testEventList(t *testing.T, newStore NewStore) {
+	t.Run("OK", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newStore)
+		h := b.webhook(b.cm1)
+		tk := b.ticket(b.cm1, b.user(b.cm1, userOpts{}), &openboards.Ticket{})
+		// Recorded out of time order: the list goes by time, then id.
+		e12 := b.event(tk, openboards.EventTicketCreation, at(12), h)
+		e10 := b.event(tk, openboards.EventReplyCreation, at(10))
+		e11a := b.event(tk, openboards.EventTicketCreation, at(11), h)
+		e11b := b.event(tk, openboards.EventReplyCreation, at(11))
+		e13 := b.event(tk, openboards.EventReplyCreation, at(13))
+		b.event(b.ticket(b.cm2, b.user(b.cm2, userOpts{}), &openboards.Ticket{}), openboards.EventTicketCreation, at(11))
+
+		list := func(from, to time.Time, types []string, missingFor int64, limit int) []int64 {
+			t.Helper()
+			ids, err := b.store.FindEventIDs(b.ctx, b.cm1.ID, from, to, types, missingFor, limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ids
+		}
+		diff(t, "all", []int64{e10.ID, e11a.ID, e11b.ID, e12.ID, e13.ID}, list(at(0), at(20), nil, 0, 100))
+		diff(t, "[at(11), at(13))", []int64{e11a.ID, e11b.ID, e12.ID}, list(at(11), at(13), nil, 0, 100))
+		diff(t, "limit", []int64{e10.ID, e11a.ID}, list(at(0), at(20), nil, 0, 2))
+		diff(t, "replies", []int64{e10.ID, e11b.ID, e13.ID}, list(at(0), at(20), []string{openboards.EventReplyCreation}, 0, 100))
+		diff(t, "not queued for h", []int64{e10.ID, e11b.ID, e13.ID}, list(at(0), at(20), nil, h.ID, 100))
+
+		// Queued again, in event order, due at now.
+		ids := []int64{}
+		b.tx(func(tx openboards.Tx) error {
+			var err error
+			ids, err = tx.CreateDeliveries(b.ctx, h.ID, []int64{e13.ID, e10.ID}, at(30))
+			return err
+		})
+		ds := b.deliveries(h)
+		if len(ids) != 2 || ds[e10.ID] == nil || ds[e13.ID] == nil || ids[0] != ds[e10.ID].ID || ids[1] != ds[e13.ID].ID {
+			t.Fatalf("CreateDeliveries returned %v; deliveries %v", ids, ds)
+		}
+		for _, d := range []*openboards.Delivery{ds[e10.ID], ds[e13.ID]} {
+			if d.State != openboards.DeliveryPending || !d.NextAttemptAt.Equal(at(30)) || !d.CreatedAt.Equal(at(30)) {
+				t.Errorf("requeued delivery %+v, want pending, due and created at %v", d, at(30))
+			}
+		}
+		diff(t, "not queued for h, after requeueing", []int64{e11b.ID}, list(at(0), at(20), nil, h.ID, 100))
+
+		// Deliveries list newest first, by state and type, a page at a time.
+		page := func(f openboards.DeliveryFilter) []int64 {
+			t.Helper()
+			f.CommunityID, f.WebhookID = b.cm1.ID, h.ID
+			ds, err := b.store.FindDeliveries(b.ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids := []int64{}
+			for _, d := range ds {
+				ids = append(ids, d.EventID)
+			}
+			return ids
+		}
+		diff(t, "deliveries", []int64{e13.ID, e10.ID, e11a.ID, e12.ID}, page(openboards.DeliveryFilter{Take: 10}))
+		diff(t, "second page", []int64{e11a.ID, e12.ID}, page(openboards.DeliveryFilter{Skip: 2, Take: 2}))
+		diff(t, "replies", []int64{e13.ID, e10.ID}, page(openboards.DeliveryFilter{EventType: openboards.EventReplyCreation, Take: 10}))
+		diff(t, "succeeded", []int64{}, page(openboards.DeliveryFilter{State: ptr(openboards.DeliverySucceeded), Take: 10}))
+		diff(t, "pending", []int64{e13.ID, e10.ID, e11a.ID, e12.ID}, page(openboards.DeliveryFilter{State: ptr(openboards.DeliveryPending), Take: 10}))
+	})
+}
