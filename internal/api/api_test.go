@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -99,17 +98,13 @@ type tenant struct {
 	viewer  *openboards.User // read_only_user
 }
 
-// backendEnv selects the store the suite runs on: "postgres" runs it on a
-// fresh schema of the PostgreSQL test server, anything else on SQLite.
-const backendEnv = "OPENBOARDS_TEST_BACKEND"
-
 // openStore opens an empty store of the selected backend.
 func openStore(t *testing.T) openboards.Store {
 	t.Helper()
 	ctx := context.Background()
 	var store openboards.Store
 	var err error
-	if os.Getenv(backendEnv) == "postgres" {
+	if pgtest.OnPostgres() {
 		store, err = postgres.Open(ctx, pgtest.NewSchema(t), postgres.Options{MaxConns: 4})
 	} else {
 		store, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "openboards.db"), sqlite.Options{ReadConns: 2})
@@ -122,19 +117,7 @@ func openStore(t *testing.T) openboards.Store {
 
 // TestOnPostgres runs this whole suite again on PostgreSQL, in a child
 // process of the test binary, when a test server is configured.
-func TestOnPostgres(t *testing.T) {
-	if os.Getenv(backendEnv) == "postgres" {
-		t.Skip("already running on PostgreSQL")
-	}
-	pgtest.URL(t)
-	t.Parallel()
-	cmd := exec.Command(os.Args[0], "-test.run", "^Test", "-test.skip", "^TestOnPostgres$")
-	cmd.Env = append(os.Environ(), backendEnv+"=postgres")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("the API suite failed on PostgreSQL: %v\n%s", err, out)
-	}
-}
+func TestOnPostgres(t *testing.T) { pgtest.Rerun(t, "the API suite") }
 
 func setup(t *testing.T) *bundle {
 	t.Helper()

@@ -3,8 +3,6 @@ package ticket_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -63,10 +61,6 @@ type bundle struct {
 	outsider                      *openboards.User // an admin of the other community
 }
 
-// backendEnv selects the store the tests run on: "postgres" runs them on a
-// fresh schema of the PostgreSQL test server, anything else on SQLite.
-const backendEnv = "OPENBOARDS_TEST_BACKEND"
-
 // openStore opens an empty store of the selected backend, closed when t
 // ends.
 func openStore(t *testing.T) openboards.Store {
@@ -74,7 +68,7 @@ func openStore(t *testing.T) openboards.Store {
 	ctx := context.Background()
 	var store openboards.Store
 	var err error
-	if os.Getenv(backendEnv) == "postgres" {
+	if pgtest.OnPostgres() {
 		store, err = postgres.Open(ctx, pgtest.NewSchema(t), postgres.Options{MaxConns: 4})
 	} else {
 		store, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "openboards.db"), sqlite.Options{})
@@ -92,19 +86,7 @@ func openStore(t *testing.T) openboards.Store {
 
 // TestOnPostgres runs every test of the package again on PostgreSQL, in a
 // child process of the test binary, when a test server is configured.
-func TestOnPostgres(t *testing.T) {
-	if os.Getenv(backendEnv) == "postgres" {
-		t.Skip("already running on PostgreSQL")
-	}
-	pgtest.URL(t)
-	t.Parallel()
-	cmd := exec.Command(os.Args[0], "-test.run", "^Test", "-test.skip", "^TestOnPostgres$")
-	cmd.Env = append(os.Environ(), backendEnv+"=postgres")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("the ticket tests failed on PostgreSQL: %v\n%s", err, out)
-	}
-}
+func TestOnPostgres(t *testing.T) { pgtest.Rerun(t, "the ticket tests") }
 
 // options change what setup builds.
 type options struct {

@@ -57,7 +57,7 @@ const maxAttempts = 8
 
 // Store is an openboards.Store on a PostgreSQL database.
 type Store struct {
-	reads
+	*sqlstore.Conn
 	db  *sql.DB
 	dsn string
 	log *slog.Logger
@@ -96,12 +96,12 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Store{reads: reads{sqlstore.New(db, dialect)}, db: db, dsn: dsn, log: opt.Log}, nil
+	return &Store{Conn: sqlstore.New(db, dialect, ticketSQL), db: db, dsn: dsn, log: opt.Log}, nil
 }
 
 // Close closes the connection pool.
 func (s *Store) Close() error {
-	s.reads.Close()
+	s.Conn.Close()
 	return s.db.Close()
 }
 
@@ -236,7 +236,7 @@ func (s *Store) try(ctx context.Context, fn func(openboards.Tx) error) (retry bo
 	if err != nil {
 		return lostConnection(err), unavailable(err)
 	}
-	c := s.reads.WithTx(tx)
+	c := s.Conn.WithTx(tx)
 	if err := fn(pgTx{c}); err != nil {
 		tx.Rollback()
 		// A driver error may have been turned into a coded one on the way

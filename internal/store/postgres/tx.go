@@ -2,15 +2,11 @@ package postgres
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"openboards/internal/openboards"
 	"openboards/internal/store/sqlstore"
 )
-
-// reads are the store's reads outside a transaction.
-type reads struct{ *sqlstore.Conn }
 
 // pgTx is one transaction. Unlike SQLite's single writer, PostgreSQL runs
 // transactions side by side at READ COMMITTED, so the methods below add
@@ -18,45 +14,6 @@ type reads struct{ *sqlstore.Conn }
 // it is about to change, and a notification that wakes the other
 // processes' webhook dispatchers.
 type pgTx struct{ *sqlstore.Tx }
-
-// ticketSQL is how PostgreSQL reads tickets. Custom field values come as
-// one json_agg; a text search matches a to_tsvector expression, which the
-// tickets_search GIN index holds, and pages newest first by id.
-var ticketSQL = &sqlstore.TicketSQL{
-	FieldValues: `(SELECT COALESCE(json_agg(json_build_array(v.field_id, v.value) ORDER BY v.field_id), '[]')::text
-		FROM ticket_field_values v WHERE v.ticket_id = t.id)`,
-	TextFrom:  "tickets t",
-	TextOrder: " ORDER BY t.id DESC",
-	TextMatch: "to_tsvector('simple', t.title || ' ' || t.message) @@ to_tsquery('simple', ?)",
-	TextQuery: func(words []string) string {
-		// Words hold letters and digits only, so none is tsquery syntax.
-		return strings.Join(words, " & ")
-	},
-}
-
-func (r reads) FindTicketByID(ctx context.Context, communityID, id int64) (*openboards.Ticket, error) {
-	return r.FindTicketByIDWith(ctx, ticketSQL, communityID, id)
-}
-
-func (r reads) FindTickets(ctx context.Context, f openboards.TicketFilter) ([]*openboards.Ticket, error) {
-	return r.FindTicketsWith(ctx, ticketSQL, f)
-}
-
-func (r reads) FindTicketIDs(ctx context.Context, f openboards.TicketFilter) ([]int64, error) {
-	return r.FindTicketIDsWith(ctx, ticketSQL, f)
-}
-
-func (t pgTx) FindTicketByID(ctx context.Context, communityID, id int64) (*openboards.Ticket, error) {
-	return t.FindTicketByIDWith(ctx, ticketSQL, communityID, id)
-}
-
-func (t pgTx) FindTickets(ctx context.Context, f openboards.TicketFilter) ([]*openboards.Ticket, error) {
-	return t.FindTicketsWith(ctx, ticketSQL, f)
-}
-
-func (t pgTx) FindTicketIDs(ctx context.Context, f openboards.TicketFilter) ([]int64, error) {
-	return t.FindTicketIDsWith(ctx, ticketSQL, f)
-}
 
 // LockTicket locks the ticket's row until the transaction ends, so that
 // concurrent writers of one ticket take turns and each reads the state the

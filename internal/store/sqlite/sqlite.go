@@ -48,7 +48,7 @@ type Options struct {
 
 // Store is an openboards.Store on one SQLite file.
 type Store struct {
-	reads // on the read pool
+	*sqlstore.Conn // reads on the read pool
 
 	path   string
 	wdb    *sql.DB
@@ -139,12 +139,12 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	rdb.SetConnMaxIdleTime(0)
 
 	s := &Store{
-		reads:        reads{sqlstore.New(rdb, dialect)},
+		Conn:         sqlstore.New(rdb, dialect, ticketSQL),
 		path:         path,
 		wdb:          wdb,
 		rdb:          rdb,
 		cdb:          cdb,
-		wconn:        sqlstore.New(wdb, dialect),
+		wconn:        sqlstore.New(wdb, dialect, ticketSQL),
 		writes:       make(chan *writeReq, 4*opt.MaxBatch),
 		stop:         make(chan struct{}),
 		checkpointed: make(chan struct{}),
@@ -191,7 +191,7 @@ func (s *Store) Close() error {
 		close(s.stop)
 		<-s.done
 		<-s.checkpointed
-		s.reads.Close()
+		s.Conn.Close()
 		s.wconn.Close()
 		err = errors.Join(s.rdb.Close(), s.cdb.Close(), s.wdb.Close())
 	})
@@ -354,7 +354,7 @@ func (s *Store) run(r *writeReq, c *sqlstore.Tx) (err error) {
 			err = fmt.Errorf("sqlite: panic in transaction: %v", p)
 		}
 	}()
-	return r.fn(tx{c})
+	return r.fn(c)
 }
 
 // dialect is SQLite's SQL: ? placeholders, JSON array parameters expanded
@@ -384,3 +384,5 @@ func classify(err error) openboards.Code {
 	}
 	return ""
 }
+
+var _ openboards.Store = (*Store)(nil)

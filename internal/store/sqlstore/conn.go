@@ -2,10 +2,10 @@
 // openboards.Tx) in SQL over database/sql, once for both backends: Conn
 // holds the reads, Tx the writes. The SQL is written with ? placeholders in
 // the common subset of SQLite and PostgreSQL; placeholders, list
-// parameters and error codes are a Dialect. Each backend package embeds
-// Conn and Tx in types of its own and writes there, with the reason, every
-// method whose SQL must differ, along with connection handling,
-// transactions and migrations.
+// parameters and error codes are a Dialect, and the ticket reads' JSON
+// aggregate and full-text search a TicketSQL. A backend whose writers run
+// side by side (PostgreSQL) embeds Tx in a type of its own that replaces,
+// with the reason, the methods needing row locks or notifications.
 package sqlstore
 
 import (
@@ -21,9 +21,9 @@ import (
 )
 
 // Dialect is what every statement must spell per database: placeholders,
-// list parameters and the meaning of driver errors. Statements that differ
-// beyond that are methods of the backend's own types (see TicketSQL and the
-// sqlite and postgres packages), with the reason next to them.
+// list parameters and the meaning of driver errors. Ticket reads differ
+// beyond that (TicketSQL); other statements that differ are methods of the
+// backend's own transaction type, with the reason next to them.
 type Dialect struct {
 	// Name prefixes wrapped errors, e.g. "sqlite".
 	Name string
@@ -47,15 +47,14 @@ type Dialect struct {
 }
 
 // Conn runs the store's reads on a *sql.DB, or inside one transaction of
-// it. Its methods are the SQL of openboards.Reader that both backends
-// share; each backend embeds it in a type of its own that adds the reads
-// whose SQL differs.
+// it. Its methods implement openboards.Reader.
 type Conn struct {
-	db    *sql.DB
-	tx    *sql.Tx
-	d     *Dialect
-	cache *cache
-	retry *bool // set when a statement of tx met a retryable error
+	db     *sql.DB
+	tx     *sql.Tx
+	d      *Dialect
+	ticket *TicketSQL
+	cache  *cache
+	retry  *bool // set when a statement of tx met a retryable error
 }
 
 // cache is what the Conns of one database share: rewritten query texts and
@@ -65,9 +64,9 @@ type cache struct {
 	stmts   sync.Map // query text → *sql.Stmt
 }
 
-// New returns a Conn on db.
-func New(db *sql.DB, d *Dialect) *Conn {
-	return &Conn{db: db, d: d, cache: &cache{}}
+// New returns a Conn on db that reads tickets with ticket.
+func New(db *sql.DB, d *Dialect, ticket *TicketSQL) *Conn {
+	return &Conn{db: db, d: d, ticket: ticket, cache: &cache{}}
 }
 
 // Tx runs the store's reads and writes inside one transaction. Its
@@ -80,7 +79,7 @@ type Tx struct {
 
 // WithTx returns a Tx that runs inside tx, sharing c's caches.
 func (c *Conn) WithTx(tx *sql.Tx) *Tx {
-	return &Tx{Conn: &Conn{db: c.db, tx: tx, d: c.d, cache: c.cache, retry: new(bool)}}
+	return &Tx{Conn: &Conn{db: c.db, tx: tx, d: c.d, ticket: c.ticket, cache: c.cache, retry: new(bool)}}
 }
 
 // Retryable reports whether a statement run through this transaction's

@@ -10,8 +10,9 @@ import (
 	"openboards/internal/openboards"
 )
 
-// TicketSQL is what ticket reads spell differently per database, each
-// backend's in its own package with the reason. A ticket is read with its
+// TicketSQL is what ticket reads spell differently per database; each
+// backend declares its own in its package, with the reason, and passes it
+// to New. A ticket is read with its
 // custom field values in the same statement (one round trip per page), for
 // which each database has its own JSON aggregate; and a text search runs
 // on each database's own full-text index.
@@ -110,10 +111,10 @@ func scanFieldValues(s string, out *[]openboards.FieldValue) error {
 	return nil
 }
 
-// FindTicketByIDWith returns one ticket with its author, assignee,
-// category and custom field values, read with q.
-func (c *Conn) FindTicketByIDWith(ctx context.Context, q *TicketSQL, communityID, id int64) (*openboards.Ticket, error) {
-	t, err := scanTicket(c.queryRow(ctx, ticketSelect(q)+` WHERE t.community_id = ? AND t.id = ?`, communityID, id))
+// FindTicketByID returns one ticket with its author, assignee, category and
+// custom field values.
+func (c *Conn) FindTicketByID(ctx context.Context, communityID, id int64) (*openboards.Ticket, error) {
+	t, err := scanTicket(c.queryRow(ctx, ticketSelect(c.ticket)+` WHERE t.community_id = ? AND t.id = ?`, communityID, id))
 	if err != nil {
 		return nil, c.interpret(err, "find ticket", "ticket %d not found", id)
 	}
@@ -233,9 +234,9 @@ func ticketSource(q *TicketSQL, f openboards.TicketFilter) (from, order, outer s
 	return ` FROM tickets t`, ticketOrder(f.OrderBy), ticketOrder(f.OrderBy)
 }
 
-// FindTicketsWith lists the tickets matching f, one page of them, read
-// with q.
-func (c *Conn) FindTicketsWith(ctx context.Context, q *TicketSQL, f openboards.TicketFilter) ([]*openboards.Ticket, error) {
+// FindTickets lists the tickets matching f, one page of them.
+func (c *Conn) FindTickets(ctx context.Context, f openboards.TicketFilter) ([]*openboards.Ticket, error) {
+	q := c.ticket
 	where, args := c.ticketWhere(q, f)
 	args = append(args, f.Take, f.Skip)
 	from, order, outer := ticketSource(q, f)
@@ -261,9 +262,9 @@ func (c *Conn) FindTicketsWith(ctx context.Context, q *TicketSQL, f openboards.T
 	return out, nil
 }
 
-// FindTicketIDsWith lists the ids of the tickets matching f, one page of
-// them, read with q.
-func (c *Conn) FindTicketIDsWith(ctx context.Context, q *TicketSQL, f openboards.TicketFilter) ([]int64, error) {
+// FindTicketIDs lists the ids of the tickets matching f, one page of them.
+func (c *Conn) FindTicketIDs(ctx context.Context, f openboards.TicketFilter) ([]int64, error) {
+	q := c.ticket
 	where, args := c.ticketWhere(q, f)
 	args = append(args, f.Take, f.Skip)
 	from, order, _ := ticketSource(q, f)

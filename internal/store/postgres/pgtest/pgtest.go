@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"os/exec"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -69,4 +70,31 @@ func WithSchema(t testing.TB, dsn, schema string) string {
 	q.Set("application_name", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// BackendEnv selects the store a package's tests run on: "postgres" runs
+// them on a fresh schema of the test server, anything else on SQLite.
+const BackendEnv = "OPENBOARDS_TEST_BACKEND"
+
+// OnPostgres reports whether this test process runs its package's tests on
+// PostgreSQL (set by Rerun).
+func OnPostgres() bool { return os.Getenv(BackendEnv) == "postgres" }
+
+// Rerun runs every test of the package again on PostgreSQL, in a child
+// process of the test binary, when a test server is configured; suite
+// names the tests in the failure message. Call it from one test of the
+// package (TestOnPostgres), which then skips in the child.
+func Rerun(t *testing.T, suite string) {
+	t.Helper()
+	if OnPostgres() {
+		t.Skip("already running on PostgreSQL")
+	}
+	URL(t)
+	t.Parallel()
+	cmd := exec.Command(os.Args[0], "-test.run", "^Test", "-test.skip", "^"+t.Name()+"$")
+	cmd.Env = append(os.Environ(), BackendEnv+"=postgres")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s failed on PostgreSQL: %v\n%s", suite, err, out)
+	}
 }
