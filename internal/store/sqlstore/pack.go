@@ -8,13 +8,14 @@ import (
 
 // Reading a column costs the SQLite driver a few calls into the library
 // per row and per statement (its name, declared type, type and value),
-// whatever the value; a ticket with its author and assignee was 49
+// whatever the value; a ticket with its author and assignee is 49
 // columns. pack folds several short values into one text column, and
-// unpacker reads them back, which makes a ticket 17 columns.
+// unpacker reads them back, which makes a ticket 17 columns where
+// TicketSQL.Packed says so.
 //
 // Each value is written as its length in bytes, a colon and its text, or
 // as -1 and a colon when it is NULL, so any text survives, separators
-// included. The same SQL runs on both backends.
+// included. The SQL is valid on both backends.
 
 // pack returns an SQL expression that packs exprs.
 func pack(exprs ...string) string {

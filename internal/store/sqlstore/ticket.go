@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"strings"
 	"sync"
@@ -29,6 +30,10 @@ type TicketSQL struct {
 	// TextQuery builds TextMatch's parameter from lower-case words of
 	// letters and digits, each to be matched as a whole word.
 	TextQuery func(words []string) string
+	// Packed reads a ticket's short values and its users packed into a few
+	// text columns (see pack), for a driver whose cost is per column;
+	// otherwise each is a column of its own.
+	Packed bool
 
 	once     sync.Once
 	head     string // ticketSelect's query head
@@ -48,6 +53,19 @@ func ticketSelect(q *TicketSQL) string {
 }
 
 func buildTicketSelect(q *TicketSQL) string {
+	if !q.Packed {
+		return `SELECT t.id, t.community_id, t.title, t.message, t.html_message, t.category_id, cat.name, t.status, t.sentiment,
+	t.source, t.detailed_source, t.channel, t.source_name, t.original_link, t.cc, t.tags, t.attachments, t.reply_count,
+	t.is_muted, t.is_spam, t.is_hidden, t.is_deleted, t.is_anonymized, t.is_sensitive, t.created_at, t.last_activity_at, t.updated_at,
+	EXISTS (SELECT 1 FROM replies d WHERE d.ticket_id = t.id AND d.is_draft),
+	` + q.FieldValues + `,
+	a.id, a.name, a.email, a.custom_identifier, a.image, a.phone_number, a.is_bot, a.status, a.role, a.created_at,
+	l.id, l.name, l.email, l.custom_identifier, l.image, l.phone_number, l.is_bot, l.status, l.role, l.created_at
+	FROM tickets t
+	JOIN users a ON a.id = t.author_id
+	LEFT JOIN users l ON l.id = t.assignee_id
+	LEFT JOIN categories cat ON cat.id = t.category_id`
+	}
 	return `SELECT t.id, t.community_id, t.title, t.message, t.html_message, t.status, t.cc, t.tags, t.attachments, t.reply_count,
 	t.created_at, t.last_activity_at, t.updated_at, ` + ticketMeta + `, ` + q.FieldValues + `, ` + packedUser("a") + `, ` + packedUser("l") + `
 	FROM tickets t
@@ -87,7 +105,40 @@ func unpackUser(s string, communityID int64) (*openboards.User, error) {
 	return u, nil
 }
 
-func scanTicket(r interface{ Scan(...any) error }) (*openboards.Ticket, error) {
+// scanTicket reads a row that ticketSelect(q) selected.
+func scanTicket(q *TicketSQL, r interface{ Scan(...any) error }) (*openboards.Ticket, error) {
+	if q.Packed {
+		return scanPackedTicket(r)
+	}
+	return scanTicketColumns(r)
+}
+
+func scanTicketColumns(r interface{ Scan(...any) error }) (*openboards.Ticket, error) {
+	var t openboards.Ticket
+	var catID sql.NullInt64
+	var catName, sentiment, sourceName, link sql.NullString
+	var cc, tags, attachments, fields string
+	var created, activity, updated int64
+	var author, assignee userScan
+	dest := []any{&t.ID, &t.CommunityID, &t.Title, &t.Message, &t.HTMLMessage, &catID, &catName, &t.Status, &sentiment,
+		&t.Source, &t.DetailedSource, &t.Channel, &sourceName, &link, &cc, &tags, &attachments, &t.ReplyCount,
+		&t.IsMuted, &t.IsSpam, &t.IsHidden, &t.IsDeleted, &t.IsAnonymized, &t.IsSensitive, &created, &activity, &updated, &t.HasDraft, &fields}
+	dest = append(dest, author.dest()...)
+	dest = append(dest, assignee.dest()...)
+	if err := r.Scan(dest...); err != nil {
+		return nil, err
+	}
+	t.CategoryID = nullInt(catID)
+	if t.CategoryID != nil {
+		t.Category = &openboards.CategoryRef{ID: catID.Int64, Name: catName.String}
+	}
+	t.Sentiment, t.SourceName, t.OriginalLink = nullString(sentiment), nullString(sourceName), nullString(link)
+	t.Author = author.user(t.CommunityID)
+	t.Assignee = assignee.user(t.CommunityID)
+	return finishTicket(&t, cc, tags, attachments, fields, created, activity, updated)
+}
+
+func scanPackedTicket(r interface{ Scan(...any) error }) (*openboards.Ticket, error) {
 	var t openboards.Ticket
 	var status, cc, tags, attachments, meta, fields, author, assignee string
 	var created, activity, updated int64
@@ -110,6 +161,25 @@ func scanTicket(r interface{ Scan(...any) error }) (*openboards.Ticket, error) {
 	if err := m.done(); err != nil {
 		return nil, err
 	}
+	var err error
+	if t.Author, err = unpackUser(author, t.CommunityID); err != nil {
+		return nil, err
+	}
+	if t.Assignee, err = unpackUser(assignee, t.CommunityID); err != nil {
+		return nil, err
+	}
+	return finishTicket(&t, cc, tags, attachments, fields, created, activity, updated)
+}
+
+// finishTicket decodes what both ticket scans read alike.
+func finishTicket(t *openboards.Ticket, cc, tags, attachments, fields string, created, activity, updated int64) (*openboards.Ticket, error) {
+	if t.Author == nil {
+		return nil, errPacked // the join is an inner one
+	}
+	t.AuthorID = t.Author.ID
+	if t.Assignee != nil {
+		t.AssigneeID = &t.Assignee.ID
+	}
 	t.CC, t.Tags, t.Attachments = []string{}, []string{}, []openboards.Attachment{}
 	if err := fromJSON(cc, &t.CC); err != nil {
 		return nil, err
@@ -121,25 +191,11 @@ func scanTicket(r interface{ Scan(...any) error }) (*openboards.Ticket, error) {
 		return nil, err
 	}
 	t.CreatedAt, t.LastActivityAt, t.UpdatedAt = fromNanos(created), fromNanos(activity), fromNanos(updated)
-	var err error
-	if t.Author, err = unpackUser(author, t.CommunityID); err != nil {
-		return nil, err
-	}
-	if t.Author == nil {
-		return nil, errPacked // the join is an inner one
-	}
-	t.AuthorID = t.Author.ID
-	if t.Assignee, err = unpackUser(assignee, t.CommunityID); err != nil {
-		return nil, err
-	}
-	if t.Assignee != nil {
-		t.AssigneeID = &t.Assignee.ID
-	}
 	t.CustomFields = []openboards.FieldValue{}
 	if err := scanFieldValues(fields, &t.CustomFields); err != nil {
 		return nil, err
 	}
-	return &t, nil
+	return t, nil
 }
 
 // scanFieldValues decodes the [[fieldId, "value"], ...] array that
@@ -166,7 +222,7 @@ func scanFieldValues(s string, out *[]openboards.FieldValue) error {
 // custom field values.
 func (c *Conn) FindTicketByID(ctx context.Context, communityID, id int64) (*openboards.Ticket, error) {
 	ticketSelect(c.ticket)
-	t, err := scanTicket(c.queryRow(ctx, c.ticket.findByID, communityID, id))
+	t, err := scanTicket(c.ticket, c.queryRow(ctx, c.ticket.findByID, communityID, id))
 	if err != nil {
 		return nil, c.interpret(err, "find ticket", "ticket %d not found", id)
 	}
@@ -302,7 +358,7 @@ func (c *Conn) FindTickets(ctx context.Context, f openboards.TicketFilter) ([]*o
 	defer rows.Close()
 	out := []*openboards.Ticket{}
 	for rows.Next() {
-		t, err := scanTicket(rows)
+		t, err := scanTicket(q, rows)
 		if err != nil {
 			return nil, c.interpret(err, "find tickets", "")
 		}
