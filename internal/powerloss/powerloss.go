@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"sync"
 	"syscall"
+	"testing"
 	"time"
 
 	"github.com/hanwen/go-fuse/v2/fs"
@@ -44,6 +45,24 @@ func Available() error {
 		return fmt.Errorf("powerloss: no FUSE device: %w", err)
 	}
 	return nil
+}
+
+// RequireEnv is the environment variable that, set to 1 (as in CI), makes
+// a test fail rather than skip when Available reports a reason.
+const RequireEnv = "OPENBOARDS_TEST_REQUIRE_FUSE"
+
+// Skip skips t, saying why, when FUSE mounts cannot be made here; with
+// RequireEnv set to 1 it fails t instead.
+func Skip(t testing.TB) {
+	t.Helper()
+	err := Available()
+	if err == nil {
+		return
+	}
+	if os.Getenv(RequireEnv) == "1" {
+		t.Fatalf("%v (%s=1 requires the power-loss file system)", err, RequireEnv)
+	}
+	t.Skipf("skipped: %v", err)
 }
 
 // Mount mounts an empty file system at mountpoint, an existing directory.

@@ -8,9 +8,7 @@ import (
 
 func mount(t *testing.T) (*FS, string) {
 	t.Helper()
-	if err := Available(); err != nil {
-		t.Skipf("no FUSE here: %v", err)
-	}
+	Skip(t)
 	mnt := t.TempDir()
 	f, err := Mount(mnt)
 	if err != nil {
