@@ -159,6 +159,9 @@ type Job struct {
 	Delivery
 	Payload        []byte
 	EventCreatedAt time.Time
+	// Webhook is the endpoint as the claim read it: its URL, secrets and
+	// events as of the claim, not as of an earlier read.
+	Webhook *Webhook
 }
 
 // Claim asks for up to Limit deliveries of one webhook.
@@ -237,8 +240,15 @@ type DeliveryStore interface {
 	// ClaimDeliveries leases to owner until leaseUntil, for each claim, up
 	// to Limit deliveries of its webhook that are due at now: for each
 	// ticket only the oldest pending delivery, and only when no other owner
-	// holds its lease.
+	// holds its lease. Only deliveries of webhooks that are active as the
+	// claim reads them are claimed, each Job with its webhook's row read by
+	// the same statement, so a change committed before the claim is in
+	// force for everything it claims.
 	ClaimDeliveries(ctx context.Context, claims []Claim, owner string, now, leaseUntil time.Time) ([]*Job, error)
+	// GiveUpDeliveries ends a webhook's pending deliveries of the given
+	// event types as failed at now, without another attempt, and returns
+	// how many it ended.
+	GiveUpDeliveries(ctx context.Context, webhookID int64, eventTypes []string, now time.Time) (int, error)
 	// RetryNow makes a webhook's pending deliveries due at now.
 	RetryNow(ctx context.Context, webhookID int64, now time.Time) error
 	// ReleaseLeases gives up every lease (used at start by a server that

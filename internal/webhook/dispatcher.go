@@ -133,9 +133,11 @@ type Dispatcher struct {
 	wake   chan struct{}
 	done   chan result
 
-	mu        sync.Mutex
-	endpoints map[int64]*endpoint // active webhooks by id
-	orphans   int                 // requests in flight to endpoints no longer active
+	mu sync.Mutex
+	// endpoints are the active webhooks by id, as the last round's claim
+	// transaction read them.
+	endpoints map[int64]*endpoint
+	orphans   int // requests in flight to endpoints no longer active
 
 	m dispatcherMetrics
 }
@@ -227,10 +229,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	poll := time.NewTicker(d.opt.Poll)
 	defer poll.Stop()
 	var pending []result
-	lastLoad, lastPrune := time.Time{}, d.opt.Now()
+	lastPrune := d.opt.Now()
 	var lastRound time.Time
 	for {
-		reload := false
 		select {
 		case <-ctx.Done():
 			return d.drain(pending)
@@ -238,7 +239,6 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		case r := <-d.done:
 			pending = append(pending, r)
 		case <-poll.C:
-			reload = true
 		}
 		// Under load, rounds are spaced at least minRound apart: each round
 		// is a write transaction, and one that stores many outcomes at once
@@ -249,20 +249,13 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		lastRound = time.Now()
 		pending = d.collect(pending)
 		now := d.opt.Now()
-		if reload || lastLoad.IsZero() || now.Sub(lastLoad) >= d.opt.Poll {
-			if err := d.load(ctx); err != nil {
-				d.opt.Log.Warn("webhooks: cannot read endpoints", "err", err)
-			} else {
-				lastLoad = now
-			}
-		}
 		sends, left, err := d.round(ctx, pending, true)
 		if err != nil && ctx.Err() == nil {
 			d.opt.Log.Warn("webhooks: dispatch round failed", "err", err)
 		}
 		pending = left
-		for _, s := range sends {
-			go d.send(ctx, s.hook, s.job, d.done)
+		for _, j := range sends {
+			go d.send(ctx, j, d.done)
 		}
 		if now.Sub(lastPrune) >= d.opt.PruneEvery {
 			lastPrune = now
@@ -275,22 +268,19 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	}
 }
 
-// runOnce makes one whole round: it reloads the endpoints, claims what is
-// due now, sends it, waits for every attempt it started and stores their
-// outcomes. It returns how many attempts it made; zero means that nothing
-// was due. Tests drive the dispatcher with it, with Run stopped, so that
-// what a round did is known once it returns.
+// runOnce makes one whole round: it claims what is due now, sends it,
+// waits for every attempt it started and stores their outcomes. It returns
+// how many attempts it made; zero means that nothing was due. Tests drive
+// the dispatcher with it, with Run stopped, so that what a round did is
+// known once it returns.
 func (d *Dispatcher) runOnce(ctx context.Context) (attempts int, err error) {
-	if err := d.load(ctx); err != nil {
-		return 0, err
-	}
 	sends, _, err := d.round(ctx, d.collect(nil), true)
 	if err != nil {
 		return 0, err
 	}
 	done := make(chan result, len(sends))
-	for _, s := range sends {
-		go d.send(ctx, s.hook, s.job, done)
+	for _, j := range sends {
+		go d.send(ctx, j, done)
 	}
 	results := make([]result, 0, len(sends))
 	for range sends {
@@ -342,15 +332,9 @@ func (d *Dispatcher) inflight() int {
 	return n + d.orphans
 }
 
-// load refreshes the set of active endpoints, keeping the in-flight counts
-// of those that stay.
-func (d *Dispatcher) load(ctx context.Context) error {
-	hooks, err := d.store.FindActiveWebhooks(ctx)
-	if err != nil {
-		return err
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
+// setEndpoints makes hooks the set of active endpoints, keeping the
+// in-flight counts and health of those that stay. d.mu must be held.
+func (d *Dispatcher) setEndpoints(hooks []*openboards.Webhook) {
 	next := make(map[int64]*endpoint, len(hooks))
 	for _, h := range hooks {
 		e := d.endpoints[h.ID]
@@ -366,26 +350,20 @@ func (d *Dispatcher) load(ctx context.Context) error {
 		}
 	}
 	d.endpoints = next
-	return nil
-}
-
-// sending is a claimed delivery to be sent to its endpoint.
-type sending struct {
-	hook *openboards.Webhook
-	job  *openboards.Job
 }
 
 // round stores finished attempts and, when claim is set, claims what can
-// be sent now, in one transaction, and returns the claimed requests for the
-// caller to start. Results that could not be stored are returned to be
+// be sent now, in one transaction, and returns the claimed deliveries for
+// the caller to start. Results that could not be stored are returned to be
 // tried again.
-func (d *Dispatcher) round(ctx context.Context, pending []result, claim bool) ([]sending, []result, error) {
+//
+// The endpoints are read in the claim's transaction, and the claim
+// statement reads each delivery's endpoint again, so a change to an
+// endpoint (a pause, a resumption, a new URL or secret) committed before
+// the round is in force for everything it claims, on every node; nothing
+// is cached between rounds but in-flight counts and health.
+func (d *Dispatcher) round(ctx context.Context, pending []result, claim bool) ([]*openboards.Job, []result, error) {
 	now := d.opt.Now()
-	d.mu.Lock()
-	type want struct {
-		id   int64
-		free int
-	}
 	// The outcomes stored in this round free their slots: the claims of
 	// the same round may use them. (Left for the next round, they could
 	// wait for the next poll when no other request is under way.)
@@ -393,21 +371,11 @@ func (d *Dispatcher) round(ctx context.Context, pending []result, claim bool) ([
 	for _, r := range pending {
 		finishing[r.job.WebhookID]++
 	}
-	var wants []want
-	for id, e := range d.endpoints {
-		if free := d.opt.Concurrency - e.inflight + finishing[id]; claim && free > 0 {
-			wants = append(wants, want{id, free})
-		}
-	}
-	d.mu.Unlock()
 	var claimed []*openboards.Job
+	var hooks []*openboards.Webhook
 	var disabled []int64
-	claims := make([]openboards.Claim, len(wants))
-	for i, w := range wants {
-		claims[i] = openboards.Claim{WebhookID: w.id, Limit: w.free}
-	}
 	err := d.store.InTx(ctx, func(tx openboards.Tx) error {
-		claimed, disabled = nil, nil
+		claimed, hooks, disabled = nil, nil, nil
 		if len(pending) > 0 {
 			if err := d.finish(ctx, tx, pending); err != nil {
 				return err
@@ -418,10 +386,28 @@ func (d *Dispatcher) round(ctx context.Context, pending []result, claim bool) ([
 				}
 			}
 		}
-		if len(claims) == 0 {
+		if !claim {
 			return nil
 		}
 		var err error
+		if hooks, err = tx.FindActiveWebhooks(ctx); err != nil {
+			return err
+		}
+		var claims []openboards.Claim
+		d.mu.Lock()
+		for _, h := range hooks {
+			inflight := 0
+			if e := d.endpoints[h.ID]; e != nil {
+				inflight = e.inflight
+			}
+			if free := d.opt.Concurrency - inflight + finishing[h.ID]; free > 0 {
+				claims = append(claims, openboards.Claim{WebhookID: h.ID, Limit: free})
+			}
+		}
+		d.mu.Unlock()
+		if len(claims) == 0 {
+			return nil
+		}
 		claimed, err = tx.ClaimDeliveries(ctx, claims, d.owner, now, now.Add(d.opt.Lease))
 		return err
 	})
@@ -449,14 +435,18 @@ func (d *Dispatcher) round(ctx context.Context, pending []result, claim bool) ([
 			delete(d.endpoints, id)
 		}
 	}
-	var start []sending
+	if claim {
+		d.setEndpoints(hooks)
+	}
+	var start []*openboards.Job
 	for _, j := range claimed {
 		e := d.endpoints[j.WebhookID]
 		if e == nil {
 			continue // disabled meanwhile: its lease runs out
 		}
 		e.inflight++
-		start = append(start, sending{hook: e.hook, job: j})
+		e.hook = j.Webhook
+		start = append(start, j)
 	}
 	d.mu.Unlock()
 	for _, l := range lines {
@@ -465,8 +455,10 @@ func (d *Dispatcher) round(ctx context.Context, pending []result, claim bool) ([
 	return start, nil, nil
 }
 
-// send makes one attempt and reports its outcome on done.
-func (d *Dispatcher) send(ctx context.Context, h *openboards.Webhook, j *openboards.Job, done chan<- result) {
+// send makes one attempt, with the endpoint's settings as the claim read
+// them, and reports its outcome on done.
+func (d *Dispatcher) send(ctx context.Context, j *openboards.Job, done chan<- result) {
+	h := j.Webhook
 	start := d.opt.Now()
 	body := j.Payload
 	secrets := []string{h.Secret}
@@ -482,7 +474,7 @@ func (d *Dispatcher) send(ctx context.Context, h *openboards.Webhook, j *openboa
 		// completed and recorded rather than cut off at shutdown.
 		res = d.client.Post(context.WithoutCancel(ctx), h.URL, header, body)
 	}
-	done <- d.outcome(h, j, start, res)
+	done <- d.outcome(j, start, res)
 }
 
 // MessageID is the webhook-id of an event's deliveries: the same for every
@@ -490,7 +482,7 @@ func (d *Dispatcher) send(ctx context.Context, h *openboards.Webhook, j *openboa
 func MessageID(eventID int64) string { return "msg_" + strconv.FormatInt(eventID, 10) }
 
 // outcome turns an attempt's result into the delivery's next state.
-func (d *Dispatcher) outcome(h *openboards.Webhook, j *openboards.Job, start time.Time, res egress.Result) result {
+func (d *Dispatcher) outcome(j *openboards.Job, start time.Time, res egress.Result) result {
 	a := openboards.DeliveryAttempt{
 		DeliveryID: j.ID, WebhookID: j.WebhookID, At: start, Duration: res.Duration,
 		StatusCode: res.StatusCode, Response: cleanText(res.Body),

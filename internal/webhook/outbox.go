@@ -50,7 +50,8 @@ func (o *Outbox) Record(ctx context.Context, tx openboards.Tx, cm *openboards.Co
 }
 
 // WakingStore wraps a store so that every transaction that queued
-// deliveries calls wake once it has committed, so the local dispatcher
+// deliveries, or changed an active webhook (a resumption makes its queue
+// sendable), calls wake once it has committed, so the local dispatcher
 // starts on them at once.
 func WakingStore(s openboards.Store, wake func()) openboards.Store {
 	return &wakingStore{Store: s, wake: wake}
@@ -88,4 +89,11 @@ func (tx *wakingTx) CreateEvent(ctx context.Context, e *openboards.Event, webhoo
 func (tx *wakingTx) CreateDeliveries(ctx context.Context, webhookID int64, eventIDs []int64, now time.Time) ([]int64, error) {
 	*tx.queued = true
 	return tx.Tx.CreateDeliveries(ctx, webhookID, eventIDs, now)
+}
+
+func (tx *wakingTx) UpdateWebhook(ctx context.Context, w *openboards.Webhook) error {
+	if w.Status == openboards.WebhookActive {
+		*tx.queued = true
+	}
+	return tx.Tx.UpdateWebhook(ctx, w)
 }

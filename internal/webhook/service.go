@@ -160,7 +160,9 @@ func settableStatus(v string) (openboards.WebhookStatus, error) {
 // Update changes a webhook. A new url or verify token is verified before it
 // is saved; so is an endpoint that is enabled again after being disabled,
 // and it is then sent again what it missed while disabled (within the
-// retention period).
+// retention period). Pending deliveries of event types it no longer
+// subscribes to are given up. The change is in force for every delivery
+// claimed once Update returns, by every dispatcher.
 func (s *Service) Update(ctx context.Context, cm *openboards.Community, id int64, in Input) (*openboards.Webhook, error) {
 	cur, err := s.store.FindWebhookByID(ctx, cm.ID, id)
 	if err != nil {
@@ -209,6 +211,17 @@ func (s *Service) Update(ctx context.Context, cm *openboards.Community, id int64
 			return openboards.Errorf(openboards.CodeConflict, "webhook %d changed while this change was verified; try again", id)
 		}
 		if err := tx.UpdateWebhook(ctx, &next); err != nil {
+			return err
+		}
+		// What is no longer subscribed to is not sent, even if it was
+		// queued before the change.
+		var dropped []string
+		for _, e := range cur.Events {
+			if !next.Subscribes(e) {
+				dropped = append(dropped, e)
+			}
+		}
+		if _, err := tx.GiveUpDeliveries(ctx, id, dropped, now); err != nil {
 			return err
 		}
 		if missedFrom == nil {

@@ -56,6 +56,15 @@ func (t pgTx) CreateDeliveries(ctx context.Context, webhookID int64, eventIDs []
 	return ids, t.notifyDeliveries(ctx)
 }
 
+// UpdateWebhook also wakes every process's dispatcher on commit when the
+// webhook is active, so that a resumed webhook's queue leaves at once.
+func (t pgTx) UpdateWebhook(ctx context.Context, w *openboards.Webhook) error {
+	if err := t.Tx.UpdateWebhook(ctx, w); err != nil || w.Status != openboards.WebhookActive {
+		return err
+	}
+	return t.notifyDeliveries(ctx)
+}
+
 // notifyDeliveries sends, on commit, the notification on DeliveriesChannel.
 func (t pgTx) notifyDeliveries(ctx context.Context) error {
 	_, err := t.Exec(ctx, `SELECT pg_notify('`+DeliveriesChannel+`', '')`)

@@ -101,6 +101,11 @@ func (c *Conn) Exec(ctx context.Context, query string, args ...any) (sql.Result,
 	return c.exec(ctx, query, args...)
 }
 
+// QueryRow runs a statement that returns one row, for backend packages.
+func (c *Conn) QueryRow(ctx context.Context, query string, args ...any) interface{ Scan(...any) error } {
+	return c.queryRow(ctx, query, args...)
+}
+
 // Err maps an error of a statement run through Exec as the shared methods
 // map theirs (a coded error for the client, the driver's for the log), op
 // naming the operation.

@@ -12,22 +12,41 @@ import (
 const webhookColumns = `id, community_id, url, verify_token, events, status, disabled_reason, disabled_at,
 	secret, previous_secret, previous_secret_until, failing_since, created_at, updated_at`
 
-func scanWebhook(r interface{ Scan(...any) error }) (*openboards.Webhook, error) {
-	var w openboards.Webhook
-	var events string
-	var disabledAt, prevUntil, failing sql.NullInt64
-	var created, updated int64
-	if err := r.Scan(&w.ID, &w.CommunityID, &w.URL, &w.VerifyToken, &events, &w.Status, &w.DisabledReason, &disabledAt,
-		&w.Secret, &w.PreviousSecret, &prevUntil, &failing, &created, &updated); err != nil {
-		return nil, err
-	}
+// webhookQualified is webhookColumns read through the alias w, for
+// statements that join the webhook to its deliveries.
+var webhookQualified = "w." + strings.Join(strings.Split(strings.Join(strings.Fields(webhookColumns), " "), ", "), ", w.")
+
+// webhookScan receives one row of webhookColumns.
+type webhookScan struct {
+	w                              openboards.Webhook
+	events                         string
+	disabledAt, prevUntil, failing sql.NullInt64
+	created, updated               int64
+}
+
+func (s *webhookScan) dest() []any {
+	w := &s.w
+	return []any{&w.ID, &w.CommunityID, &w.URL, &w.VerifyToken, &s.events, &w.Status, &w.DisabledReason, &s.disabledAt,
+		&w.Secret, &w.PreviousSecret, &s.prevUntil, &s.failing, &s.created, &s.updated}
+}
+
+func (s *webhookScan) webhook() (*openboards.Webhook, error) {
+	w := s.w
 	w.Events = []string{}
-	if err := fromJSON(events, &w.Events); err != nil {
+	if err := fromJSON(s.events, &w.Events); err != nil {
 		return nil, err
 	}
-	w.DisabledAt, w.PreviousSecretUntil, w.FailingSince = fromNullNanos(disabledAt), fromNullNanos(prevUntil), fromNullNanos(failing)
-	w.CreatedAt, w.UpdatedAt = fromNanos(created), fromNanos(updated)
+	w.DisabledAt, w.PreviousSecretUntil, w.FailingSince = fromNullNanos(s.disabledAt), fromNullNanos(s.prevUntil), fromNullNanos(s.failing)
+	w.CreatedAt, w.UpdatedAt = fromNanos(s.created), fromNanos(s.updated)
 	return &w, nil
+}
+
+func scanWebhook(r interface{ Scan(...any) error }) (*openboards.Webhook, error) {
+	var s webhookScan
+	if err := r.Scan(s.dest()...); err != nil {
+		return nil, err
+	}
+	return s.webhook()
 }
 
 func nullNanos(t *time.Time) any {
@@ -360,9 +379,13 @@ func (c *Tx) ClaimDeliveries(ctx context.Context, claims []openboards.Claim, own
 func (c *Tx) ClaimDeliveriesWith(ctx context.Context, lock string, claims []openboards.Claim, owner string, now, leaseUntil time.Time) ([]*openboards.Job, error) {
 	var jobs []*openboards.Job
 	for _, cl := range claims {
-		rows, err := c.query(ctx, `SELECT `+deliveryColumns+`, e.payload, e.created_at
-		FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
-		WHERE d.webhook_id = ? AND d.state = 'pending' AND d.next_attempt_at <= ? AND d.lease_until <= ?
+		// The webhook's row is read by the statement that claims, so that
+		// a pause, a new URL or a rotated secret committed before the claim
+		// applies to every delivery it claims, whatever the dispatcher read
+		// before.
+		rows, err := c.query(ctx, `SELECT `+deliveryColumns+`, e.payload, e.created_at, `+webhookQualified+`
+		FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id JOIN webhooks w ON w.id = d.webhook_id
+		WHERE d.webhook_id = ? AND w.status = 'active' AND d.state = 'pending' AND d.next_attempt_at <= ? AND d.lease_until <= ?
 		AND d.id = (SELECT MIN(p.id) FROM webhook_deliveries p
 			WHERE p.webhook_id = d.webhook_id AND p.ticket_id = d.ticket_id AND p.state = 'pending')
 		ORDER BY d.id LIMIT ?`+lock, cl.WebhookID, nanos(now), nanos(now), cl.Limit)
@@ -371,11 +394,17 @@ func (c *Tx) ClaimDeliveriesWith(ctx context.Context, lock string, claims []open
 		}
 		for rows.Next() {
 			var s deliveryScan
-			if err := rows.Scan(append(s.dest(), &s.payload, &s.eventCreatedAt)...); err != nil {
+			var ws webhookScan
+			if err := rows.Scan(append(append(s.dest(), &s.payload, &s.eventCreatedAt), ws.dest()...)...); err != nil {
 				rows.Close()
 				return nil, c.interpret(err, "claim deliveries", "")
 			}
-			jobs = append(jobs, &openboards.Job{Delivery: *s.delivery(), Payload: []byte(s.payload), EventCreatedAt: fromNanos(s.eventCreatedAt)})
+			w, err := ws.webhook()
+			if err != nil {
+				rows.Close()
+				return nil, c.interpret(err, "claim deliveries", "")
+			}
+			jobs = append(jobs, &openboards.Job{Delivery: *s.delivery(), Payload: []byte(s.payload), EventCreatedAt: fromNanos(s.eventCreatedAt), Webhook: w})
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -395,6 +424,21 @@ func (c *Tx) ClaimDeliveriesWith(ctx context.Context, lock string, claims []open
 		return nil, c.interpret(err, "claim deliveries", "")
 	}
 	return jobs, nil
+}
+
+// GiveUpDeliveries ends a webhook's pending deliveries of some event types.
+func (c *Tx) GiveUpDeliveries(ctx context.Context, webhookID int64, eventTypes []string, now time.Time) (int, error) {
+	if len(eventTypes) == 0 {
+		return 0, nil
+	}
+	res, err := c.exec(ctx, `UPDATE webhook_deliveries SET state = 'failed', lease_owner = '', lease_until = 0, done_at = ?
+		WHERE webhook_id = ? AND state = 'pending' AND event_type IN (`+c.d.TextList+`)`,
+		nanos(now), webhookID, jsonText(eventTypes))
+	if err != nil {
+		return 0, c.interpret(err, "give up deliveries", "")
+	}
+	n, err := res.RowsAffected()
+	return int(n), c.interpret(err, "give up deliveries", "")
 }
 
 // RetryNow makes a webhook's waiting deliveries due now.

@@ -53,6 +53,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Events", testEvents},
 		{"EventList", testEventList},
 		{"Deliveries", testDeliveries},
+		{"DeliveryEndpoint", testDeliveryEndpoint},
 		{"Sessions", testSessions},
 		{"RenameAndLock", testRenameAndLock},
 	}

@@ -389,3 +389,48 @@ func testEventList(t *testing.T, newStore NewStore) {
 		diff(t, "pending", []int64{e13.ID, e10.ID, e11a.ID, e12.ID}, page(openboards.DeliveryFilter{State: ptr(openboards.DeliveryPending), Take: 10}))
 	})
 }
+
+// testDeliveryEndpoint: a claim reads the webhook with its deliveries, so
+// that it sends with the webhook's current settings and claims nothing of
+// a webhook that is not active; giving up ends the pending deliveries of
+// the types named and no others.
+func testDeliveryEndpoint(t *testing.T, newStore NewStore) {
+	b := setup(t, newStore)
+	author := b.teammate(b.cm1, "Ann")
+	t1 := b.ticket(b.cm1, author, &openboards.Ticket{})
+	t2 := b.ticket(b.cm1, author, &openboards.Ticket{})
+	h := b.webhook(b.cm1)
+	b.event(t1, openboards.EventTicketCreation, at(10), h)
+	b.event(t2, openboards.EventReplyCreation, at(11), h)
+
+	h.Status, h.UpdatedAt = openboards.WebhookPaused, at(12)
+	b.tx(func(tx openboards.Tx) error { return tx.UpdateWebhook(b.ctx, h) })
+	if jobs := b.claim(h, 10, "node-a", at(20), at(80)); len(jobs) != 0 {
+		t.Fatalf("claimed %v of a paused webhook", jobEvents(jobs))
+	}
+
+	until := at(13)
+	h.Status, h.URL, h.PreviousSecret, h.PreviousSecretUntil, h.Secret = openboards.WebhookActive, "https://hooks.example.com/new", h.Secret, &until, "whsec_bmV3"
+	b.tx(func(tx openboards.Tx) error { return tx.UpdateWebhook(b.ctx, h) })
+	var given int
+	b.tx(func(tx openboards.Tx) (err error) {
+		given, err = tx.GiveUpDeliveries(b.ctx, h.ID, []string{openboards.EventReplyCreation}, at(14))
+		return err
+	})
+	if given != 1 {
+		t.Fatalf("GiveUpDeliveries ended %d deliveries, want the reply's", given)
+	}
+	jobs := b.claim(h, 10, "node-a", at(20), at(80))
+	if len(jobs) != 1 || jobs[0].EventType != openboards.EventTicketCreation {
+		t.Fatalf("claimed %v, want only the creation", jobEvents(jobs))
+	}
+	diff(t, "the claimed job's webhook", h, jobs[0].Webhook)
+	failed := openboards.DeliveryFailed
+	ds, err := b.store.FindDeliveries(b.ctx, openboards.DeliveryFilter{CommunityID: b.cm1.ID, WebhookID: h.ID, State: &failed, Take: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 1 || ds[0].EventType != openboards.EventReplyCreation || ds[0].DoneAt == nil || !ds[0].DoneAt.Equal(at(14)) {
+		t.Fatalf("failed deliveries %+v, want the reply's, done at the give-up", ds)
+	}
+}
