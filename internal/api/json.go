@@ -319,6 +319,9 @@ type nullable[T any] struct {
 	Value *T
 }
 
+// JSONShape says that a nullable member has the members of T.
+func (*nullable[T]) JSONShape() reflect.Type { return reflect.TypeFor[T]() }
+
 func (n *nullable[T]) UnmarshalJSON(b []byte) error {
 	n.Set = true
 	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
