@@ -47,6 +47,18 @@ func CheckText(field, s string) error {
 	return nil
 }
 
+// CheckEmail refuses s unless it is an e-mail address (ValidEmail), naming
+// field; a long address is refused without being quoted back.
+func CheckEmail(field, s string) error {
+	if err := CheckLen(field, s, MaxEmailLen); err != nil {
+		return err
+	}
+	if !ValidEmail(s) {
+		return Errorf(CodeInvalid, "%s: %q is not an e-mail address", field, s)
+	}
+	return nil
+}
+
 // CheckLen is CheckText that also refuses s when it is longer than max
 // bytes.
 func CheckLen(field, s string, max int) error {
