@@ -871,7 +871,7 @@ func TestTicketCustomFields(t *testing.T) {
 			{"ErrPhone", "PATCH", path, map[string]any{"id": phone, "value": "call me"}, 400, `value: "call me" is not a phone number`},
 			{"ErrPhoneShort", "PATCH", path, map[string]any{"id": phone, "value": "12"}, 400, "is not a phone number"},
 			{"ErrMultiSelect", "PATCH", path, map[string]any{"id": multi, "value": "Red;Green"}, 400, `value: "Green" is not one of the possible values of "Colours"`},
-			{"ErrTooLong", "PATCH", path, map[string]any{"id": area, "value": strings.Repeat("x", 4001)}, 400, "value: value longer than 4000 bytes"},
+			{"ErrTooLong", "PATCH", path, map[string]any{"id": area, "value": strings.Repeat("x", 2001)}, 400, "value: value longer than 2000 bytes"},
 		})
 	})
 	t.Run("Sensitive", func(t *testing.T) {
