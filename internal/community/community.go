@@ -335,6 +335,9 @@ var (
 
 // Exchange trades a refresh token for an access token valid one hour.
 func (s *Service) Exchange(ctx context.Context, clientID, refreshToken string) (*AccessToken, error) {
+	if openboards.CheckText("client_id", clientID) != nil {
+		return nil, ErrInvalidClient // no community has such an id
+	}
 	cm, err := s.store.FindCommunityByClientID(ctx, strings.ToLower(strings.TrimSpace(clientID)))
 	if openboards.ErrorCode(err) == openboards.CodeNotFound {
 		return nil, ErrInvalidClient
@@ -443,6 +446,9 @@ func (s *Service) AuthenticateLegacy(ctx context.Context, name, secret string) (
 		return st.cm, nil
 	}
 	fail := openboards.Errorf(openboards.CodeUnauthorized, "the Community and X-Token headers do not match a valid API token")
+	if openboards.CheckText("Community", name) != nil {
+		return nil, fail // no community has such a name
+	}
 	cm, err := s.store.FindCommunityByName(ctx, name)
 	if openboards.ErrorCode(err) == openboards.CodeNotFound {
 		return nil, fail
