@@ -1,8 +1,8 @@
 package openboards
 
 import (
-	"fmt"
 	"context"
+	"fmt"
 	"strings"
 )
 
