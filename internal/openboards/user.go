@@ -151,6 +151,10 @@ type UserReader interface {
 type UserStore interface {
 	UserReader
 	CreateUser(ctx context.Context, u *User) error
+	// CreateUserUnlessTaken is CreateUser, except that an e-mail address or
+	// custom identifier already taken leaves u unstored (false) instead of
+	// failing: the caller looks the holder up.
+	CreateUserUnlessTaken(ctx context.Context, u *User) (bool, error)
 	UpdateUser(ctx context.Context, u *User) error
 }
 

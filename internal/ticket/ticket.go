@@ -163,21 +163,26 @@ func (s *Service) upsertCreator(ctx context.Context, tx openboards.Tx, community
 	if err := openboards.CheckLen("creator.name", name, maxNameLen); err != nil {
 		return nil, err
 	}
-	var u *openboards.User
-	var err error
-	switch {
-	case in.ID != "":
-		if u, err = resolveUser(ctx, tx, communityID, "creator", openboards.UserRef{ID: in.ID}); err != nil {
-			return nil, err
+	find := func() (*openboards.User, error) {
+		var u *openboards.User
+		var err error
+		switch {
+		case in.ID != "":
+			return resolveUser(ctx, tx, communityID, "creator", openboards.UserRef{ID: in.ID})
+		case email != "":
+			u, err = tx.FindUserByEmail(ctx, communityID, email)
+		case ci != "":
+			u, err = tx.FindUserByCustomIdentifier(ctx, communityID, ci)
+		default:
+			return nil, openboards.Errorf(openboards.CodeInvalid, "creator: give an email or a customIdentifier")
 		}
-	case email != "":
-		u, err = tx.FindUserByEmail(ctx, communityID, email)
-	case ci != "":
-		u, err = tx.FindUserByCustomIdentifier(ctx, communityID, ci)
-	default:
-		return nil, openboards.Errorf(openboards.CodeInvalid, "creator: give an email or a customIdentifier")
+		if openboards.ErrorCode(err) == openboards.CodeNotFound {
+			return nil, nil
+		}
+		return u, err
 	}
-	if err != nil && openboards.ErrorCode(err) != openboards.CodeNotFound {
+	u, err := find()
+	if err != nil {
 		return nil, err
 	}
 	if u == nil {
@@ -187,10 +192,25 @@ func (s *Service) upsertCreator(ctx context.Context, tx openboards.Tx, community
 				name = ci
 			}
 		}
-		u = &openboards.User{ID: openboards.NewID(), CommunityID: communityID, Name: name,
+		nu := &openboards.User{ID: openboards.NewID(), CommunityID: communityID, Name: name,
 			Email: optional(email), CustomIdentifier: optional(ci), Image: optional(image), PhoneNumber: optional(phone),
 			Status: openboards.StatusClient, CreatedAt: now}
-		return u, tx.CreateUser(ctx, u)
+		// Requests from a new customer often come in together: the one
+		// whose insert finds the address taken by a concurrent transaction
+		// (which it waits for) goes on with that customer rather than
+		// failing and running again.
+		created, err := tx.CreateUserUnlessTaken(ctx, nu)
+		if err != nil || created {
+			return nu, err
+		}
+		if u, err = find(); err != nil {
+			return nil, err
+		}
+		if u == nil {
+			// Taken by a customer the lookup does not find (the other of
+			// e-mail and identifier): the plain insert says which.
+			return nu, tx.CreateUser(ctx, nu)
+		}
 	}
 	if u.Status != openboards.StatusClient {
 		// A teammate or bot may open a ticket, but a ticket form must not be

@@ -288,6 +288,41 @@ func userPH(u *openboards.User) string { return "{User:" + u.ID + "}" }
 
 func TestCreateTicket(t *testing.T) {
 	t.Parallel()
+	t.Run("NewCustomerAtOnce", func(t *testing.T) {
+		// Tickets from one new customer at the same time all succeed and
+		// share one customer, whichever transaction stores it.
+		t.Parallel()
+		b := setup(t)
+		const n = 16
+		ids := make([]int64, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				ids[i], errs[i] = b.create(ticket.CreateTicketInput{Title: fmt.Sprintf("Ticket %d", i),
+					Creator: &ticket.CreatorInput{Name: ptr("Grace"), Email: ptr("grace@example.com")}})
+			})
+		}
+		wg.Wait()
+		authors := map[string]bool{}
+		for i := range n {
+			if errs[i] != nil {
+				t.Fatalf("ticket %d: %v", i, errs[i])
+			}
+			tk, err := b.store.FindTicketByID(b.ctx, b.cm.ID, ids[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			authors[tk.AuthorID] = true
+		}
+		u, err := b.store.FindUserByEmail(b.ctx, b.cm.ID, "grace@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(authors) != 1 || !authors[u.ID] {
+			t.Errorf("authors %v, want only %s", authors, u.ID)
+		}
+	})
 	t.Run("OK", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)

@@ -121,6 +121,12 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		wdb.Close()
 		return nil, err
 	}
+	// Tickets written by other means than the store (a copy into this
+	// database) wait in tickets_fts_pending; index them before serving.
+	if err := indexPendingDB(ctx, wdb); err != nil {
+		wdb.Close()
+		return nil, err
+	}
 	rdb, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
 	if err != nil {
 		wdb.Close()
@@ -327,6 +333,8 @@ func (s *Store) commit(batch []*writeReq) {
 	}
 	if ok == 0 {
 		err = tx.Rollback()
+	} else if err = indexPending(ctx, c); err != nil {
+		tx.Rollback()
 	} else {
 		err = tx.Commit()
 	}
@@ -341,6 +349,35 @@ func (s *Store) commit(batch []*writeReq) {
 	for i, r := range batch {
 		r.done <- errs[i]
 	}
+}
+
+// indexPending adds the tickets that this transaction inserted to the
+// full-text index (see migration 0006): once per batch, outside the
+// writes' savepoints, so that the batch's terms reach the index as one
+// segment.
+func indexPending(ctx context.Context, c *sqlstore.Tx) error {
+	if _, err := c.Exec(ctx, `INSERT INTO tickets_fts (rowid, title, message)
+		SELECT t.id, t.title, t.message FROM tickets_fts_pending p JOIN tickets t ON t.id = p.id`); err != nil {
+		return fmt.Errorf("sqlite: index new tickets: %w", err)
+	}
+	if _, err := c.Exec(ctx, `DELETE FROM tickets_fts_pending`); err != nil {
+		return fmt.Errorf("sqlite: index new tickets: %w", err)
+	}
+	return nil
+}
+
+// indexPendingDB runs indexPending in a transaction of its own on db.
+func indexPendingDB(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: index new tickets: %w", err)
+	}
+	defer tx.Rollback()
+	c := sqlstore.New(db, dialect, ticketSQL).WithTx(tx)
+	if err := indexPending(ctx, c); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // run calls r.fn, turning a panic into an error so that one bad request

@@ -2,9 +2,9 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"strings"
+	"sync"
 	"unicode"
 
 	"openboards/internal/openboards"
@@ -29,44 +29,87 @@ type TicketSQL struct {
 	// TextQuery builds TextMatch's parameter from lower-case words of
 	// letters and digits, each to be matched as a whole word.
 	TextQuery func(words []string) string
+
+	once     sync.Once
+	head     string // ticketSelect's query head
+	findByID string // FindTicketByID's query
 }
 
 // ticketSelect is the query head that reads tickets with their author,
 // assignee, category, draft flag and custom field values in one statement.
+// The short values travel packed (see pack), the author and the assignee
+// in one column each.
 func ticketSelect(q *TicketSQL) string {
-	return `SELECT t.id, t.community_id, t.title, t.message, t.html_message, t.category_id, cat.name, t.status, t.sentiment,
-	t.source, t.detailed_source, t.channel, t.source_name, t.original_link, t.cc, t.tags, t.attachments, t.reply_count,
-	t.is_muted, t.is_spam, t.is_hidden, t.is_deleted, t.is_anonymized, t.is_sensitive, t.created_at, t.last_activity_at, t.updated_at,
-	EXISTS (SELECT 1 FROM replies d WHERE d.ticket_id = t.id AND d.is_draft),
-	` + q.FieldValues + `,
-	a.id, a.name, a.email, a.custom_identifier, a.image, a.phone_number, a.is_bot, a.status, a.role, a.created_at,
-	l.id, l.name, l.email, l.custom_identifier, l.image, l.phone_number, l.is_bot, l.status, l.role, l.created_at
+	q.once.Do(func() {
+		q.head = buildTicketSelect(q)
+		q.findByID = q.head + ` WHERE t.community_id = ? AND t.id = ?`
+	})
+	return q.head
+}
+
+func buildTicketSelect(q *TicketSQL) string {
+	return `SELECT t.id, t.community_id, t.title, t.message, t.html_message, t.status, t.cc, t.tags, t.attachments, t.reply_count,
+	t.created_at, t.last_activity_at, t.updated_at, ` + ticketMeta + `, ` + q.FieldValues + `, ` + packedUser("a") + `, ` + packedUser("l") + `
 	FROM tickets t
 	JOIN users a ON a.id = t.author_id
 	LEFT JOIN users l ON l.id = t.assignee_id
 	LEFT JOIN categories cat ON cat.id = t.category_id`
 }
 
-func scanTicket(r interface{ Scan(...any) error }) (*openboards.Ticket, error) {
-	var t openboards.Ticket
-	var catID sql.NullInt64
-	var catName, sentiment, sourceName, link sql.NullString
-	var cc, tags, attachments, fields string
-	var created, activity, updated int64
-	var author, assignee userScan
-	dest := []any{&t.ID, &t.CommunityID, &t.Title, &t.Message, &t.HTMLMessage, &catID, &catName, &t.Status, &sentiment,
-		&t.Source, &t.DetailedSource, &t.Channel, &sourceName, &link, &cc, &tags, &attachments, &t.ReplyCount,
-		&t.IsMuted, &t.IsSpam, &t.IsHidden, &t.IsDeleted, &t.IsAnonymized, &t.IsSensitive, &created, &activity, &updated, &t.HasDraft, &fields}
-	dest = append(dest, author.dest()...)
-	dest = append(dest, assignee.dest()...)
-	if err := r.Scan(dest...); err != nil {
+// ticketMeta packs a ticket's short values, in the order scanTicket reads
+// them.
+var ticketMeta = pack("t.category_id", "cat.name", "t.sentiment", "t.source", "t.detailed_source", "t.channel", "t.source_name", "t.original_link",
+	"t.is_muted", "t.is_spam", "t.is_hidden", "t.is_deleted", "t.is_anonymized", "t.is_sensitive",
+	"EXISTS (SELECT 1 FROM replies d WHERE d.ticket_id = t.id AND d.is_draft)")
+
+// packedUser packs the user columns of the users table aliased as alias,
+// in the order unpackUser reads them.
+func packedUser(alias string) string {
+	cols := strings.Fields("id name email custom_identifier image phone_number is_bot status role created_at")
+	for i, c := range cols {
+		cols[i] = alias + "." + c
+	}
+	return pack(cols...)
+}
+
+// unpackUser reads a user that packedUser packed: nil when the join found
+// none.
+func unpackUser(s string, communityID int64) (*openboards.User, error) {
+	r := unpacker{s: s}
+	id, ok := r.next()
+	u := &openboards.User{ID: id, CommunityID: communityID, Name: r.str(), Email: r.optStr(), CustomIdentifier: r.optStr(),
+		Image: r.optStr(), PhoneNumber: r.optStr(), IsBot: r.bool(), Status: openboards.UserStatus(r.str()), Role: openboards.Role(r.str())}
+	created, _ := r.int()
+	u.CreatedAt = fromNanos(created)
+	if err := r.done(); err != nil || !ok {
 		return nil, err
 	}
-	t.CategoryID = nullInt(catID)
-	if t.CategoryID != nil {
-		t.Category = &openboards.CategoryRef{ID: catID.Int64, Name: catName.String}
+	return u, nil
+}
+
+func scanTicket(r interface{ Scan(...any) error }) (*openboards.Ticket, error) {
+	var t openboards.Ticket
+	var status, cc, tags, attachments, meta, fields, author, assignee string
+	var created, activity, updated int64
+	if err := r.Scan(&t.ID, &t.CommunityID, &t.Title, &t.Message, &t.HTMLMessage, &status, &cc, &tags, &attachments, &t.ReplyCount,
+		&created, &activity, &updated, &meta, &fields, &author, &assignee); err != nil {
+		return nil, err
 	}
-	t.Sentiment, t.SourceName, t.OriginalLink = nullString(sentiment), nullString(sourceName), nullString(link)
+	t.Status = openboards.TicketStatus(status)
+	m := unpacker{s: meta}
+	if id, ok := m.int(); ok {
+		t.CategoryID = &id
+		t.Category = &openboards.CategoryRef{ID: id, Name: m.str()}
+	} else {
+		m.next()
+	}
+	t.Sentiment = m.optStr()
+	t.Source, t.DetailedSource, t.Channel = m.str(), m.str(), m.str()
+	t.SourceName, t.OriginalLink = m.optStr(), m.optStr()
+	t.IsMuted, t.IsSpam, t.IsHidden, t.IsDeleted, t.IsAnonymized, t.IsSensitive, t.HasDraft = m.bool(), m.bool(), m.bool(), m.bool(), m.bool(), m.bool(), m.bool()
+	if err := m.done(); err != nil {
+		return nil, err
+	}
 	t.CC, t.Tags, t.Attachments = []string{}, []string{}, []openboards.Attachment{}
 	if err := fromJSON(cc, &t.CC); err != nil {
 		return nil, err
@@ -78,9 +121,17 @@ func scanTicket(r interface{ Scan(...any) error }) (*openboards.Ticket, error) {
 		return nil, err
 	}
 	t.CreatedAt, t.LastActivityAt, t.UpdatedAt = fromNanos(created), fromNanos(activity), fromNanos(updated)
-	t.Author = author.user(t.CommunityID)
+	var err error
+	if t.Author, err = unpackUser(author, t.CommunityID); err != nil {
+		return nil, err
+	}
+	if t.Author == nil {
+		return nil, errPacked // the join is an inner one
+	}
 	t.AuthorID = t.Author.ID
-	t.Assignee = assignee.user(t.CommunityID)
+	if t.Assignee, err = unpackUser(assignee, t.CommunityID); err != nil {
+		return nil, err
+	}
 	if t.Assignee != nil {
 		t.AssigneeID = &t.Assignee.ID
 	}
@@ -114,7 +165,8 @@ func scanFieldValues(s string, out *[]openboards.FieldValue) error {
 // FindTicketByID returns one ticket with its author, assignee, category and
 // custom field values.
 func (c *Conn) FindTicketByID(ctx context.Context, communityID, id int64) (*openboards.Ticket, error) {
-	t, err := scanTicket(c.queryRow(ctx, ticketSelect(c.ticket)+` WHERE t.community_id = ? AND t.id = ?`, communityID, id))
+	ticketSelect(c.ticket)
+	t, err := scanTicket(c.queryRow(ctx, c.ticket.findByID, communityID, id))
 	if err != nil {
 		return nil, c.interpret(err, "find ticket", "ticket %d not found", id)
 	}

@@ -164,6 +164,25 @@ func (c *Tx) CreateUser(ctx context.Context, u *openboards.User) error {
 	return userConflict(c.interpret(err, "create user", ""), err, u)
 }
 
+// CreateUserUnlessTaken stores u unless its e-mail address or custom
+// identifier is already taken in its community, and reports whether it
+// did. A concurrent transaction that took either is waited for, and no
+// error leaves the transaction unusable.
+func (c *Tx) CreateUserUnlessTaken(ctx context.Context, u *openboards.User) (bool, error) {
+	res, err := c.exec(ctx, `INSERT INTO users (id, community_id, name, email, email_key, custom_identifier, image, phone_number, is_bot, status, role, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		u.ID, u.CommunityID, u.Name, u.Email, emailKey(u.Email), u.CustomIdentifier, u.Image, u.PhoneNumber,
+		u.IsBot, string(u.Status), nullRole(u.Role), nanos(u.CreatedAt))
+	if err != nil {
+		return false, c.interpret(err, "create user", "")
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, c.interpret(err, "create user", "")
+	}
+	return n == 1, nil
+}
+
 // UpdateUser stores every field of u.
 func (c *Tx) UpdateUser(ctx context.Context, u *openboards.User) error {
 	res, err := c.exec(ctx, `UPDATE users SET name = ?, email = ?, email_key = ?, custom_identifier = ?, image = ?, phone_number = ?,

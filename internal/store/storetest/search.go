@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"slices"
 	"testing"
 
@@ -69,5 +70,55 @@ func testTicketSearch(t *testing.T, newStore NewStore) {
 	}
 	if got := titles(openboards.TicketFilter{Text: "jam"}); got != nil {
 		t.Errorf("after an edit, jam: got %q", got)
+	}
+
+	// A ticket edited, or deleted, in the transaction that created it is
+	// found by its final text only; one that a failed transaction created
+	// is not found at all.
+	exec := func(tx openboards.Tx, query string, args ...any) error {
+		_, err := tx.(interface {
+			Exec(ctx context.Context, query string, args ...any) (sql.Result, error)
+		}).Exec(b.ctx, query, args...)
+		return err
+	}
+	newTicket := func(title string) *openboards.Ticket {
+		return &openboards.Ticket{CommunityID: cm.ID, AuthorID: customer.ID, Title: title, Message: "Hello", HTMLMessage: "<p>Hello</p>",
+			Status: openboards.TicketOpen, Source: openboards.SourceAPI, DetailedSource: openboards.DetailedSourceAPI,
+			CreatedAt: at(900), LastActivityAt: at(900), UpdatedAt: at(900)}
+	}
+	b.tx(func(tx openboards.Tx) error {
+		edited, gone := newTicket("Fresh ink"), newTicket("Ghost ticket")
+		if err := tx.CreateTicket(b.ctx, edited); err != nil {
+			return err
+		}
+		if err := tx.CreateTicket(b.ctx, gone); err != nil {
+			return err
+		}
+		if err := exec(tx, `UPDATE tickets SET title = 'Cyan cartridge' WHERE id = ?`, edited.ID); err != nil {
+			return err
+		}
+		return exec(tx, `DELETE FROM tickets WHERE id = ?`, gone.ID)
+	})
+	failed := errors.New("the write fails after creating a ticket")
+	if err := b.store.InTx(b.ctx, func(tx openboards.Tx) error {
+		if err := tx.CreateTicket(b.ctx, newTicket("Phantom stapler")); err != nil {
+			return err
+		}
+		return failed
+	}); !errors.Is(err, failed) {
+		t.Fatalf("failing write: got %v, want %v", err, failed)
+	}
+	for _, c := range []struct {
+		text string
+		want []string
+	}{
+		{"cyan", []string{"Cyan cartridge"}},
+		{"fresh", nil},
+		{"ghost", nil},
+		{"phantom", nil},
+	} {
+		if got := titles(openboards.TicketFilter{Text: c.text}); !slices.Equal(got, c.want) {
+			t.Errorf("after writes in one transaction, %s: got %q, want %q", c.text, got, c.want)
+		}
 	}
 }

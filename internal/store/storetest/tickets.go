@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"openboards/internal/openboards"
 	"testing"
@@ -58,6 +60,32 @@ func testTickets(t *testing.T, newStore NewStore) {
 		wantBare := *bare
 		wantBare.Author = author
 		diff(t, "bare ticket", &wantBare, b.findTicket(b.cm1, bare.ID))
+	})
+	t.Run("AwkwardText", func(t *testing.T) {
+		// Text that looks like the packing of short values (lengths,
+		// colons, -1 for NULL), empty text and multi-byte characters
+		// survive the ticket read, as do flags and a missing category.
+		t.Parallel()
+		b := setup(t, newStore)
+		author := &openboards.User{ID: openboards.NewID(), CommunityID: b.cm1.ID, Name: "3:abc-1:", Email: ptr("-1:@example.com"),
+			CustomIdentifier: ptr(""), Image: ptr("2:ü"), PhoneNumber: ptr("::"), IsBot: true, Status: openboards.StatusClient, CreatedAt: at(5)}
+		b.tx(func(tx openboards.Tx) error { return tx.CreateUser(b.ctx, author) })
+		in := &openboards.Ticket{CommunityID: b.cm1.ID, Title: "1:", Message: "-1:", HTMLMessage: "<p>-1:</p>", AuthorID: author.ID,
+			Status: openboards.TicketOpen, Sentiment: ptr(""), Source: "12:", DetailedSource: "ß:ß", Channel: "9", SourceName: ptr("-1"),
+			CreatedAt: at(6), LastActivityAt: at(6), UpdatedAt: at(6)}
+		b.tx(func(tx openboards.Tx) error {
+			if err := tx.CreateTicket(b.ctx, in); err != nil {
+				return err
+			}
+			_, err := tx.(interface {
+				Exec(ctx context.Context, query string, args ...any) (sql.Result, error)
+			}).Exec(b.ctx, `UPDATE tickets SET is_muted = ?, is_hidden = ?, is_sensitive = ? WHERE id = ?`, true, true, true, in.ID)
+			return err
+		})
+		want := *in
+		want.Author = author
+		want.IsMuted, want.IsHidden, want.IsSensitive = true, true, true
+		diff(t, "ticket", &want, b.findTicket(b.cm1, in.ID))
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		t.Parallel()

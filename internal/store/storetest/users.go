@@ -47,6 +47,43 @@ func testUsers(t *testing.T, newStore NewStore) {
 		}
 		diff(t, "bot", bot, got)
 	})
+	t.Run("UnlessTaken", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newStore)
+		held := b.user(b.cm1, userOpts{Name: "Holder", Email: "held@example.com", CustomIdentifier: "held-id"})
+		for _, c := range []struct {
+			name    string
+			u       *openboards.User
+			created bool
+		}{
+			{"new", &openboards.User{Name: "New", Email: ptr("new@example.com")}, true},
+			{"e-mail taken", &openboards.User{Name: "Same mail", Email: ptr("HELD@example.com")}, false},
+			{"identifier taken", &openboards.User{Name: "Same id", CustomIdentifier: ptr("held-id")}, false},
+			{"other community", &openboards.User{Name: "Elsewhere", Email: ptr("held@example.com"), CommunityID: b.cm2.ID}, true},
+		} {
+			c.u.ID, c.u.Status, c.u.CreatedAt = openboards.NewID(), openboards.StatusClient, at(5)
+			if c.u.CommunityID == 0 {
+				c.u.CommunityID = b.cm1.ID
+			}
+			var created bool
+			b.tx(func(tx openboards.Tx) error {
+				var err error
+				if created, err = tx.CreateUserUnlessTaken(b.ctx, c.u); err != nil {
+					return err
+				}
+				// The transaction is still usable after a taken address.
+				_, err = tx.FindUserByID(b.ctx, b.cm1.ID, held.ID)
+				return err
+			})
+			if created != c.created {
+				t.Errorf("%s: created %v, want %v", c.name, created, c.created)
+			}
+			_, err := b.store.FindUserByID(b.ctx, c.u.CommunityID, c.u.ID)
+			if stored := err == nil; stored != c.created {
+				t.Errorf("%s: stored %v (%v), want %v", c.name, stored, err, c.created)
+			}
+		}
+	})
 	t.Run("Update", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, newStore)

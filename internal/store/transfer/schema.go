@@ -69,17 +69,22 @@ func readSchema(ctx context.Context, q querier, b Backend) (*schema, error) {
 	return nil, fmt.Errorf("transfer: unknown backend %d", b)
 }
 
+// sqliteIndexQueue is the SQLite store's list of tickets still to be added
+// to its full-text index.
+const sqliteIndexQueue = "tickets_fts_pending"
+
 // readSQLiteSchema reads sqlite_master and the table pragmas. Only
 // ordinary tables count: pragma_table_list tells them from virtual tables
 // (the full-text index) and their shadow tables, which the index's
 // triggers fill as the tickets are inserted; names starting with sqlite_
-// are SQLite's own.
+// are SQLite's own. sqliteIndexQueue holds no data: the store empties it
+// in every transaction that fills it.
 func readSQLiteSchema(ctx context.Context, q querier) (*schema, error) {
 	s := newSchema()
 	names, err := queryStrings(ctx, q, `SELECT m.name, m.sql FROM sqlite_master m
 		JOIN pragma_table_list l ON l.schema = 'main' AND l.name = m.name
-		WHERE m.type = 'table' AND l.type = 'table' AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\' AND m.name <> ?
-		ORDER BY m.rowid`, migrationsTable)
+		WHERE m.type = 'table' AND l.type = 'table' AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\' AND m.name NOT IN (?, ?)
+		ORDER BY m.rowid`, migrationsTable, sqliteIndexQueue)
 	if err != nil {
 		return nil, fmt.Errorf("transfer: read the SQLite catalogue: %w", err)
 	}
