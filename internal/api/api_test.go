@@ -99,7 +99,7 @@ type tenant struct {
 }
 
 // openStore opens an empty store of the selected backend.
-func openStore(t *testing.T) openboards.Store {
+func openStore(t testing.TB) openboards.Store {
 	t.Helper()
 	ctx := context.Background()
 	var store openboards.Store
@@ -119,12 +119,12 @@ func openStore(t *testing.T) openboards.Store {
 // process of the test binary, when a test server is configured.
 func TestOnPostgres(t *testing.T) { pgtest.Rerun(t, "the API suite") }
 
-func setup(t *testing.T) *bundle {
+func setup(t testing.TB) *bundle {
 	t.Helper()
 	return setupWith(t, options{})
 }
 
-func setupWith(t *testing.T, o options) *bundle {
+func setupWith(t testing.TB, o options) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	store := openStore(t)
@@ -171,7 +171,7 @@ func setupWith(t *testing.T, o options) *bundle {
 // "Level 2") and a read-only user, and gets an access token for it. Every
 // tenant uses the same teammate e-mails, so lookups by e-mail must stay
 // inside the caller's community.
-func (b *bundle) newTenant(t *testing.T, name string) *tenant {
+func (b *bundle) newTenant(t testing.TB, name string) *tenant {
 	t.Helper()
 	ctx := context.Background()
 	created, err := b.communities.Create(ctx, name)
@@ -204,7 +204,7 @@ type tokenResponse struct {
 }
 
 // exchange trades a refresh token for an access token through POST /token.
-func (b *bundle) exchange(t *testing.T, clientID, refresh string) tokenResponse {
+func (b *bundle) exchange(t testing.TB, clientID, refresh string) tokenResponse {
 	t.Helper()
 	status, body := b.postToken(t, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh}, "client_id": {clientID}})
 	if status != http.StatusOK {
@@ -217,7 +217,7 @@ func (b *bundle) exchange(t *testing.T, clientID, refresh string) tokenResponse 
 	return tok
 }
 
-func (b *bundle) postToken(t *testing.T, form url.Values) (int, []byte) {
+func (b *bundle) postToken(t testing.TB, form url.Values) (int, []byte) {
 	t.Helper()
 	resp, err := b.srv.Client().Post(b.base+"/token", "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
 	if err != nil {
@@ -261,7 +261,7 @@ func (b *bundle) withHeaders(kv ...string) client {
 
 // send makes one request. body is sent as is when it is a string or
 // []byte, as JSON otherwise, and not at all when nil.
-func (c client) send(t *testing.T, method, path string, body any) (*http.Response, []byte) {
+func (c client) send(t testing.TB, method, path string, body any) (*http.Response, []byte) {
 	t.Helper()
 	var r io.Reader
 	switch v := body.(type) {
@@ -311,14 +311,14 @@ type envelope struct {
 // the envelope is well formed: all three keys present; errorCode -1 and
 // errorText null on 200; otherwise errorCode equal to the status, data
 // null and a non-empty errorText.
-func (c client) do(t *testing.T, method, path string, body any) (int, envelope) {
+func (c client) do(t testing.TB, method, path string, body any) (int, envelope) {
 	t.Helper()
 	resp, env := c.call(t, method, path, body)
 	return resp.StatusCode, env
 }
 
 // call is do that also returns the response, for its headers.
-func (c client) call(t *testing.T, method, path string, body any) (*http.Response, envelope) {
+func (c client) call(t testing.TB, method, path string, body any) (*http.Response, envelope) {
 	t.Helper()
 	resp, raw := c.send(t, method, path, body)
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
@@ -354,7 +354,7 @@ func (c client) call(t *testing.T, method, path string, body any) (*http.Respons
 }
 
 // ok sends a request that must succeed and returns its data.
-func (c client) ok(t *testing.T, method, path string, body any) json.RawMessage {
+func (c client) ok(t testing.TB, method, path string, body any) json.RawMessage {
 	t.Helper()
 	status, env := c.do(t, method, path, body)
 	if status != http.StatusOK {
@@ -365,7 +365,7 @@ func (c client) ok(t *testing.T, method, path string, body any) json.RawMessage 
 
 // fail sends a request that must fail with status and an errorText
 // containing text.
-func (c client) fail(t *testing.T, method, path string, body any, status int, text string) {
+func (c client) fail(t testing.TB, method, path string, body any, status int, text string) {
 	t.Helper()
 	got, env := c.do(t, method, path, body)
 	if got != status || !strings.Contains(env.ErrorText, text) {
@@ -374,7 +374,7 @@ func (c client) fail(t *testing.T, method, path string, body any, status int, te
 }
 
 // decode unmarshals data into a T.
-func decode[T any](t *testing.T, data json.RawMessage) T {
+func decode[T any](t testing.TB, data json.RawMessage) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal(data, &v); err != nil {
@@ -510,24 +510,24 @@ type groupView struct {
 
 // Shortcuts on the main API.
 
-func (c client) ticket(t *testing.T, id int64) ticketView {
+func (c client) ticket(t testing.TB, id int64) ticketView {
 	t.Helper()
 	return decode[ticketView](t, c.ok(t, "GET", fmt.Sprintf("/tickets/%d", id), nil))
 }
 
-func (c client) createTicket(t *testing.T, body any) int64 {
+func (c client) createTicket(t testing.TB, body any) int64 {
 	t.Helper()
 	return decode[int64](t, c.ok(t, "POST", "/tickets", body))
 }
 
 // log returns a ticket's whole log, newest first.
-func (c client) log(t *testing.T, id int64) []logView {
+func (c client) log(t testing.TB, id int64) []logView {
 	t.Helper()
 	return decode[[]logView](t, c.ok(t, "POST", fmt.Sprintf("/tickets/%d/log?take=50", id), nil))
 }
 
 // listIDs returns the ids of the tickets POST /tickets/list answers.
-func (c client) listIDs(t *testing.T, filter any) []int64 {
+func (c client) listIDs(t testing.TB, filter any) []int64 {
 	t.Helper()
 	var ids []int64
 	for _, tk := range decode[[]ticketView](t, c.ok(t, "POST", "/tickets/list", filter)) {
@@ -549,7 +549,7 @@ func simpleTicket(title string) map[string]any {
 // snapshot reads everything the main tenant can see, for checking that a
 // rejected request changed nothing. It signs in afresh with the observer
 // token, so it works whatever the test did to the main credentials.
-func (b *bundle) snapshot(t *testing.T) map[string]string {
+func (b *bundle) snapshot(t testing.TB) map[string]string {
 	t.Helper()
 	c := b.bearer(b.exchange(t, b.cm.ClientID, b.observer).AccessToken)
 	out := map[string]string{}
@@ -620,7 +620,7 @@ type fixture struct {
 // fields of several types, a fully dressed ticket (category, assignee,
 // attachments, custom fields, tags, a reply and a note), a plain ticket and
 // a widget schedule. The clock moves one minute after each ticket.
-func (b *bundle) seed(t *testing.T) fixture {
+func (b *bundle) seed(t testing.TB) fixture {
 	t.Helper()
 	var f fixture
 	f.group = decode[[]groupView](t, b.ok(t, "GET", "/usergroups", nil))[0].ID
@@ -676,7 +676,7 @@ func (b *bundle) seed(t *testing.T) fixture {
 }
 
 // putSchedule stores a period-3 schedule, on a new widget when id is 0.
-func (c client) putSchedule(t *testing.T, id int64) int64 {
+func (c client) putSchedule(t testing.TB, id int64) int64 {
 	t.Helper()
 	day := func(from, to string) []map[string]string { return []map[string]string{{"startAt": from, "endAt": to}} }
 	data := c.ok(t, "POST", "/widgets/schedules", map[string]any{
@@ -716,7 +716,7 @@ func (b *bundle) normalize(raw []byte) []byte {
 // golden compares a response body, with user ids normalised, to
 // testdata/name.golden.json as parsed JSON; -update rewrites the file with
 // the server's key order.
-func (b *bundle) golden(t *testing.T, name string, raw []byte) {
+func (b *bundle) golden(t testing.TB, name string, raw []byte) {
 	t.Helper()
 	got := b.normalize(raw)
 	path := filepath.Join("testdata", name+".golden.json")
@@ -740,7 +740,7 @@ func (b *bundle) golden(t *testing.T, name string, raw []byte) {
 	}
 }
 
-func parseJSON(t *testing.T, b []byte) any {
+func parseJSON(t testing.TB, b []byte) any {
 	t.Helper()
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()

@@ -319,6 +319,17 @@ type nullable[T any] struct {
 	Value *T
 }
 
+// MarshalJSON writes the value, or null when there is none.
+func (n nullable[T]) MarshalJSON() ([]byte, error) {
+	if n.Value == nil {
+		return []byte("null"), nil
+	}
+	return json.Marshal(*n.Value)
+}
+
+// JSONShape says that a nullable member has the members of T.
+func (*nullable[T]) JSONShape() reflect.Type { return reflect.TypeFor[T]() }
+
 func (n *nullable[T]) UnmarshalJSON(b []byte) error {
 	n.Set = true
 	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
@@ -350,6 +361,14 @@ func guid(p *string) *string {
 // null reads as nil (clear).
 type scalar struct {
 	Value *string
+}
+
+// MarshalJSON writes the value as a string, or null when there is none.
+func (s scalar) MarshalJSON() ([]byte, error) {
+	if s.Value == nil {
+		return []byte("null"), nil
+	}
+	return json.Marshal(*s.Value)
 }
 
 func (s *scalar) UnmarshalJSON(b []byte) error {

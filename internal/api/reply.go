@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"reflect"
 
 	"openboards/internal/httpapi"
 	"openboards/internal/openboards"
@@ -64,6 +65,18 @@ type replyUpdateRequest struct {
 	IsTicketNeededToBeCompleted    bool                 `json:"isTicketNeededToBeCompleted"`
 	Message                        *string              `json:"message"`
 	SuppressTicketStatusAutoupdate bool                 `json:"suppressTicketStatusAutoupdate"`
+	// Read-only members of the Reply shape.
+	Author        httpapi.Ignored `json:"author"`
+	CCEmails      httpapi.Ignored `json:"ccEmails"`
+	CreationTime  httpapi.Ignored `json:"creationTime"`
+	HTMLMessage   httpapi.Ignored `json:"htmlMessage"`
+	ID            httpapi.Ignored `json:"id"`
+	Level         httpapi.Ignored `json:"level"`
+	ParentReplyID httpapi.Ignored `json:"parentReplyId"`
+	Properties    httpapi.Ignored `json:"properties"`
+	Tags          httpapi.Ignored `json:"tags"`
+	TicketID      httpapi.Ignored `json:"ticketId"`
+	ToEmails      httpapi.Ignored `json:"toEmails"`
 }
 
 func (h *Handler) handleReplyUpdate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
@@ -149,6 +162,10 @@ func (h *Handler) handleNoteList(w http.ResponseWriter, r *http.Request, cm *ope
 // object ({id}, {email} or {customIdentifier}).
 type mentionRef struct{ userRefRequest }
 
+// JSONShape says that a mentioned user sent as an object has the members
+// of a user reference.
+func (*mentionRef) JSONShape() reflect.Type { return reflect.TypeFor[userRefRequest]() }
+
 func (m *mentionRef) UnmarshalJSON(b []byte) error {
 	if b = bytes.TrimSpace(b); len(b) > 0 && b[0] == '"' {
 		return json.Unmarshal(b, &m.ID)
@@ -162,6 +179,10 @@ type noteRequest struct {
 	IsHTML         bool                `json:"isHtml"`
 	Message        string              `json:"message"`
 	MentionedUsers []mentionRef        `json:"mentionedUsers"`
+	// Read-only members of the Note shape.
+	ID           httpapi.Ignored `json:"id"`
+	HTMLMessage  httpapi.Ignored `json:"htmlMessage"`
+	CreationTime httpapi.Ignored `json:"creationTime"`
 }
 
 func (req *noteRequest) input() ticket.NoteInput {

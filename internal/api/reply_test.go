@@ -394,7 +394,8 @@ func TestReplyTags(t *testing.T) {
 		}
 	})
 	b.reject(t, b.client, []rejected{
-		{"ErrNoTags", "PUT", path, map[string]any{"names": []string{"x"}}, 400, "tags: required"},
+		{"ErrNoTags", "PUT", path, map[string]any{}, 400, "tags: required"},
+		{"ErrMisspeltKey", "PUT", path, map[string]any{"names": []string{"x"}}, 400, `body: unknown field "names"`},
 		{"ErrEmptyName", "PUT", path, []string{""}, 400, "tags[0]: empty tag name"},
 		{"ErrUnknownReply", "PUT", fmt.Sprintf("/tickets/%d/replies/999/tags", f.ticket), []string{"x"}, 404, "reply 999 not found"},
 		{"ErrReplyOfOtherTicket", "PUT", fmt.Sprintf("/tickets/%d/replies/%d/tags", f.plain, f.reply), []string{"x"}, 404, "not found"},

@@ -92,6 +92,9 @@ type categoryRequest struct {
 	CanBeChosen *bool           `json:"canBeChosen"`
 	IsHidden    *bool           `json:"isHidden"`
 	IsMuted     *bool           `json:"isMuted"`
+	// Read-only members of the Category shape.
+	ID       httpapi.Ignored `json:"id"`
+	Children httpapi.Ignored `json:"children"`
 }
 
 func (req categoryRequest) input() ticket.CategoryInput {
@@ -188,6 +191,9 @@ type customFieldRequest struct {
 	IsSensitiveData     bool                       `json:"isSensitiveData"`
 	PossibleValues      []openboards.PossibleValue `json:"possibleValues"`
 	AssignedCategoryIDs []int64                    `json:"assignedCategoryIds"`
+	// Read-only members of the Custom Field shape.
+	ID    httpapi.Ignored `json:"id"`
+	Value httpapi.Ignored `json:"value"`
 }
 
 func (req *customFieldRequest) field(id int64) *openboards.CustomField {
@@ -300,6 +306,8 @@ func (h *Handler) handleUserGroupGet(w http.ResponseWriter, r *http.Request, cm 
 type userGroupRequest struct {
 	Name        *string   `json:"name"`
 	TeammateIDs *[]string `json:"teammateIds"`
+	// Read-only member of the User Group shape.
+	ID httpapi.Ignored `json:"id"`
 }
 
 func (req *userGroupRequest) members() []string {
@@ -461,6 +469,8 @@ type widgetScheduleRequest struct {
 	TimePeriod  int                       `json:"timePeriod"`
 	Times       []openboards.ScheduleTime `json:"times"`
 	CustomTimes *openboards.CustomTimes   `json:"customTimes"`
+	// Read-only member of the Widget Schedule shape.
+	CommunityID httpapi.Ignored `json:"communityId"`
 }
 
 func (h *Handler) handleWidgetSchedulePut(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {

@@ -15,6 +15,8 @@ import (
 type attachmentRequest struct {
 	URL  string `json:"url"`
 	Name string `json:"name"`
+	// Read-only member of the attachment shape.
+	IsContentPart httpapi.Ignored `json:"isContentPart"`
 }
 
 func attachmentsIn(in []attachmentRequest) []ticket.AttachmentInput {
@@ -468,6 +470,12 @@ type userRefRequest struct {
 	ID               string `json:"id"`
 	Email            string `json:"email"`
 	CustomIdentifier string `json:"customIdentifier"`
+	// The other members of the User shape, accepted so that a user object
+	// read from the API can name its user.
+	Image  httpapi.Ignored `json:"image"`
+	IsBot  httpapi.Ignored `json:"isBot"`
+	Name   httpapi.Ignored `json:"name"`
+	Status httpapi.Ignored `json:"status"`
 }
 
 func (u *userRefRequest) ref() openboards.UserRef {

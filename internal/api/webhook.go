@@ -121,6 +121,15 @@ type webhookRequest struct {
 	VerifyToken *string   `json:"verifyToken"`
 	Events      *[]string `json:"events"`
 	Status      *string   `json:"status"`
+	// Read-only members of the webhook shape.
+	ID                           httpapi.Ignored `json:"id"`
+	DisabledReason               httpapi.Ignored `json:"disabledReason"`
+	DisabledTime                 httpapi.Ignored `json:"disabledTime"`
+	FailingSince                 httpapi.Ignored `json:"failingSince"`
+	Secret                       httpapi.Ignored `json:"secret"`
+	PreviousSecretExpirationTime httpapi.Ignored `json:"previousSecretExpirationTime"`
+	CreationTime                 httpapi.Ignored `json:"creationTime"`
+	UpdateTime                   httpapi.Ignored `json:"updateTime"`
 }
 
 func (q webhookRequest) input() webhook.Input {

@@ -73,7 +73,7 @@ func receiverServer() *httptest.Server {
 
 // egressClient returns a webhook client that trusts the receiver's
 // certificate and may connect to the allowed networks.
-func egressClient(t *testing.T, allowed []netip.Prefix, timeout time.Duration) *egress.Client {
+func egressClient(t testing.TB, allowed []netip.Prefix, timeout time.Duration) *egress.Client {
 	t.Helper()
 	roots := receiverServer().Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
 	c := egress.NewClient(egress.Options{Allowed: allowed, RootCAs: roots, Timeout: timeout})
@@ -86,7 +86,7 @@ func egressClient(t *testing.T, allowed []netip.Prefix, timeout time.Duration) *
 // queues deliveries wakes it. Deliveries are due at the time of their
 // event, so on the shared clock they go out at once, and retries only once
 // the test advances the clock past their backoff.
-func startDispatcher(t *testing.T, store openboards.Store, client *egress.Client, clk *clock) openboards.Store {
+func startDispatcher(t testing.TB, store openboards.Store, client *egress.Client, clk *clock) openboards.Store {
 	t.Helper()
 	d := webhook.NewDispatcher(store, client, webhook.Options{
 		Now: clk.Now, Poll: 50 * time.Millisecond, Jitter: func() float64 { return 1 }, Log: slog.New(slog.DiscardHandler),

@@ -111,7 +111,9 @@ func Run(ctx context.Context, args []string, env Env) error {
 }
 
 // parse parses flags that may come before, between or after positional
-// arguments, and returns the positionals.
+// arguments, and returns the positionals. It refuses a value that the
+// databases cannot store as it is (bytes that are not UTF-8, a NUL
+// character), naming the flag or the argument.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
@@ -123,6 +125,20 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 		}
 		args = fs.Args()
 		if len(args) == 0 {
+			var bad error
+			fs.Visit(func(f *flag.Flag) {
+				if bad == nil {
+					bad = openboards.CheckText("--"+f.Name, f.Value.String())
+				}
+			})
+			for i, p := range pos {
+				if bad == nil {
+					bad = openboards.CheckText(fmt.Sprintf("argument %d (%q)", i+1, p), p)
+				}
+			}
+			if bad != nil {
+				return nil, errors.New(openboards.ErrorMessage(bad))
+			}
 			return pos, nil
 		}
 		pos = append(pos, args[0])

@@ -124,6 +124,9 @@ func (s *Service) checkName(name string) (string, error) {
 	if len(name) > 100 || strings.ContainsAny(name, "\r\n\t") {
 		return "", openboards.Errorf(openboards.CodeInvalid, "name: must be one line of at most 100 characters")
 	}
+	if err := openboards.CheckText("name", name); err != nil {
+		return "", err
+	}
 	if strings.ContainsAny(name, "/?#%\\") {
 		return "", openboards.Errorf(openboards.CodeInvalid, "name: %q cannot name a community: it holds /, ?, #, %% or \\", name)
 	}
@@ -219,12 +222,18 @@ type TeammateInput struct {
 // of the user with that e-mail, and puts them in Group when given.
 func (s *Service) AddTeammate(ctx context.Context, cm *openboards.Community, in TeammateInput) (*openboards.User, error) {
 	email := strings.TrimSpace(in.Email)
-	if !openboards.ValidEmail(email) {
-		return nil, openboards.Errorf(openboards.CodeInvalid, "email: %q is not an e-mail address", in.Email)
+	if err := openboards.CheckEmail("email", email); err != nil {
+		return nil, err
 	}
 	name := strings.TrimSpace(in.Name)
 	if name == "" {
 		return nil, openboards.Errorf(openboards.CodeInvalid, "name: required")
+	}
+	if err := openboards.CheckLen("name", name, openboards.MaxNameLen); err != nil {
+		return nil, err
+	}
+	if err := openboards.CheckLen("group", strings.TrimSpace(in.Group), openboards.MaxNameLen); err != nil {
+		return nil, err
 	}
 	role, err := openboards.ParseRole("role", in.Role)
 	if err != nil {
@@ -287,6 +296,9 @@ func (s *Service) CreateRefreshToken(ctx context.Context, cm *openboards.Communi
 	if name == "" {
 		return nil, "", openboards.Errorf(openboards.CodeInvalid, "name: required")
 	}
+	if err := openboards.CheckLen("name", name, openboards.MaxNameLen); err != nil {
+		return nil, "", err
+	}
 	secret, hash := token.NewSecret()
 	t := &openboards.RefreshToken{CommunityID: cm.ID, Name: name, Hash: hash, CreatedAt: s.now().UTC()}
 	err := s.store.InTx(ctx, func(tx openboards.Tx) error { return tx.CreateRefreshToken(ctx, t) })
@@ -323,6 +335,9 @@ var (
 
 // Exchange trades a refresh token for an access token valid one hour.
 func (s *Service) Exchange(ctx context.Context, clientID, refreshToken string) (*AccessToken, error) {
+	if openboards.CheckText("client_id", clientID) != nil {
+		return nil, ErrInvalidClient // no community has such an id
+	}
 	cm, err := s.store.FindCommunityByClientID(ctx, strings.ToLower(strings.TrimSpace(clientID)))
 	if openboards.ErrorCode(err) == openboards.CodeNotFound {
 		return nil, ErrInvalidClient
@@ -431,6 +446,9 @@ func (s *Service) AuthenticateLegacy(ctx context.Context, name, secret string) (
 		return st.cm, nil
 	}
 	fail := openboards.Errorf(openboards.CodeUnauthorized, "the Community and X-Token headers do not match a valid API token")
+	if openboards.CheckText("Community", name) != nil {
+		return nil, fail // no community has such a name
+	}
 	cm, err := s.store.FindCommunityByName(ctx, name)
 	if openboards.ErrorCode(err) == openboards.CodeNotFound {
 		return nil, fail

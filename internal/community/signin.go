@@ -129,6 +129,11 @@ var errSignIn = openboards.Errorf(openboards.CodeUnauthorized, "the community, e
 // SignIn checks a teammate's password and starts a session, returning its
 // secret (for the cookie).
 func (s *Service) SignIn(ctx context.Context, communityName, email, password string) (*SignedIn, string, error) {
+	for _, f := range []struct{ name, value string }{{"community", communityName}, {"email", email}, {"password", password}} {
+		if err := openboards.CheckText(f.name, f.value); err != nil {
+			return nil, "", err
+		}
+	}
 	cm, err := s.store.FindCommunityByName(ctx, strings.TrimSpace(communityName))
 	if openboards.ErrorCode(err) == openboards.CodeNotFound {
 		checkPassword(dummyHash, password) // the same work as a real check

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"openboards/internal/openboards"
@@ -13,7 +14,7 @@ import (
 // Decode reads a JSON body into v. An empty body leaves v as it is unless
 // required. Errors are CodeInvalid and name the offending field, except a
 // body over the request's limit, which stays an *http.MaxBytesError.
-// Unknown members are ignored: clients send fields the API does not model.
+// Members v does not know are refused (see Unmarshal).
 func Decode(r *http.Request, v any, required bool) error {
 	b, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -33,11 +34,20 @@ func Decode(r *http.Request, v any, required bool) error {
 }
 
 // Unmarshal decodes JSON, turning decoder errors into CodeInvalid errors
-// that name the field ("title: must be a string, not number").
+// that name the field ("title: must be a string, not number"). It refuses
+// a body that is not UTF-8, a string holding a NUL character (which
+// PostgreSQL cannot store), and an object member that v's type does not
+// declare ("body: unknown field \"stauts\""), so that a misspelt key is
+// not silently dropped. Keys are matched without regard to case, as
+// encoding/json matches them; a request type declares the read-only members
+// of its resource as Ignored to accept objects sent back as they were read.
 func Unmarshal(b []byte, v any) error {
+	if err := checkText(b); err != nil {
+		return err
+	}
 	err := json.Unmarshal(b, v)
 	if err == nil {
-		return nil
+		return unknownMember(b, reflect.TypeOf(v), "")
 	}
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError

@@ -2,11 +2,13 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -67,8 +69,36 @@ func TestWriteError(t *testing.T) {
 }
 
 type request struct {
-	Title string `json:"title"`
-	Take  int    `json:"take"`
+	Title   string          `json:"title"`
+	Take    int             `json:"take"`
+	ID      httpapi.Ignored `json:"id"`
+	Creator *struct {
+		Email string `json:"email"`
+	} `json:"creator"`
+	Items []struct {
+		Key   int            `json:"key"`
+		Extra map[string]any `json:"extra"`
+	} `json:"items"`
+	Wrapped wrapped         `json:"wrapped"`
+	Raw     json.RawMessage `json:"raw"`
+}
+
+// wrapped decodes itself from an object with the members of its shape.
+type wrapped struct{ Name string }
+
+func (w *wrapped) UnmarshalJSON(b []byte) error {
+	var v struct {
+		Name string `json:"name"`
+	}
+	err := json.Unmarshal(b, &v)
+	w.Name = v.Name
+	return err
+}
+
+func (*wrapped) JSONShape() reflect.Type {
+	return reflect.TypeFor[struct {
+		Name string `json:"name"`
+	}]()
 }
 
 func TestUnmarshal(t *testing.T) {
@@ -79,8 +109,30 @@ func TestUnmarshal(t *testing.T) {
 		`{"take": "x"}`:      "take: must be an integer, not string",
 		`[1]`:                "body: must be an object, not array",
 		`{"title": "a", }`:   "body: invalid JSON at byte",
-		`{"unknown": 1}`:     "",
 		`{"title": "fine"} `: "",
+
+		// Members the type does not declare are named, at any depth; keys
+		// match without regard to case; Ignored and open members take
+		// anything.
+		`{"stauts": 1}`:                             `body: unknown field "stauts"`,
+		`{"TITLE": "a", "Id": [1, {"x": 2}]}`:       "",
+		`{"creator": {"emial": "a@b.c"}}`:           `creator: unknown field "emial"`,
+		`{"Creator": {"Email": "a@b.c"}}`:           "",
+		`{"items": [{"key": 1}, {"kye": 2}]}`:       `items[1]: unknown field "kye"`,
+		`{"items": [{"extra": {"any": {"x": 1}}}]}`: "",
+		`{"wrapped": {"name": "n"}}`:                "",
+		`{"wrapped": {"nmae": "n"}}`:                `wrapped: unknown field "nmae"`,
+		`{"raw": {"whatever": 1}}`:                  "",
+		`{"creator": null, "items": null}`:          "",
+
+		// Text PostgreSQL cannot store is refused, naming the member.
+		`{"title": "a\u0000b"}`:                                       "title: must not contain a NUL character",
+		`{"creator": {"email": "\u0000"}}`:                            "creator.email: must not contain a NUL character",
+		`{"items": [{"key": 1}, {"extra": {"k": ["ok", "\u0000"]}}]}`: "items[1].extra.k[1]: must not contain a NUL character",
+		`{"id": "\u0000"}`:                                            "id: must not contain a NUL character",
+		`"\u0000"`:                                                    "body: must not contain a NUL character",
+		`{"title": "\\u0000 is only a backslash"}`:                    "",
+		"{\"title\": \"caf\xe9\"}":                                    "body: not valid UTF-8 at byte 14",
 	} {
 		err := httpapi.Unmarshal([]byte(body), &v)
 		switch {

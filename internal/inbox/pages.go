@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"openboards/internal/community"
+	"openboards/internal/httpapi"
 	"openboards/internal/openboards"
 	"openboards/internal/ticket"
 )
@@ -30,13 +31,14 @@ func (h *Handler) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	d := signinData{Community: r.PostFormValue("community"), Email: r.PostFormValue("email"), Next: r.PostFormValue("next")}
 	in, secret, err := h.communities.SignIn(r.Context(), d.Community, d.Email, r.PostFormValue("password"))
 	if err != nil {
-		if openboards.ErrorCode(err) != openboards.CodeUnauthorized {
+		code := openboards.ErrorCode(err)
+		if code != openboards.CodeUnauthorized && code != openboards.CodeInvalid {
 			h.fail(w, r, nil, err)
 			return
 		}
 		p := h.newPage("Sign in", nil, d)
 		p.Error = openboards.ErrorMessage(err)
-		h.render(w, http.StatusUnauthorized, "signin", p)
+		h.render(w, httpapi.Status(code), "signin", p)
 		return
 	}
 	h.setSessionCookie(w, secret)
@@ -167,6 +169,13 @@ var orderLabels = []orderOption{
 
 func (h *Handler) handleTickets(w http.ResponseWriter, r *http.Request, in *community.SignedIn) error {
 	ctx, q := r.Context(), r.URL.Query()
+	for k, vs := range q {
+		for _, v := range vs {
+			if err := openboards.CheckText(k, v); err != nil {
+				return err
+			}
+		}
+	}
 	f := listFilter{Status: q.Get("status"), Category: q.Get("category"), Source: strings.TrimSpace(q.Get("source")), Order: q.Get("order"),
 		Assignee: q.Get("assignee"), Tag: strings.TrimSpace(q.Get("tag")), Q: strings.TrimSpace(q.Get("q"))}
 	// No tag is longer than a tag may be, so a longer filter is a mistake.

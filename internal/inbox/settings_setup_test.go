@@ -32,7 +32,7 @@ const setupPassword = "a long enough password"
 // inbox on an httptest server and community "acme" with an admin, a team
 // member and a read-only teammate, each with a password.
 type setupWorld struct {
-	t           *testing.T
+	t           testing.TB
 	ctx         context.Context
 	store       *sqlite.Store
 	tickets     *ticket.Service
@@ -43,7 +43,7 @@ type setupWorld struct {
 	admin, member, readOnly *openboards.User
 }
 
-func setupNewWorld(t *testing.T) *setupWorld {
+func setupNewWorld(t testing.TB) *setupWorld {
 	t.Helper()
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "openboards.db"), sqlite.Options{})
@@ -118,7 +118,7 @@ func (w *setupWorld) signIn(email string) *setupClient {
 
 var setupCSRFPattern = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
-func setupCSRF(t *testing.T, page string) string {
+func setupCSRF(t testing.TB, page string) string {
 	t.Helper()
 	m := setupCSRFPattern.FindStringSubmatch(page)
 	if m == nil {

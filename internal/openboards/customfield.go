@@ -2,6 +2,7 @@ package openboards
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -28,8 +29,10 @@ const (
 var FieldTypes = []string{FieldText, FieldTextarea, FieldNumber, FieldDate, FieldCheckbox,
 	FieldDropdown, FieldMultiSelect, FieldRegion, FieldEmail, FieldPhone, FieldURL}
 
-// MaxFieldValueLen caps a custom field value, in bytes.
-const MaxFieldValueLen = 4000
+// MaxFieldValueLen caps a custom field value, in bytes. Values are indexed
+// for the List Tickets filter, and a PostgreSQL B-tree entry holds at most
+// about 2700 bytes.
+const MaxFieldValueLen = 2000
 
 // PossibleValue is one choice of a list-type custom field.
 type PossibleValue struct {
@@ -64,8 +67,16 @@ func (f *CustomField) Validate() error {
 	if f.Name == "" {
 		return Errorf(CodeInvalid, "name: required")
 	}
-	if len(f.Name) > 200 {
-		return Errorf(CodeInvalid, "name: longer than 200 characters")
+	if err := CheckLen("name", f.Name, MaxNameLen); err != nil {
+		return err
+	}
+	if f.Placeholder != nil {
+		if err := CheckLen("placeholder", *f.Placeholder, MaxPlaceholderLen); err != nil {
+			return err
+		}
+	}
+	if len(f.PossibleValues) > MaxPossibleValues {
+		return Errorf(CodeInvalid, "possibleValues: more than %d values", MaxPossibleValues)
 	}
 	known := false
 	for _, t := range FieldTypes {
@@ -79,6 +90,9 @@ func (f *CustomField) Validate() error {
 	seen := map[string]bool{}
 	for i, pv := range f.PossibleValues {
 		v := strings.TrimSpace(pv.Value)
+		if err := CheckLen(fmt.Sprintf("possibleValues[%d].value", i), v, MaxPossibleValueLen); err != nil {
+			return err
+		}
 		if v == "" {
 			return Errorf(CodeInvalid, "possibleValues[%d].value: required", i)
 		}
@@ -113,6 +127,9 @@ func (f *CustomField) Validate() error {
 func (f *CustomField) NormalizeValue(v string) (string, error) {
 	if len(v) > MaxFieldValueLen {
 		return "", Errorf(CodeInvalid, "value longer than %d bytes", MaxFieldValueLen)
+	}
+	if err := CheckText("value", v); err != nil {
+		return "", Errorf(CodeInvalid, "value %s", strings.TrimPrefix(ErrorMessage(err), "value: "))
 	}
 	switch f.Type {
 	case FieldText:

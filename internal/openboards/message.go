@@ -1,6 +1,7 @@
 package openboards
 
 import (
+	"fmt"
 	"net/url"
 	"path"
 	"strings"
@@ -24,7 +25,7 @@ func ValidateMessage(field, message string) error {
 	if len(message) > MaxMessageLen {
 		return Errorf(CodeInvalid, "%s: longer than %d bytes", field, MaxMessageLen)
 	}
-	return nil
+	return CheckText(field, message)
 }
 
 // CleanAttachments validates submitted file links, naming them under field
@@ -37,6 +38,12 @@ func CleanAttachments(field string, in []Attachment) ([]Attachment, error) {
 	}
 	out := make([]Attachment, 0, len(in))
 	for i, a := range in {
+		if err := CheckLen(fmt.Sprintf("%s[%d].url", field, i), a.URL, MaxURLLen); err != nil {
+			return nil, err
+		}
+		if err := CheckText(fmt.Sprintf("%s[%d].name", field, i), a.Name); err != nil {
+			return nil, err
+		}
 		u, err := url.Parse(strings.TrimSpace(a.URL))
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, Errorf(CodeInvalid, "%s[%d].url: must be an absolute http or https URL", field, i)

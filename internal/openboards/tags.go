@@ -2,6 +2,7 @@ package openboards
 
 import (
 	"context"
+	"fmt"
 	"strings"
 )
 
@@ -24,6 +25,9 @@ func CleanTags(field string, in []string) ([]string, error) {
 	seen := make(map[string]bool, len(in))
 	out := make([]string, 0, len(in))
 	for i, t := range in {
+		if err := CheckText(fmt.Sprintf("%s[%d]", field, i), t); err != nil {
+			return nil, err
+		}
 		t = strings.Join(strings.Fields(t), " ")
 		if t == "" {
 			return nil, Errorf(CodeInvalid, "%s[%d]: empty tag name", field, i)

@@ -112,9 +112,13 @@ func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(
 // documented API stores it.
 func NormalizeCustomIdentifier(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-// ValidEmail reports whether s looks like an e-mail address: one @ with text
-// on both sides, no spaces, a dot in the domain.
+// ValidEmail reports whether s looks like an e-mail address: at most
+// MaxEmailLen bytes, one @ with text on both sides, no spaces, a dot in the
+// domain.
 func ValidEmail(s string) bool {
+	if len(s) > MaxEmailLen || CheckText("", s) != nil {
+		return false
+	}
 	at := strings.IndexByte(s, '@')
 	if at <= 0 || at != strings.LastIndexByte(s, '@') || strings.ContainsAny(s, " \t\r\n<>,;") {
 		return false

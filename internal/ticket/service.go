@@ -14,6 +14,7 @@ package ticket
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -96,8 +97,8 @@ func (s *Service) clock() time.Time {
 // Limits on free text; the limits of messages, attachments and tags are
 // the domain's (openboards.MaxMessageLen and the rest).
 const (
-	maxTitleLen = 1000
-	maxNameLen  = 200
+	maxTitleLen = openboards.MaxTitleLen
+	maxNameLen  = openboards.MaxNameLen
 	maxListLen  = 100
 )
 
@@ -124,8 +125,8 @@ func emails(field string, in []string) ([]string, error) {
 	out := make([]string, 0, len(in))
 	for i, e := range in {
 		e = strings.TrimSpace(e)
-		if !openboards.ValidEmail(e) {
-			return nil, openboards.Errorf(openboards.CodeInvalid, "%s[%d]: %q is not an e-mail address", field, i, e)
+		if err := openboards.CheckEmail(fmt.Sprintf("%s[%d]", field, i), e); err != nil {
+			return nil, err
 		}
 		out = append(out, e)
 	}

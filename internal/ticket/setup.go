@@ -29,8 +29,8 @@ func (in CategoryInput) apply(c *openboards.Category) error {
 	if c.Name == "" {
 		return openboards.Errorf(openboards.CodeInvalid, "name: required")
 	}
-	if len(c.Name) > maxNameLen {
-		return openboards.Errorf(openboards.CodeInvalid, "name: longer than %d characters", maxNameLen)
+	if err := openboards.CheckLen("name", c.Name, maxNameLen); err != nil {
+		return err
 	}
 	if in.ParentID != nil {
 		c.ParentID = *in.ParentID
@@ -228,8 +228,8 @@ func groupName(name string) (string, error) {
 	if name == "" {
 		return "", openboards.Errorf(openboards.CodeInvalid, "name: required")
 	}
-	if len(name) > maxNameLen {
-		return "", openboards.Errorf(openboards.CodeInvalid, "name: longer than %d characters", maxNameLen)
+	if err := openboards.CheckLen("name", name, maxNameLen); err != nil {
+		return "", err
 	}
 	return name, nil
 }

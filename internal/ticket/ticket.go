@@ -56,8 +56,8 @@ type CreateTicketInput struct {
 // logs its creation, returning the new ticket id.
 func (s *Service) CreateTicket(ctx context.Context, cm *openboards.Community, in CreateTicketInput) (int64, error) {
 	nt := NewTicket{Source: in.Source, DetailedSource: in.DetailedSource, Channel: in.Channel, Title: strings.TrimSpace(in.Title)}
-	if len(nt.Title) > maxTitleLen {
-		return 0, openboards.Errorf(openboards.CodeInvalid, "title: longer than %d characters", maxTitleLen)
+	if err := openboards.CheckLen("title", nt.Title, maxTitleLen); err != nil {
+		return 0, err
 	}
 	isHTML := in.IsHTML == nil || *in.IsHTML
 	var err error
@@ -79,8 +79,8 @@ func (s *Service) CreateTicket(ctx context.Context, cm *openboards.Community, in
 	}
 	if in.SourceName != nil {
 		if v := strings.TrimSpace(*in.SourceName); v != "" {
-			if len(v) > maxNameLen {
-				return 0, openboards.Errorf(openboards.CodeInvalid, "sourceName: longer than %d characters", maxNameLen)
+			if err := openboards.CheckLen("sourceName", v, maxNameLen); err != nil {
+				return 0, err
 			}
 			nt.SourceName = &v
 		}
@@ -137,20 +137,31 @@ func (s *Service) CreateTicket(ctx context.Context, cm *openboards.Community, in
 
 // upsertCreator finds or creates the customer of a new ticket.
 func (s *Service) upsertCreator(ctx context.Context, tx openboards.Tx, communityID int64, in *CreatorInput, now time.Time) (*openboards.User, error) {
-	email, ci := trimmed(in.Email), trimmed(in.CustomIdentifier)
-	if email != "" && !openboards.ValidEmail(email) {
-		return nil, openboards.Errorf(openboards.CodeInvalid, "creator.email: %q is not an e-mail address", email)
+	email, ci, phone := trimmed(in.Email), trimmed(in.CustomIdentifier), trimmed(in.PhoneNumber)
+	if email != "" {
+		if err := openboards.CheckEmail("creator.email", email); err != nil {
+			return nil, err
+		}
+	}
+	if err := openboards.CheckLen("creator.customIdentifier", ci, openboards.MaxCustomIdentifierLen); err != nil {
+		return nil, err
 	}
 	ci = openboards.NormalizeCustomIdentifier(ci)
+	if err := openboards.CheckLen("creator.phoneNumber", phone, openboards.MaxPhoneLen); err != nil {
+		return nil, err
+	}
 	image := trimmed(in.Image)
+	if err := openboards.CheckLen("creator.image", image, openboards.MaxURLLen); err != nil {
+		return nil, err
+	}
 	if image != "" {
 		if _, err := attachments("creator.image", []AttachmentInput{{URL: image, Name: "image"}}); err != nil {
 			return nil, openboards.Errorf(openboards.CodeInvalid, "creator.image: must be an absolute http or https URL")
 		}
 	}
 	name := strings.TrimSpace(trimmed(in.Name))
-	if len(name) > maxNameLen {
-		return nil, openboards.Errorf(openboards.CodeInvalid, "creator.name: longer than %d characters", maxNameLen)
+	if err := openboards.CheckLen("creator.name", name, maxNameLen); err != nil {
+		return nil, err
 	}
 	find := func() (*openboards.User, error) {
 		var u *openboards.User
@@ -182,7 +193,7 @@ func (s *Service) upsertCreator(ctx context.Context, tx openboards.Tx, community
 			}
 		}
 		nu := &openboards.User{ID: openboards.NewID(), CommunityID: communityID, Name: name,
-			Email: optional(email), CustomIdentifier: optional(ci), Image: optional(image), PhoneNumber: optional(trimmed(in.PhoneNumber)),
+			Email: optional(email), CustomIdentifier: optional(ci), Image: optional(image), PhoneNumber: optional(phone),
 			Status: openboards.StatusClient, CreatedAt: now}
 		// Requests from a new customer often come in together: the one
 		// whose insert finds the address taken by a concurrent transaction
@@ -221,7 +232,7 @@ func (s *Service) upsertCreator(ctx context.Context, tx openboards.Tx, community
 	}
 	set(&u.CustomIdentifier, ci)
 	set(&u.Image, image)
-	set(&u.PhoneNumber, trimmed(in.PhoneNumber))
+	set(&u.PhoneNumber, phone)
 	if changed {
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			if openboards.ErrorCode(err) == openboards.CodeConflict {

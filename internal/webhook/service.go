@@ -74,13 +74,16 @@ func verifyToken(v string) (string, error) {
 	if strings.TrimSpace(v) == "" {
 		return "", openboards.Errorf(openboards.CodeInvalid, "verifyToken: required (the string your endpoint expects in the verification request)")
 	}
-	if len(v) > maxVerifyTokenLen {
-		return "", openboards.Errorf(openboards.CodeInvalid, "verifyToken: longer than %d characters", maxVerifyTokenLen)
+	if err := openboards.CheckLen("verifyToken", v, maxVerifyTokenLen); err != nil {
+		return "", err
 	}
 	return v, nil
 }
 
 func checkURL(v string) (string, error) {
+	if err := openboards.CheckText("url", v); err != nil {
+		return "", err
+	}
 	u, err := egress.CheckURL(strings.TrimSpace(v))
 	if err != nil {
 		return "", openboards.Errorf(openboards.CodeInvalid, "url: %v", err)
