@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"os"
 	"strconv"
 	"time"
 
@@ -50,6 +51,7 @@ func serveCeiling(ctx context.Context, addr string, stdout io.Writer) error {
 // handlers on a second loopback listener, so that CPU and heap profiles
 // of the server can be fetched while it is under load.
 func serveProfiled(ctx context.Context, db, addr string, stdout, stderr io.Writer) error {
+	cli.TuneGC(os.Getenv) // the GC setting of serve, so profiles show what serve does
 	cfg := config.Default()
 	cfg.DB, cfg.Addr = db, addr
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))

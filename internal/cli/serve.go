@@ -245,7 +245,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	tuneGC(env.Getenv)
+	TuneGC(env.Getenv)
 	log := serveLogger(cfg, env.Stderr)
 	s, err := NewServer(ctx, cfg, log)
 	if err != nil {
@@ -260,11 +260,12 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	return s.Run(ctx)
 }
 
-// tuneGC trades memory for CPU unless the operator set GOGC or GOMEMLIMIT:
+// TuneGC trades memory for CPU unless the operator set GOGC or GOMEMLIMIT:
 // the server's live heap is small (tens of MiB), so collecting at 5× it
 // instead of 2× cuts the collector's CPU several times, and a 100 MiB soft
 // limit makes it collect sooner should the heap ever grow toward that.
-func tuneGC(getenv func(string) string) {
+// serve calls it, and so does the benchmark's profiled server.
+func TuneGC(getenv func(string) string) {
 	if getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
