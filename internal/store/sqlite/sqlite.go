@@ -121,12 +121,6 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		wdb.Close()
 		return nil, err
 	}
-	// Tickets written by other means than the store (a copy into this
-	// database) wait in tickets_fts_pending; index them before serving.
-	if err := indexPendingDB(ctx, wdb); err != nil {
-		wdb.Close()
-		return nil, err
-	}
 	rdb, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
 	if err != nil {
 		wdb.Close()
@@ -160,6 +154,13 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	}
 	go s.writeLoop()
 	go s.checkpointLoop()
+	// Tickets written by other means than the store (a copy into this
+	// database) wait in tickets_fts_pending; an empty write indexes them
+	// as every commit does.
+	if err := s.InTx(ctx, func(openboards.Tx) error { return nil }); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -364,20 +365,6 @@ func indexPending(ctx context.Context, c *sqlstore.Tx) error {
 		return fmt.Errorf("sqlite: index new tickets: %w", err)
 	}
 	return nil
-}
-
-// indexPendingDB runs indexPending in a transaction of its own on db.
-func indexPendingDB(ctx context.Context, db *sql.DB) error {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlite: index new tickets: %w", err)
-	}
-	defer tx.Rollback()
-	c := sqlstore.New(db, dialect, ticketSQL).WithTx(tx)
-	if err := indexPending(ctx, c); err != nil {
-		return err
-	}
-	return tx.Commit()
 }
 
 // run calls r.fn, turning a panic into an error so that one bad request

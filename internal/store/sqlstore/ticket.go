@@ -42,8 +42,8 @@ type TicketSQL struct {
 
 // ticketSelect is the query head that reads tickets with their author,
 // assignee, category, draft flag and custom field values in one statement.
-// The short values travel packed (see pack), the author and the assignee
-// in one column each.
+// Where q.Packed says so, the short values travel packed (see pack), the
+// author and the assignee in one column each.
 func ticketSelect(q *TicketSQL) string {
 	q.once.Do(func() {
 		q.head = buildTicketSelect(q)
@@ -60,22 +60,21 @@ func buildTicketSelect(q *TicketSQL) string {
 	EXISTS (SELECT 1 FROM replies d WHERE d.ticket_id = t.id AND d.is_draft),
 	` + q.FieldValues + `,
 	a.id, a.name, a.email, a.custom_identifier, a.image, a.phone_number, a.is_bot, a.status, a.role, a.created_at,
-	l.id, l.name, l.email, l.custom_identifier, l.image, l.phone_number, l.is_bot, l.status, l.role, l.created_at
-	FROM tickets t
-	JOIN users a ON a.id = t.author_id
-	LEFT JOIN users l ON l.id = t.assignee_id
-	LEFT JOIN categories cat ON cat.id = t.category_id`
+	l.id, l.name, l.email, l.custom_identifier, l.image, l.phone_number, l.is_bot, l.status, l.role, l.created_at` + ticketFrom
 	}
 	return `SELECT t.id, t.community_id, t.title, t.message, t.html_message, t.status, t.cc, t.tags, t.attachments, t.reply_count,
-	t.created_at, t.last_activity_at, t.updated_at, ` + ticketMeta + `, ` + q.FieldValues + `, ` + packedUser("a") + `, ` + packedUser("l") + `
+	t.created_at, t.last_activity_at, t.updated_at, ` + ticketMeta + `, ` + q.FieldValues + `, ` + packedUser("a") + `, ` + packedUser("l") + ticketFrom
+}
+
+// ticketFrom joins a ticket's author, assignee and category.
+const ticketFrom = `
 	FROM tickets t
 	JOIN users a ON a.id = t.author_id
 	LEFT JOIN users l ON l.id = t.assignee_id
 	LEFT JOIN categories cat ON cat.id = t.category_id`
-}
 
-// ticketMeta packs a ticket's short values, in the order scanTicket reads
-// them.
+// ticketMeta packs a ticket's short values, in the order scanPackedTicket
+// reads them.
 var ticketMeta = pack("t.category_id", "cat.name", "t.sentiment", "t.source", "t.detailed_source", "t.channel", "t.source_name", "t.original_link",
 	"t.is_muted", "t.is_spam", "t.is_hidden", "t.is_deleted", "t.is_anonymized", "t.is_sensitive",
 	"EXISTS (SELECT 1 FROM replies d WHERE d.ticket_id = t.id AND d.is_draft)")
@@ -165,6 +164,9 @@ func scanPackedTicket(r interface{ Scan(...any) error }) (*openboards.Ticket, er
 	if t.Author, err = unpackUser(author, t.CommunityID); err != nil {
 		return nil, err
 	}
+	if t.Author == nil {
+		return nil, errPacked // the author's join is an inner one
+	}
 	if t.Assignee, err = unpackUser(assignee, t.CommunityID); err != nil {
 		return nil, err
 	}
@@ -173,9 +175,6 @@ func scanPackedTicket(r interface{ Scan(...any) error }) (*openboards.Ticket, er
 
 // finishTicket decodes what both ticket scans read alike.
 func finishTicket(t *openboards.Ticket, cc, tags, attachments, fields string, created, activity, updated int64) (*openboards.Ticket, error) {
-	if t.Author == nil {
-		return nil, errPacked // the join is an inner one
-	}
 	t.AuthorID = t.Author.ID
 	if t.Assignee != nil {
 		t.AssigneeID = &t.Assignee.ID
