@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"openboards/internal/openboards"
 )
@@ -45,10 +46,11 @@ func WriteData(w http.ResponseWriter, data any) {
 
 // WriteError answers err in the envelope with the status ErrorStatus gives.
 // A *MethodError also sets the Allow header; an *http.MaxBytesError names
-// the limit. Internal errors are logged to log with the request's method
+// the limit; an error with a RetryAfter sets Retry-After. Internal errors are logged to log with the request's method
 // and path, and shown only as "internal error".
 func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	code := ErrorStatus(err)
+	SetRetryAfter(w, err)
 	var text string
 	var me *MethodError
 	var mbe *http.MaxBytesError
@@ -73,7 +75,8 @@ const StatusClientClosed = 499
 
 // Status is the one map from an error code to its HTTP status, which every
 // surface uses: invalid 400, unauthorized 401, forbidden 403, not_found 404,
-// conflict 409, too_large 413, unavailable 503, anything else 500.
+// conflict 409, too_large 413, rate_limited 429, unavailable 503, anything
+// else 500.
 func Status(code openboards.Code) int {
 	switch code {
 	case openboards.CodeInvalid:
@@ -88,6 +91,8 @@ func Status(code openboards.Code) int {
 		return http.StatusConflict
 	case openboards.CodeTooLarge:
 		return http.StatusRequestEntityTooLarge
+	case openboards.CodeRateLimited:
+		return http.StatusTooManyRequests
 	case openboards.CodeUnavailable:
 		return http.StatusServiceUnavailable
 	}
@@ -141,4 +146,17 @@ func Unmatched(mux *http.ServeMux, r *http.Request) error {
 		return &MethodError{Method: r.Method, Path: r.URL.Path, Allow: allow}
 	}
 	return openboards.Errorf(openboards.CodeNotFound, "no endpoint at %s %s", r.Method, r.URL.Path)
+}
+
+// SetRetryAfter sets the Retry-After header, in whole seconds rounded up,
+// when err carries a RetryAfter. Call it before writing the answer.
+func SetRetryAfter(w http.ResponseWriter, err error) {
+	if d := openboards.RetryAfter(err); d > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(RetrySeconds(d)))
+	}
+}
+
+// RetrySeconds is d in whole seconds, rounded up, at least 1.
+func RetrySeconds(d time.Duration) int {
+	return max(1, int((d+time.Second-1)/time.Second))
 }

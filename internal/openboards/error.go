@@ -3,6 +3,7 @@ package openboards
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code classifies an Error. Each HTTP surface maps a Code to a status.
@@ -16,6 +17,7 @@ const (
 	CodeNotFound     Code = "not_found"
 	CodeConflict     Code = "conflict"
 	CodeTooLarge     Code = "too_large"
+	CodeRateLimited  Code = "rate_limited"
 	CodeUnavailable  Code = "unavailable"
 	CodeInternal     Code = "internal"
 )
@@ -26,6 +28,10 @@ const (
 type Error struct {
 	Code    Code
 	Message string
+	// RetryAfter, when positive, is how long the client should wait before
+	// trying again (CodeRateLimited, CodeUnavailable); the HTTP surfaces
+	// send it as Retry-After.
+	RetryAfter time.Duration
 }
 
 // Error implements the error interface.
@@ -62,4 +68,14 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "internal error"
+}
+
+// RetryAfter returns the RetryAfter of the first *Error in err's chain, or
+// 0.
+func RetryAfter(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
 }
