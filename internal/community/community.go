@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"openboards/internal/limit"
 	"openboards/internal/openboards"
 	"openboards/internal/token"
 )
@@ -34,6 +35,8 @@ type Service struct {
 	now      func() time.Time
 	signer   *token.Signer
 	reserved []string
+	// hashes caps the password hashes under way.
+	hashes *limit.Pool
 
 	// verified remembers access tokens whose signature checked out, so a
 	// client's repeated requests skip the HMAC; expiry and revocation are
@@ -70,9 +73,15 @@ func NewService(ctx context.Context, store openboards.Store, now func() time.Tim
 	}
 	return &Service{
 		store: store, now: now, signer: token.NewSigner(key, issuer), reserved: slices.Clone(reserved),
-		comms: map[int64]*openboards.Community{}, tokens: map[int64]tokenState{}, legacy: map[string]legacyState{},
+		hashes: limit.NewPool(0, nil),
+		comms:  map[int64]*openboards.Community{}, tokens: map[int64]tokenState{}, legacy: map[string]legacyState{},
 	}, nil
 }
+
+// SetHashPool makes p cap the service's password hashes, in place of the
+// default pool of limit.DefaultPoolSize slots. Call it before the service
+// is used.
+func (s *Service) SetHashPool(p *limit.Pool) { s.hashes = p }
 
 func signingKey(ctx context.Context, store openboards.Store) ([]byte, error) {
 	key, err := store.Setting(ctx, SigningKeySetting)

@@ -38,6 +38,28 @@ const SessionTTL = 14 * 24 * time.Hour
 // at most one write per session per interval, not one per request.
 const sessionTouchEvery = time.Hour
 
+// hashPassword hashes password with a slot of the service's hash pool, or
+// fails with limit.ErrBusy when every slot is taken.
+func (s *Service) hashPassword(password string) (string, error) {
+	release, err := s.hashes.Acquire()
+	if err != nil {
+		return "", err
+	}
+	defer release()
+	return hashPassword(password), nil
+}
+
+// checkPassword checks password with a slot of the service's hash pool,
+// or fails with limit.ErrBusy when every slot is taken.
+func (s *Service) checkPassword(encoded, password string) (bool, error) {
+	release, err := s.hashes.Acquire()
+	if err != nil {
+		return false, err
+	}
+	defer release()
+	return checkPassword(encoded, password), nil
+}
+
 // hashPassword returns the encoded Argon2id hash of password.
 func hashPassword(password string) string {
 	salt := make([]byte, saltLen)
@@ -93,9 +115,12 @@ func (s *Service) SetPassword(ctx context.Context, cm *openboards.Community, ema
 	if err := validPassword("password", password); err != nil {
 		return nil, err
 	}
-	hash := hashPassword(password)
+	hash, err := s.hashPassword(password)
+	if err != nil {
+		return nil, err
+	}
 	var u *openboards.User
-	err := s.store.InTx(ctx, func(tx openboards.Tx) error {
+	err = s.store.InTx(ctx, func(tx openboards.Tx) error {
 		var err error
 		u, err = tx.FindUserByEmail(ctx, cm.ID, strings.TrimSpace(email))
 		if openboards.ErrorCode(err) == openboards.CodeNotFound || (err == nil && u.Status != openboards.StatusTeam) {
@@ -127,38 +152,40 @@ type SignedIn struct {
 var errSignIn = openboards.Errorf(openboards.CodeUnauthorized, "the community, e-mail or password is not right")
 
 // SignIn checks a teammate's password and starts a session, returning its
-// secret (for the cookie).
+// secret (for the cookie). A wrong community, e-mail or password is
+// CodeUnauthorized; limit.ErrBusy (503) means every password-hash slot was
+// taken and nothing was checked.
 func (s *Service) SignIn(ctx context.Context, communityName, email, password string) (*SignedIn, string, error) {
 	for _, f := range []struct{ name, value string }{{"community", communityName}, {"email", email}, {"password", password}} {
 		if err := openboards.CheckText(f.name, f.value); err != nil {
 			return nil, "", err
 		}
 	}
+	// Whatever is missing, a password is checked, so that a failed
+	// sign-in takes as long whatever failed.
+	hash := dummyHash
 	cm, err := s.store.FindCommunityByName(ctx, strings.TrimSpace(communityName))
-	if openboards.ErrorCode(err) == openboards.CodeNotFound {
-		checkPassword(dummyHash, password) // the same work as a real check
-		return nil, "", errSignIn
+	var u *openboards.User
+	if err == nil {
+		u, err = s.store.FindUserByEmail(ctx, cm.ID, strings.TrimSpace(email))
+		if err == nil && u.Status != openboards.StatusTeam {
+			err = openboards.Errorf(openboards.CodeNotFound, "not a teammate")
+		}
 	}
-	if err != nil {
+	if err == nil {
+		hash, err = s.store.FindPasswordHash(ctx, u.ID)
+		if err != nil {
+			hash = dummyHash
+		}
+	}
+	if err != nil && openboards.ErrorCode(err) != openboards.CodeNotFound {
 		return nil, "", err
 	}
-	u, err := s.store.FindUserByEmail(ctx, cm.ID, strings.TrimSpace(email))
-	if openboards.ErrorCode(err) == openboards.CodeNotFound || (err == nil && u.Status != openboards.StatusTeam) {
-		checkPassword(dummyHash, password)
-		return nil, "", errSignIn
+	ok, herr := s.checkPassword(hash, password)
+	if herr != nil {
+		return nil, "", herr
 	}
-	if err != nil {
-		return nil, "", err
-	}
-	hash, err := s.store.FindPasswordHash(ctx, u.ID)
-	if openboards.ErrorCode(err) == openboards.CodeNotFound {
-		checkPassword(dummyHash, password)
-		return nil, "", errSignIn
-	}
-	if err != nil {
-		return nil, "", err
-	}
-	if !checkPassword(hash, password) {
+	if err != nil || !ok {
 		return nil, "", errSignIn
 	}
 	secret, sum := token.NewSecret()
@@ -227,13 +254,20 @@ func (s *Service) ChangePassword(ctx context.Context, in *SignedIn, current, nex
 	if err != nil {
 		return err
 	}
-	if !checkPassword(hash, current) {
-		return openboards.Errorf(openboards.CodeInvalid, "current: the current password is not right")
-	}
 	if err := validPassword("new", next); err != nil {
 		return err
 	}
-	nextHash := hashPassword(next)
+	ok, err := s.checkPassword(hash, current)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return openboards.Errorf(openboards.CodeInvalid, "current: the current password is not right")
+	}
+	nextHash, err := s.hashPassword(next)
+	if err != nil {
+		return err
+	}
 	return s.store.InTx(ctx, func(tx openboards.Tx) error {
 		if err := tx.PutPassword(ctx, in.User.ID, nextHash, s.now().UTC()); err != nil {
 			return err

@@ -2,6 +2,7 @@ package community_test
 
 import (
 	"crypto/subtle"
+	"errors"
 	"encoding/base64"
 	"regexp"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"golang.org/x/crypto/argon2"
 
 	"openboards/internal/community"
+	"openboards/internal/limit"
 	"openboards/internal/openboards"
 	"openboards/internal/token"
 )
@@ -543,4 +545,41 @@ func TestFindReservedInUse(t *testing.T) {
 	if found, err := b.svc.FindReservedInUse(b.ctx); err != nil || len(found) != 0 {
 		t.Fatalf("after the rename: %v, %v, want none", found, err)
 	}
+}
+
+// TestHashPoolFull pins that a password is never hashed beyond the pool:
+// with every slot taken, sign-in, password change and password set answer
+// limit.ErrBusy at once instead of waiting.
+func TestHashPoolFull(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.teammate(t, "ann@acme.test", "team_member", goodPassword)
+	in, _ := b.signIn(t, "ann@acme.test", goodPassword)
+	pool := limit.NewPool(1, nil)
+	b.svc.SetHashPool(pool)
+	release, err := pool.Acquire()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, call := range map[string]func() error{
+		"SignIn": func() error {
+			_, _, err := b.svc.SignIn(b.ctx, b.cm.Name, "ann@acme.test", goodPassword)
+			return err
+		},
+		"SignInUnknownCommunity": func() error {
+			_, _, err := b.svc.SignIn(b.ctx, "nobody", "ann@acme.test", goodPassword)
+			return err
+		},
+		"ChangePassword": func() error { return b.svc.ChangePassword(b.ctx, in, goodPassword, "a brand new password") },
+		"SetPassword": func() error {
+			_, err := b.svc.SetPassword(b.ctx, b.cm, "ann@acme.test", "a brand new password")
+			return err
+		},
+	} {
+		if err := call(); !errors.Is(err, limit.ErrBusy) || openboards.ErrorCode(err) != openboards.CodeUnavailable {
+			t.Errorf("%s with a full pool: got %v, want limit.ErrBusy", name, err)
+		}
+	}
+	release()
+	b.signIn(t, "ann@acme.test", goodPassword)
 }
