@@ -2,8 +2,8 @@ package community_test
 
 import (
 	"crypto/subtle"
-	"errors"
 	"encoding/base64"
+	"errors"
 	"regexp"
 	"strings"
 	"testing"

@@ -28,6 +28,7 @@ import (
 
 	"openboards/internal/community"
 	"openboards/internal/httpapi"
+	"openboards/internal/limit"
 	"openboards/internal/live"
 	"openboards/internal/obs"
 	"openboards/internal/openboards"
@@ -58,6 +59,10 @@ type Options struct {
 	// Webhooks configures the community's webhooks on the settings pages;
 	// nil leaves those pages unavailable.
 	Webhooks *webhook.Service
+	// Failures limits failed sign-ins per account and client address; the
+	// server shares one with the Ticket API. Nil gives the handler its own
+	// with the default limits.
+	Failures *limit.Failures
 }
 
 // Handler serves the inbox.
@@ -91,6 +96,9 @@ func NewHandler(store openboards.Store, tickets *ticket.Service, communities *co
 		pages: map[string]*template.Template{}, static: map[string]staticFile{}, mux: httpapi.NewMux()}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.opt.Failures == nil {
+		h.opt.Failures = limit.NewFailures(limit.FailureOptions{})
 	}
 	if err := h.load(); err != nil {
 		return nil, err
@@ -195,6 +203,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.SetPathValue("name", name)
 		obs.SetRoute(r.Context(), "GET /static/{hash}/{name}")
 		h.handleStatic(w, r)
+		return
+	}
+	if !h.readForm(w, r) {
 		return
 	}
 	h.handler.ServeHTTP(w, r)
@@ -327,6 +338,7 @@ func (h *Handler) render(w http.ResponseWriter, status int, name string, p *page
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, in *community.SignedIn, err error) {
 	status := httpapi.Status(openboards.ErrorCode(err))
 	msg := openboards.ErrorMessage(err)
+	httpapi.SetRetryAfter(w, err)
 	if status == http.StatusInternalServerError {
 		if errors.Is(err, context.Canceled) {
 			return

@@ -59,6 +59,7 @@ type harness struct {
 	store       *sqlite.Store
 	tickets     *ticket.Service
 	communities *community.Service
+	handler     http.Handler
 	srv         *httptest.Server
 
 	acme, other             *openboards.Community
@@ -88,6 +89,7 @@ func newHarnessWith(t *testing.T, opt inbox.Options) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.handler = handler
 	h.srv = httptest.NewServer(handler)
 	t.Cleanup(h.srv.Close)
 

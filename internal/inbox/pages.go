@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"openboards/internal/clientip"
 	"openboards/internal/community"
 	"openboards/internal/httpapi"
 	"openboards/internal/openboards"
@@ -29,15 +30,27 @@ func (h *Handler) handleSignInForm(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	d := signinData{Community: r.PostFormValue("community"), Email: r.PostFormValue("email"), Next: r.PostFormValue("next")}
-	in, secret, err := h.communities.SignIn(r.Context(), d.Community, d.Email, r.PostFormValue("password"))
+	// Failures are limited before the password is hashed: per account
+	// and client address, and per client address.
+	account := "signin\x00" + strings.ToLower(strings.TrimSpace(d.Community)) + "\x00" + strings.ToLower(strings.TrimSpace(d.Email))
+	done, err := h.opt.Failures.Begin(account, clientip.FromRequest(r))
+	var in *community.SignedIn
+	var secret string
+	if err == nil {
+		in, secret, err = h.communities.SignIn(r.Context(), d.Community, d.Email, r.PostFormValue("password"))
+		done(openboards.ErrorCode(err) == openboards.CodeUnauthorized)
+	}
 	if err != nil {
 		code := openboards.ErrorCode(err)
-		if code != openboards.CodeUnauthorized && code != openboards.CodeInvalid {
+		switch code {
+		case openboards.CodeUnauthorized, openboards.CodeInvalid, openboards.CodeRateLimited, openboards.CodeUnavailable:
+		default:
 			h.fail(w, r, nil, err)
 			return
 		}
 		p := h.newPage("Sign in", nil, d)
 		p.Error = openboards.ErrorMessage(err)
+		httpapi.SetRetryAfter(w, err)
 		h.render(w, httpapi.Status(code), "signin", p)
 		return
 	}
