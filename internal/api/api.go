@@ -12,7 +12,9 @@ import (
 	"strings"
 
 	"openboards/internal/community"
+	"openboards/internal/clientip"
 	"openboards/internal/httpapi"
+	"openboards/internal/limit"
 	"openboards/internal/obs"
 	"openboards/internal/openboards"
 	"openboards/internal/ticket"
@@ -31,6 +33,11 @@ type Options struct {
 	// Webhooks serves the webhook configuration endpoints; nil leaves them
 	// out.
 	Webhooks *webhook.Service
+	// Failures limits failed token requests and legacy X-Token checks per
+	// client id (or community) and client address; the server shares one
+	// with the inbox. Nil gives the handler its own with the default
+	// limits.
+	Failures *limit.Failures
 }
 
 // Handler serves the Ticket API.
@@ -47,6 +54,9 @@ type Handler struct {
 func NewHandler(store openboards.Store, tickets *ticket.Service, communities *community.Service, opt Options) *Handler {
 	if opt.MaxBodyBytes <= 0 {
 		opt.MaxBodyBytes = 1 << 20
+	}
+	if opt.Failures == nil {
+		opt.Failures = limit.NewFailures(limit.FailureOptions{})
 	}
 	opt.BasePath = strings.TrimRight(strings.ToLower(opt.BasePath), "/")
 	h := &Handler{store: store, tickets: tickets, communities: communities, opt: opt, log: opt.Log, mux: httpapi.NewMux()}
@@ -76,7 +86,7 @@ func (h *Handler) routes() {
 	// Every request no route takes (unknown path, or a known path with
 	// another method) gets an answer in the envelope.
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { h.writeError(w, r, httpapi.Unmatched(h.mux.ServeMux, r)) })
-	m.HandleFunc("POST /token", h.handleToken)
+	m.HandleFunc("POST /token", h.handleToken) // tokenRoute
 	m.HandleFunc("GET /healthz", h.handleHealth)
 
 	m.Handle("GET /categories", h.auth(h.handleCategoryList))
@@ -170,6 +180,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p = "/"
 	}
 	r.URL.Path, r.URL.RawPath = p, ""
+	if r.ContentLength > h.opt.MaxBodyBytes {
+		// Answered before a byte is read.
+		_, pattern := h.mux.Handler(r)
+		obs.SetRoute(r.Context(), pattern)
+		w.Header().Set("Connection", "close")
+		if pattern == tokenRoute {
+			writeTokenTooLarge(w)
+			return
+		}
+		h.writeError(w, r, &http.MaxBytesError{Limit: h.opt.MaxBodyBytes})
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, h.opt.MaxBodyBytes)
 	obs.Routed(h.mux).ServeHTTP(w, r)
 }
@@ -185,7 +207,7 @@ func (h *Handler) auth(next func(http.ResponseWriter, *http.Request, *openboards
 			if name == "" || secret == "" {
 				err = openboards.Errorf(openboards.CodeUnauthorized, "legacy authentication needs both the Community and X-Token headers")
 			} else {
-				cm, err = h.communities.AuthenticateLegacy(r.Context(), name, secret)
+				cm, err = h.authenticateLegacy(r, name, secret)
 			}
 		} else {
 			cm, err = httpapi.Bearer(r, h.communities)
@@ -200,6 +222,18 @@ func (h *Handler) auth(next func(http.ResponseWriter, *http.Request, *openboards
 			h.writeError(w, r, err)
 		}
 	})
+}
+
+// authenticateLegacy checks the legacy header pair, with its failures
+// limited per community and client address, and per client address.
+func (h *Handler) authenticateLegacy(r *http.Request, name, secret string) (*openboards.Community, error) {
+	done, err := h.opt.Failures.Begin("legacy\x00"+strings.ToLower(strings.TrimSpace(name)), clientip.FromRequest(r))
+	if err != nil {
+		return nil, err
+	}
+	cm, err := h.communities.AuthenticateLegacy(r.Context(), name, secret)
+	done(openboards.ErrorCode(err) == openboards.CodeUnauthorized)
+	return cm, err
 }
 
 func (h *Handler) handleHealth(w http.ResponseWriter, r *http.Request) {

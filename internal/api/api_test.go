@@ -21,6 +21,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"openboards/internal/api"
+	"openboards/internal/clientip"
 	"openboards/internal/community"
 	"openboards/internal/live"
 	"openboards/internal/openboards"
@@ -77,6 +78,7 @@ type bundle struct {
 	store       openboards.Store
 	tickets     *ticket.Service
 	communities *community.Service
+	handler     http.Handler
 	srv         *httptest.Server
 	base        string // URL of the API: the server's, with the base path
 	// labels names the known user ids in normalised golden output.
@@ -151,9 +153,12 @@ func setupWith(t testing.TB, o options) *bundle {
 	}
 	tickets := ticket.NewService(store, events, live.Discard, clk.Now)
 	webhooks := webhook.NewService(store, client, inboxBase, clk.Now)
-	srv := httptest.NewServer(api.NewHandler(store, tickets, communities, api.Options{MaxBodyBytes: o.MaxBodyBytes, BasePath: o.BasePath, Webhooks: webhooks}))
+	handler := api.NewHandler(store, tickets, communities, api.Options{MaxBodyBytes: o.MaxBodyBytes, BasePath: o.BasePath, Webhooks: webhooks})
+	// The test clients connect from loopback, a trusted proxy here, so a
+	// test can pose as another client with X-Forwarded-For.
+	srv := httptest.NewServer(clientip.New(loopback).Handler(handler))
 	t.Cleanup(srv.Close)
-	b := &bundle{clock: clk, store: store, tickets: tickets, communities: communities, srv: srv, base: srv.URL + o.BasePath}
+	b := &bundle{clock: clk, store: store, tickets: tickets, communities: communities, handler: handler, srv: srv, base: srv.URL + o.BasePath}
 	b.tenant = b.newTenant(t, "acme")
 	if _, b.observer, err = communities.CreateRefreshToken(ctx, b.cm, "observer"); err != nil {
 		t.Fatal(err)
@@ -219,7 +224,23 @@ func (b *bundle) exchange(t testing.TB, clientID, refresh string) tokenResponse 
 
 func (b *bundle) postToken(t testing.TB, form url.Values) (int, []byte) {
 	t.Helper()
-	resp, err := b.srv.Client().Post(b.base+"/token", "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+	status, _, body := b.postTokenFrom(t, "", form)
+	return status, body
+}
+
+// postTokenFrom is postToken from the client address ip ("" for the
+// test's own).
+func (b *bundle) postTokenFrom(t testing.TB, ip string, form url.Values) (int, http.Header, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, b.base+"/token", strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if ip != "" {
+		req.Header.Set("X-Forwarded-For", ip)
+	}
+	resp, err := b.srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +252,7 @@ func (b *bundle) postToken(t testing.TB, form url.Values) (int, []byte) {
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("POST /token: Content-Type %q, want application/json", ct)
 	}
-	return resp.StatusCode, body
+	return resp.StatusCode, resp.Header, body
 }
 
 // client sends requests to the test server with fixed headers.

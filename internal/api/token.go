@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"openboards/internal/clientip"
 	"openboards/internal/community"
 	"openboards/internal/httpapi"
 	"openboards/internal/openboards"
@@ -23,6 +24,14 @@ type oauthError struct {
 	ErrorDescription string `json:"error_description"`
 }
 
+// tokenRoute is the pattern of the token endpoint, which answers in its
+// own OAuth-style format rather than the envelope.
+const tokenRoute = "POST /token"
+
+func writeTokenTooLarge(w http.ResponseWriter) {
+	httpapi.WriteJSON(w, http.StatusRequestEntityTooLarge, oauthError{"invalid_request", "the request body is too large"})
+}
+
 // handleToken trades a refresh token for an access token. The form takes
 // grant_type (or the misspelled grand_type of an older doc), refresh_token
 // and client_id.
@@ -30,7 +39,7 @@ func (h *Handler) handleToken(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			httpapi.WriteJSON(w, http.StatusRequestEntityTooLarge, oauthError{"invalid_request", "the request body is too large"})
+			writeTokenTooLarge(w)
 			return
 		}
 		httpapi.WriteJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "the body must be application/x-www-form-urlencoded"})
@@ -55,7 +64,16 @@ func (h *Handler) handleToken(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "client_id: required"})
 		return
 	}
+	// Failures are limited per client id and client address, and per
+	// client address, before the refresh token is looked up.
+	done, err := h.opt.Failures.Begin("token\x00"+strings.ToLower(strings.TrimSpace(client)), clientip.FromRequest(r))
+	if err != nil {
+		httpapi.SetRetryAfter(w, err)
+		httpapi.WriteJSON(w, http.StatusTooManyRequests, oauthError{"slow_down", openboards.ErrorMessage(err)})
+		return
+	}
 	at, err := h.communities.Exchange(r.Context(), client, refresh)
+	done(err == community.ErrInvalidClient || err == community.ErrInvalidGrant)
 	switch {
 	case err == community.ErrInvalidClient:
 		httpapi.WriteJSON(w, http.StatusUnauthorized, oauthError{"invalid_client", "client_id: no community has this client id"})
