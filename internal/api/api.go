@@ -11,8 +11,8 @@ import (
 	"runtime"
 	"strings"
 
-	"openboards/internal/community"
 	"openboards/internal/clientip"
+	"openboards/internal/community"
 	"openboards/internal/httpapi"
 	"openboards/internal/limit"
 	"openboards/internal/obs"
