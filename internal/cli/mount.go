@@ -10,6 +10,7 @@ import (
 	"openboards/internal/community"
 	"openboards/internal/config"
 	"openboards/internal/inbox"
+	"openboards/internal/limit"
 	"openboards/internal/live"
 	"openboards/internal/openboards"
 	"openboards/internal/ticket"
@@ -32,6 +33,7 @@ type surfaceDeps struct {
 	webhooks      *webhook.Service
 	live          *live.Hub
 	secureCookies bool
+	failures      *limit.Failures // shared by the surfaces that check secrets
 	log           *slog.Logger
 }
 
@@ -60,12 +62,12 @@ func mountTable() []mount {
 	return []mount{
 		{surface: "api", prefixes: api.Prefixes(), build: func(d surfaceDeps) (surface, error) {
 			return api.NewHandler(d.store, d.tickets, d.communities, api.Options{
-				BasePath: d.cfg.BasePath(), MaxBodyBytes: d.cfg.MaxBodyBytes, Log: d.log, Webhooks: d.webhooks,
+				BasePath: d.cfg.BasePath(), MaxBodyBytes: d.cfg.MaxBodyBytes, Log: d.log, Webhooks: d.webhooks, Failures: d.failures,
 			}), nil
 		}},
 		{surface: "inbox", prefixes: inbox.Prefixes(), communities: true, build: func(d surfaceDeps) (surface, error) {
 			return inbox.NewHandler(d.store, d.tickets, d.communities, inbox.Options{
-				BasePath: d.cfg.BasePath(), SecureCookies: d.secureCookies, Log: d.log, Live: d.live, Webhooks: d.webhooks,
+				BasePath: d.cfg.BasePath(), SecureCookies: d.secureCookies, Log: d.log, Live: d.live, Webhooks: d.webhooks, Failures: d.failures,
 			})
 		}},
 	}

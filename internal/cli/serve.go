@@ -13,8 +13,10 @@ import (
 	"strings"
 	"time"
 
+	"openboards/internal/clientip"
 	"openboards/internal/community"
 	"openboards/internal/config"
+	"openboards/internal/limit"
 	"openboards/internal/metrics"
 	"openboards/internal/obs"
 	"openboards/internal/openboards"
@@ -70,11 +72,22 @@ func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Serve
 		store.Close()
 		return nil, err
 	}
+	reg := metrics.NewRegistry()
+	refusals := limit.NewMetrics(reg)
+	// One pool and one failure limiter for the whole process, so that the
+	// inbox and the API share the limits.
+	communities.SetHashPool(limit.NewPool(0, refusals))
+	failures := limit.NewFailures(limit.FailureOptions{Metrics: refusals})
+	trusted, _ := clientip.ParsePrefixes(cfg.TrustedProxies) // checked by Validate
+	clients := clientip.New(trusted)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		store.Close()
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	ln = limit.NewListener(ln, limit.ListenerOptions{
+		MaxConns: cfg.MaxConns, MaxConnsPerIP: cfg.MaxConnsPerIP, Exempt: clients.Trusted, Metrics: refusals,
+	})
 	var mln net.Listener
 	if cfg.MetricsAddr != "" {
 		if mln, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
@@ -90,7 +103,6 @@ func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Serve
 
 	allowed, _ := egress.ParseAllowed(cfg.WebhookAllowedNetworks) // checked by Validate
 	client := egress.NewClient(egress.Options{Allowed: allowed})
-	reg := metrics.NewRegistry()
 	_, exclusive := store.(*sqlite.Store)
 	dispatcher := webhook.NewDispatcher(store, client, webhook.Options{
 		ExclusiveStore: exclusive, Retention: cfg.WebhookRetention, Log: log, Metrics: reg,
@@ -105,7 +117,7 @@ func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Serve
 	webhooks := webhook.NewService(wstore, client, publicURL, time.Now)
 	mounts, err := buildSurfaces(mountTable(), surfaceDeps{
 		cfg: cfg, store: wstore, tickets: tickets, communities: communities, webhooks: webhooks, live: feed.hub,
-		secureCookies: strings.HasPrefix(publicURL, "https://"), log: log,
+		secureCookies: strings.HasPrefix(publicURL, "https://"), failures: failures, log: log,
 	})
 	if err != nil {
 		ln.Close()
@@ -119,7 +131,7 @@ func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Serve
 	// layer; /metrics is not among them (it has a listener of its own).
 	layer := obs.New(reg, log)
 	mux := http.NewServeMux()
-	mux.Handle("/", newRouter(cfg.BasePath(), mounts, layer.Wrap))
+	mux.Handle("/", clients.Handler(newRouter(cfg.BasePath(), mounts, layer.Wrap)))
 	s := &Server{
 		Store: store, cfg: cfg, log: log, ln: ln, dispatcher: dispatcher, client: client,
 		http: &http.Server{
@@ -231,6 +243,11 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	fs.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "public URL of the server; its path prefixes every endpoint (env OPENBOARDS_BASE_URL)")
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "request body limit in bytes (env OPENBOARDS_MAX_BODY_BYTES)")
 	fs.BoolVar(&cfg.Migrate, "migrate", false, "apply pending migrations to an existing database")
+	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", cfg.TrustedProxies,
+		"comma-separated CIDRs of the proxies whose X-Forwarded-For names the client; empty trusts nobody (env OPENBOARDS_TRUSTED_PROXIES)")
+	fs.IntVar(&cfg.MaxConns, "max-conns", cfg.MaxConns, "most connections open at once on --addr; 0 means no cap (env OPENBOARDS_MAX_CONNS)")
+	fs.IntVar(&cfg.MaxConnsPerIP, "max-conns-per-ip", cfg.MaxConnsPerIP,
+		"most connections open at once from one address, trusted proxies excepted; 0 means no cap (env OPENBOARDS_MAX_CONNS_PER_IP)")
 	fs.StringVar(&cfg.WebhookAllowedNetworks, "webhook-allowed-networks", cfg.WebhookAllowedNetworks,
 		"comma-separated CIDRs that webhook endpoints may be in although private or reserved (env OPENBOARDS_WEBHOOK_ALLOWED_NETWORKS)")
 	fs.DurationVar(&cfg.WebhookRetention, "webhook-retention", cfg.WebhookRetention, "how long webhook deliveries and events are kept (env OPENBOARDS_WEBHOOK_RETENTION)")

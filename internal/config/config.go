@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"openboards/internal/clientip"
 	"openboards/internal/webhook/egress"
 )
 
@@ -34,15 +35,23 @@ type Config struct {
 	// are not served. It is a listener of its own so that the public
 	// address never shows them.
 	MetricsAddr string
-	LogFormat   string // "text" (default, also when empty) or "json"
-	LogLevel    string // "debug", "info" (default, also when empty), "warn" or "error"
+	// TrustedProxies lists the proxies (comma-separated CIDRs or
+	// addresses) whose X-Forwarded-For is believed; empty trusts nobody.
+	TrustedProxies string
+	// MaxConns caps the open connections of the public listener;
+	// MaxConnsPerIP caps those from one peer address (trusted proxies are
+	// held only to MaxConns). 0 means no cap.
+	MaxConns      int
+	MaxConnsPerIP int
+	LogFormat     string // "text" (default, also when empty) or "json"
+	LogLevel      string // "debug", "info" (default, also when empty), "warn" or "error"
 }
 
 // Default returns the settings of a fresh install.
 func Default() Config {
 	return Config{
 		DB: DefaultDB, Addr: "127.0.0.1:8080", MaxBodyBytes: 1 << 20, WebhookRetention: 30 * 24 * time.Hour,
-		LogFormat: "text", LogLevel: "info",
+		LogFormat: "text", LogLevel: "info", MaxConns: 4096, MaxConnsPerIP: 256,
 	}
 }
 
@@ -73,6 +82,21 @@ func (c Config) Load(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("OPENBOARDS_DB_MAX_CONNS: %q is not a number of connections", v)
 		}
 		c.DBMaxConns = n
+	}
+	if v := getenv("OPENBOARDS_TRUSTED_PROXIES"); v != "" {
+		c.TrustedProxies = v
+	}
+	for _, e := range []struct {
+		name string
+		dst  *int
+	}{{"OPENBOARDS_MAX_CONNS", &c.MaxConns}, {"OPENBOARDS_MAX_CONNS_PER_IP", &c.MaxConnsPerIP}} {
+		if v := getenv(e.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return c, fmt.Errorf("%s: %q is not a number of connections", e.name, v)
+			}
+			*e.dst = n
+		}
 	}
 	if v := getenv("OPENBOARDS_WEBHOOK_ALLOWED_NETWORKS"); v != "" {
 		c.WebhookAllowedNetworks = v
@@ -113,6 +137,15 @@ func (c Config) Validate() error {
 	}
 	if c.WebhookRetention < time.Hour {
 		return fmt.Errorf("webhook-retention: at least 1h")
+	}
+	if _, err := clientip.ParsePrefixes(c.TrustedProxies); err != nil {
+		return fmt.Errorf("trusted-proxies: %w", err)
+	}
+	if c.MaxConns < 0 {
+		return fmt.Errorf("max-conns: at least 0 (0 means no cap)")
+	}
+	if c.MaxConnsPerIP < 0 {
+		return fmt.Errorf("max-conns-per-ip: at least 0 (0 means no cap)")
 	}
 	if _, err := egress.ParseAllowed(c.WebhookAllowedNetworks); err != nil {
 		return fmt.Errorf("webhook-allowed-networks: %w", err)

@@ -16,9 +16,10 @@ type Pool struct {
 	metrics *Metrics
 }
 
-// DefaultPoolSize is the size of a pool of n <= 0: two slots per CPU, so
+// DefaultPoolSize is the size of a pool of n <= 0: two slots per CPU the
+// process may use (GOMAXPROCS, which follows a container's CPU limit), so
 // that the cores stay busy while a hash waits on memory.
-func DefaultPoolSize() int { return 2 * runtime.NumCPU() }
+func DefaultPoolSize() int { return 2 * runtime.GOMAXPROCS(0) }
 
 // NewPool returns a pool of n slots (DefaultPoolSize if n <= 0) that counts
 // its refusals in m (nil counts nothing).
