@@ -56,26 +56,27 @@ func main() {
 
 // options are the command-line settings.
 type options struct {
-	server      string
-	out         string
-	jsonPath    string
-	phases      string
-	duration    time.Duration
-	warmup      time.Duration
-	timeout     time.Duration
-	clients     int
-	listClients int
-	seed        int
-	listDB      string
-	listSkip    int
-	reuse       bool
-	keep        bool
-	profile     bool
-	waitIdle    time.Duration
-	retries     int
-	db          string // create/get phases on PostgreSQL when a postgres:// URL
-	nodes       int    // server processes sharing -db
-	webhook     webhookOptions
+	server       string
+	out          string
+	jsonPath     string
+	phases       string
+	duration     time.Duration
+	warmup       time.Duration
+	timeout      time.Duration
+	clients      int
+	listClients  int
+	seed         int
+	listDB       string
+	listSkip     int
+	reuse        bool
+	keep         bool
+	profile      bool
+	waitIdle     time.Duration
+	retries      int
+	db           string // create/get phases on PostgreSQL when a postgres:// URL
+	nodes        int    // server processes sharing -db
+	webhook      webhookOptions
+	floodClients int
 
 	// Modes in which this program is a server for the benchmark.
 	serveCeiling  bool
@@ -83,8 +84,11 @@ type options struct {
 	addr          string
 }
 
-// allPhases are the phase groups, in the order they run.
+// allPhases are the phase groups run by default, in the order they run.
 var allPhases = append([]string{"ceiling", "create", "get", "store", "list", "inbox"}, webhookPhases...)
+
+// extraPhases run only when -phases names them.
+var extraPhases = []string{"signin-flood"}
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	o := &options{}
@@ -93,7 +97,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.server, "server", "", "path of the openboards binary to benchmark (required)")
 	fs.StringVar(&o.out, "out", filepath.Join("bench", "out"), "directory for the JSON report, server logs and profiles")
 	fs.StringVar(&o.jsonPath, "json", "", "JSON report path (default OUT/results.json)")
-	fs.StringVar(&o.phases, "phases", strings.Join(allPhases, ","), "phase groups to run: ceiling, create, get (needs create), store (create without HTTP, in this process), list, inbox (the inbox ticket list page over the list database), webhook-throughput, webhook-latency, webhook-slow")
+	fs.StringVar(&o.phases, "phases", strings.Join(allPhases, ","), "phase groups to run: ceiling, create, get (needs create), store (create without HTTP, in this process), list, inbox (the inbox ticket list page over the list database), webhook-throughput, webhook-latency, webhook-slow; not by default: signin-flood (wrong sign-ins from -flood-clients clients: peak server memory, /healthz latency, 401/429/503 answers)")
+	fs.IntVar(&o.floodClients, "flood-clients", 300, "concurrent clients of the signin-flood phase")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "measured time of each phase")
 	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured load before each phase")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Minute, "stop the whole run after this long")
@@ -150,8 +155,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	phases := strings.Split(o.phases, ",")
 	for _, p := range phases {
-		if !slices.Contains(allPhases, p) {
-			return fmt.Errorf("-phases: unknown phase %q (want some of %s)", p, strings.Join(allPhases, ","))
+		if !slices.Contains(allPhases, p) && !slices.Contains(extraPhases, p) {
+			return fmt.Errorf("-phases: unknown phase %q (want some of %s)", p, strings.Join(append(slices.Clone(allPhases), extraPhases...), ","))
 		}
 	}
 	if slices.Contains(phases, "get") && !slices.Contains(phases, "create") {
@@ -160,8 +165,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.nodes < 1 || (o.nodes > 1 && !strings.HasPrefix(o.db, "postgres")) {
 		return errors.New("-nodes: several server processes need a shared -db postgres://... database")
 	}
-	if o.clients < 1 || o.listClients < 1 || o.duration <= 0 || o.warmup < 0 || o.seed < 1 {
-		return errors.New("-clients, -list-clients, -duration and -seed must be positive")
+	if o.clients < 1 || o.listClients < 1 || o.floodClients < 1 || o.duration <= 0 || o.warmup < 0 || o.seed < 1 {
+		return errors.New("-clients, -list-clients, -flood-clients, -duration and -seed must be positive")
 	}
 	if err := o.webhook.check(phases); err != nil {
 		return err
@@ -191,6 +196,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		{"webhook-throughput", b.runWebhookThroughput},
 		{"webhook-latency", b.runWebhookLatency},
 		{"webhook-slow", b.runWebhookSlow},
+		{"signin-flood", b.runSigninFlood},
 	}
 	var errs []error
 	for _, s := range steps {
@@ -207,10 +213,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	b.attachCeilings()
 	fmt.Fprintln(stdout)
-	if len(b.rep.Results) > 0 || len(b.webhooks) == 0 {
+	if len(b.rep.Results) > 0 || (len(b.webhooks) == 0 && len(b.rep.SigninFlood) == 0) {
 		printTable(stdout, b.rep.Results)
 	}
 	printWebhookTable(stdout, b.webhooks)
+	printFloodTable(stdout, b.rep.SigninFlood)
 	if err := b.writeReport(o.jsonPath); err != nil {
 		errs = append(errs, err)
 	} else {
@@ -277,8 +284,9 @@ func gitRevision() string {
 }
 
 // startServer starts the server under test on db: the openboards binary,
-// or with -profile this program in its profiled-server mode.
-func (b *bench) startServer(ctx context.Context, name, db string) (*process, error) {
+// or with -profile this program in its profiled-server mode. extra are
+// more flags of openboards serve (not passed to the profiled server).
+func (b *bench) startServer(ctx context.Context, name, db string, extra ...string) (*process, error) {
 	logPath := filepath.Join(b.o.out, "server-"+name+".log")
 	if b.o.profile {
 		self, err := os.Executable()
@@ -287,7 +295,7 @@ func (b *bench) startServer(ctx context.Context, name, db string) (*process, err
 		}
 		return startProcess(ctx, name, logPath, self, "-serve-profiled", db, "-addr", "127.0.0.1:0")
 	}
-	return startProcess(ctx, name, logPath, b.o.server, "serve", "--db", db, "--addr", "127.0.0.1:0")
+	return startProcess(ctx, name, logPath, append([]string{b.o.server, "serve", "--db", db, "--addr", "127.0.0.1:0"}, extra...)...)
 }
 
 // measure runs one workload against p, records its result and returns

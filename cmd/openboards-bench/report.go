@@ -97,6 +97,8 @@ type report struct {
 	Settings settings    `json:"settings"`
 	Seed     *seedReport `json:"seed,omitempty"`
 	Results  []result    `json:"results"`
+	// SigninFlood holds the runs of the signin-flood phase.
+	SigninFlood []floodResult `json:"signinFlood,omitempty"`
 }
 
 // seedReport describes the list phases' database.
