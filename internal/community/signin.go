@@ -161,6 +161,12 @@ func (s *Service) SignIn(ctx context.Context, communityName, email, password str
 			return nil, "", err
 		}
 	}
+	// The slot is taken first, so that a full pool is answered before
+	// any database work.
+	release, err := s.hashes.Acquire()
+	if err != nil {
+		return nil, "", err
+	}
 	// Whatever is missing, a password is checked, so that a failed
 	// sign-in takes as long whatever failed.
 	hash := dummyHash
@@ -179,13 +185,12 @@ func (s *Service) SignIn(ctx context.Context, communityName, email, password str
 		}
 	}
 	if err != nil && openboards.ErrorCode(err) != openboards.CodeNotFound {
+		release()
 		return nil, "", err
 	}
-	ok, herr := s.checkPassword(hash, password)
-	if herr != nil {
-		return nil, "", herr
-	}
-	if err != nil || !ok {
+	ok := checkPassword(hash, password)
+	release()
+	if !ok || err != nil {
 		return nil, "", errSignIn
 	}
 	secret, sum := token.NewSecret()
