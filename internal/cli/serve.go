@@ -238,9 +238,8 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) > 0 {
-		fmt.Fprintf(env.Stderr, "serve: unexpected argument %q\n", pos[0])
-		return ErrUsage
+	if err := checkArgs(fs, pos, nil); err != nil {
+		return err
 	}
 	if err := cfg.Validate(); err != nil {
 		return err
