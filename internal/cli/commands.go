@@ -308,14 +308,14 @@ func printHelp(w io.Writer, c *command, path string, fs *flag.FlagSet) {
 // help.
 type helpError struct{ fs *flag.FlagSet }
 
-func (e *helpError) Error() string { return "help requested" }
+func (e *helpError) Error() string        { return "help requested" }
 func (e *helpError) Is(target error) bool { return target == flag.ErrHelp }
 
 // usageError is a command line that could not be parsed, for the reason
 // it gives. It Is ErrUsage.
 type usageError struct{ reason string }
 
-func (e *usageError) Error() string         { return e.reason }
+func (e *usageError) Error() string        { return e.reason }
 func (e *usageError) Is(target error) bool { return target == ErrUsage }
 
 // usagef returns a *usageError with a formatted reason.

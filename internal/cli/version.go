@@ -12,7 +12,7 @@ import (
 // information the Go toolchain embeds.
 type version struct {
 	Module    string `json:"module"`
-	Version   string `json:"version"`             // "(devel)" for a build from a work tree
+	Version   string `json:"version"` // "(devel)" for a build from a work tree
 	GoVersion string `json:"goVersion"`
 	Revision  string `json:"vcsRevision,omitempty"` // the commit, when built in a VCS checkout
 	Time      string `json:"vcsTime,omitempty"`     // the commit's time, RFC 3339

@@ -24,7 +24,9 @@ func testRemoveTeammate(t *testing.T, newStore NewStore) {
 		bob := b.teammate(b.cm1, "Bob")
 		g := &openboards.UserGroup{CommunityID: b.cm1.ID, Name: "Tier 1", CreatedAt: at(1)}
 		b.tx(func(tx openboards.Tx) error { return tx.CreateUserGroup(b.ctx, g) })
-		b.tx(func(tx openboards.Tx) error { return tx.AddUserGroupMembers(b.ctx, b.cm1.ID, g.ID, []string{ann.ID, bob.ID}) })
+		b.tx(func(tx openboards.Tx) error {
+			return tx.AddUserGroupMembers(b.ctx, b.cm1.ID, g.ID, []string{ann.ID, bob.ID})
+		})
 		b.tx(func(tx openboards.Tx) error { return tx.PutPassword(b.ctx, ann.ID, "hash", at(2)) })
 		sess := &openboards.Session{Hash: []byte("ann"), UserID: ann.ID, CommunityID: b.cm1.ID, CSRF: "c", CreatedAt: at(3), LastSeenAt: at(3), ExpiresAt: at(4)}
 		b.tx(func(tx openboards.Tx) error { return tx.CreateSession(b.ctx, sess) })
