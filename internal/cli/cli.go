@@ -13,9 +13,12 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"golang.org/x/term"
 
 	"openboards/internal/community"
 	"openboards/internal/config"
@@ -329,27 +332,65 @@ func runTeammatePassword(ctx context.Context, args []string, env Env) error {
 	if err := checkArgs(fs, pos, nil, "community", "email"); err != nil {
 		return err
 	}
-	// The password comes on standard input, never on the command line
-	// where other users of the machine could read it.
-	var password string
-	if env.Stdin != nil {
-		line, err := bufio.NewReader(io.LimitReader(env.Stdin, 4096)).ReadString('\n')
-		if err != nil && err != io.EOF {
-			return fmt.Errorf("read the password from standard input: %w", err)
-		}
-		password = strings.TrimRight(line, "\r\n")
-	}
 	store, svc, cm, err := adminOf(ctx, *db, *cname, env)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	password, err := readPassword(env)
+	if err != nil {
+		return err
+	}
 	u, err := svc.SetPassword(ctx, cm, *email, password)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "Password set for %s <%s>; their other sessions are signed out\n", u.Name, *email)
 	return nil
+}
+
+// readPassword reads a new password, never from the command line where
+// other users of the machine could read it. At a terminal it states the
+// password rule and prompts twice on standard error, without echo; else
+// it reads the first line of standard input (nothing is an empty
+// password, which the rule refuses).
+func readPassword(env Env) (string, error) {
+	if f, ok := env.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprintf(env.Stderr, "The password needs %s.\n", community.PasswordRule())
+		read := func(prompt string) (string, error) {
+			fmt.Fprint(env.Stderr, prompt)
+			b, err := term.ReadPassword(int(f.Fd()))
+			fmt.Fprintln(env.Stderr)
+			if err != nil {
+				return "", fmt.Errorf("read the password from the terminal: %w", err)
+			}
+			return string(b), nil
+		}
+		first, err := read("New password: ")
+		if err != nil {
+			return "", err
+		}
+		// Say at once what is wrong, before asking again.
+		if err := community.ValidatePassword("password", first); err != nil {
+			return "", err
+		}
+		again, err := read("The same password again: ")
+		if err != nil {
+			return "", err
+		}
+		if again != first {
+			return "", openboards.Errorf(openboards.CodeInvalid, "password: the two entries differ; the password is unchanged")
+		}
+		return first, nil
+	}
+	if env.Stdin == nil {
+		return "", nil
+	}
+	line, err := bufio.NewReader(io.LimitReader(env.Stdin, 4096)).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", fmt.Errorf("read the password from standard input: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
 }
 
 func tokenFlags(name string, env Env) (*flag.FlagSet, *string, *string, *bool) {
