@@ -256,6 +256,9 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		metricsAt = ", metrics at " + s.MetricsURL
 	}
 	fmt.Fprintf(env.Stdout, "Openboards is serving the Ticket API at %s (database %s)%s\n", s.URL, redact(cfg.DB), metricsAt)
+	if err := printWhere(ctx, env.Stdout, s, cfg.DB); err != nil {
+		log.Warn("serve: say where the inbox is", "err", err)
+	}
 	return s.Run(ctx)
 }
 
