@@ -331,6 +331,8 @@ func (h *Handler) render(w http.ResponseWriter, status int, name string, p *page
 // know here, as a community name), so it answers 404 in the API's JSON
 // envelope, as the Ticket API does for its own unknown paths.
 func (h *Handler) handleUnmatched(w http.ResponseWriter, r *http.Request) {
+	// Metrics and logs name no route for these, not the catch-all's "/".
+	obs.SetRoute(r.Context(), obs.Unmatched)
 	err := httpapi.Unmatched(h.mux.ServeMux, r)
 	var me *httpapi.MethodError
 	if errors.As(err, &me) {
