@@ -13,8 +13,12 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"os"
 	"strings"
+	"text/tabwriter"
 	"time"
+
+	"golang.org/x/term"
 
 	"openboards/internal/community"
 	"openboards/internal/config"
@@ -46,82 +50,22 @@ type Env struct {
 // has already been printed.
 var ErrUsage = errors.New("usage error")
 
-const usage = `Usage: openboards [command] [flags]
-
-Commands:
-  serve                 run the server (the default)
-  migrate               apply database migrations
-  community create NAME create a community and print its API credentials
-  community rename OLD NEW
-                        rename a community
-  teammate add          add a teammate to a community
-  teammate password     set a teammate's inbox password (read from standard input)
-  token create          mint another refresh token for a community
-  token revoke          revoke a refresh token
-  token list            list a community's refresh tokens
-  copy                  copy a SQLite installation to PostgreSQL
-
-Every command takes --db DSN (a file path, sqlite:PATH or postgres://...; env OPENBOARDS_DB).
-Run "openboards COMMAND -h" for a command's flags.
-`
-
-// Run runs the command named by args (without the program name).
-func Run(ctx context.Context, args []string, env Env) error {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		return runServe(ctx, args, env)
-	}
-	switch cmd, rest := args[0], args[1:]; cmd {
-	case "serve":
-		return runServe(ctx, rest, env)
-	case "migrate":
-		return runMigrate(ctx, rest, env)
-	case "community":
-		if len(rest) > 0 && rest[0] == "create" {
-			return runCommunityCreate(ctx, rest[1:], env)
-		}
-		if len(rest) > 0 && rest[0] == "rename" {
-			return runCommunityRename(ctx, rest[1:], env)
-		}
-	case "teammate":
-		if len(rest) > 0 && rest[0] == "add" {
-			return runTeammateAdd(ctx, rest[1:], env)
-		}
-		if len(rest) > 0 && rest[0] == "password" {
-			return runTeammatePassword(ctx, rest[1:], env)
-		}
-	case "token":
-		if len(rest) > 0 {
-			switch rest[0] {
-			case "create":
-				return runTokenCreate(ctx, rest[1:], env)
-			case "revoke":
-				return runTokenRevoke(ctx, rest[1:], env)
-			case "list":
-				return runTokenList(ctx, rest[1:], env)
-			}
-		}
-	case "copy":
-		return runCopy(ctx, rest, env)
-	case "help", "-h", "--help":
-		fmt.Fprint(env.Stdout, usage)
-		return nil
-	}
-	fmt.Fprint(env.Stderr, usage)
-	return ErrUsage
-}
-
 // parse parses flags that may come before, between or after positional
-// arguments, and returns the positionals. It refuses a value that the
+// arguments, and returns the positionals. --help returns a *helpError, a
+// flag it cannot parse a *usageError. It refuses a value that the
 // databases cannot store as it is (bytes that are not UTF-8, a NUL
 // character), naming the flag or the argument.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	// The flag package's own messages are replaced by the command's help
+	// and usage (see runCommand).
+	fs.SetOutput(io.Discard)
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				return nil, flag.ErrHelp
+				return nil, &helpError{fs: fs}
 			}
-			return nil, ErrUsage
+			return nil, usagef("%v", err)
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -144,6 +88,24 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
+}
+
+// checkArgs returns a *usageError unless pos holds one argument per name
+// in names and every flag of fs named in required is set to a value other
+// than its default.
+func checkArgs(fs *flag.FlagSet, pos, names []string, required ...string) error {
+	switch {
+	case len(pos) > len(names):
+		return usagef("unexpected argument %q", pos[len(names)])
+	case len(pos) < len(names):
+		return usagef("missing %s", strings.Join(names[len(pos):], " and "))
+	}
+	for _, name := range required {
+		if f := fs.Lookup(name); f.Value.String() == f.DefValue {
+			return usagef("--%s is required", name)
+		}
+	}
+	return nil
 }
 
 // dbFlag adds --db to fs with its environment default.
@@ -277,9 +239,8 @@ func runCommunityCreate(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		fmt.Fprintln(env.Stderr, "usage: openboards community create NAME [--db DSN] [--json]")
-		return ErrUsage
+	if err := checkArgs(fs, pos, []string{"NAME"}); err != nil {
+		return err
 	}
 	store, svc, err := admin(ctx, *db, env)
 	if err != nil {
@@ -309,9 +270,8 @@ func runCommunityRename(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 2 {
-		fmt.Fprintln(env.Stderr, "usage: openboards community rename OLD NEW [--db DSN]")
-		return ErrUsage
+	if err := checkArgs(fs, pos, []string{"OLD", "NEW"}); err != nil {
+		return err
 	}
 	store, svc, err := admin(ctx, *db, env)
 	if err != nil {
@@ -340,9 +300,8 @@ func runTeammateAdd(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 0 || *cname == "" {
-		fmt.Fprintln(env.Stderr, "usage: openboards teammate add --community NAME --email E --name N --role ROLE [--group G] [--json]")
-		return ErrUsage
+	if err := checkArgs(fs, pos, nil, "community"); err != nil {
+		return err
 	}
 	store, svc, cm, err := adminOf(ctx, *db, *cname, env)
 	if err != nil {
@@ -370,31 +329,68 @@ func runTeammatePassword(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 0 || *cname == "" || *email == "" {
-		fmt.Fprintln(env.Stderr, "usage: openboards teammate password --community NAME --email E < password-file")
-		return ErrUsage
-	}
-	// The password comes on standard input, never on the command line
-	// where other users of the machine could read it.
-	var password string
-	if env.Stdin != nil {
-		line, err := bufio.NewReader(io.LimitReader(env.Stdin, 4096)).ReadString('\n')
-		if err != nil && err != io.EOF {
-			return fmt.Errorf("read the password from standard input: %w", err)
-		}
-		password = strings.TrimRight(line, "\r\n")
+	if err := checkArgs(fs, pos, nil, "community", "email"); err != nil {
+		return err
 	}
 	store, svc, cm, err := adminOf(ctx, *db, *cname, env)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	password, err := readPassword(env)
+	if err != nil {
+		return err
+	}
 	u, err := svc.SetPassword(ctx, cm, *email, password)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "Password set for %s <%s>; their other sessions are signed out\n", u.Name, *email)
 	return nil
+}
+
+// readPassword reads a new password, never from the command line where
+// other users of the machine could read it. At a terminal it states the
+// password rule and prompts twice on standard error, without echo; else
+// it reads the first line of standard input (nothing is an empty
+// password, which the rule refuses).
+func readPassword(env Env) (string, error) {
+	if f, ok := env.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprintf(env.Stderr, "The password needs %s.\n", community.PasswordRule())
+		read := func(prompt string) (string, error) {
+			fmt.Fprint(env.Stderr, prompt)
+			b, err := term.ReadPassword(int(f.Fd()))
+			fmt.Fprintln(env.Stderr)
+			if err != nil {
+				return "", fmt.Errorf("read the password from the terminal: %w", err)
+			}
+			return string(b), nil
+		}
+		first, err := read("New password: ")
+		if err != nil {
+			return "", err
+		}
+		// Say at once what is wrong, before asking again.
+		if err := community.ValidatePassword("password", first); err != nil {
+			return "", err
+		}
+		again, err := read("The same password again: ")
+		if err != nil {
+			return "", err
+		}
+		if again != first {
+			return "", openboards.Errorf(openboards.CodeInvalid, "password: the two entries differ; the password is unchanged")
+		}
+		return first, nil
+	}
+	if env.Stdin == nil {
+		return "", nil
+	}
+	line, err := bufio.NewReader(io.LimitReader(env.Stdin, 4096)).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", fmt.Errorf("read the password from standard input: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
 }
 
 func tokenFlags(name string, env Env) (*flag.FlagSet, *string, *string, *bool) {
@@ -406,12 +402,12 @@ func tokenFlags(name string, env Env) (*flag.FlagSet, *string, *string, *bool) {
 func runTokenCreate(ctx context.Context, args []string, env Env) error {
 	fs, db, cname, asJSON := tokenFlags("token create", env)
 	name := fs.String("name", "", "a name for the token, e.g. the integration using it (required)")
-	if _, err := parse(fs, args); err != nil {
+	pos, err := parse(fs, args)
+	if err != nil {
 		return err
 	}
-	if *cname == "" {
-		fmt.Fprintln(env.Stderr, "usage: openboards token create --community NAME --name TOKEN-NAME [--json]")
-		return ErrUsage
+	if err := checkArgs(fs, pos, nil, "community"); err != nil {
+		return err
 	}
 	store, svc, cm, err := adminOf(ctx, *db, *cname, env)
 	if err != nil {
@@ -432,12 +428,15 @@ func runTokenCreate(ctx context.Context, args []string, env Env) error {
 func runTokenRevoke(ctx context.Context, args []string, env Env) error {
 	fs, db, cname, _ := tokenFlags("token revoke", env)
 	id := fs.Int64("id", 0, "id of the refresh token to revoke (required)")
-	if _, err := parse(fs, args); err != nil {
+	pos, err := parse(fs, args)
+	if err != nil {
 		return err
 	}
-	if *cname == "" || *id <= 0 {
-		fmt.Fprintln(env.Stderr, "usage: openboards token revoke --community NAME --id ID")
-		return ErrUsage
+	if err := checkArgs(fs, pos, nil, "community", "id"); err != nil {
+		return err
+	}
+	if *id <= 0 {
+		return usagef("--id: want a positive token id, got %d", *id)
 	}
 	store, svc, cm, err := adminOf(ctx, *db, *cname, env)
 	if err != nil {
@@ -453,12 +452,12 @@ func runTokenRevoke(ctx context.Context, args []string, env Env) error {
 
 func runTokenList(ctx context.Context, args []string, env Env) error {
 	fs, db, cname, asJSON := tokenFlags("token list", env)
-	if _, err := parse(fs, args); err != nil {
+	pos, err := parse(fs, args)
+	if err != nil {
 		return err
 	}
-	if *cname == "" {
-		fmt.Fprintln(env.Stderr, "usage: openboards token list --community NAME [--json]")
-		return ErrUsage
+	if err := checkArgs(fs, pos, nil, "community"); err != nil {
+		return err
 	}
 	store, _, cm, err := adminOf(ctx, *db, *cname, env)
 	if err != nil {
@@ -493,5 +492,124 @@ func runTokenList(ctx context.Context, args []string, env Env) error {
 		}
 		fmt.Fprintf(env.Stdout, "%d\t%s\tcreated %s\t%s\n", r.ID, r.Name, r.CreatedAt, state)
 	}
+	return nil
+}
+
+func runCommunityList(ctx context.Context, args []string, env Env) error {
+	fs := flag.NewFlagSet("community list", flag.ContinueOnError)
+	db := dbFlag(fs, env)
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := checkArgs(fs, pos, nil); err != nil {
+		return err
+	}
+	store, _, err := admin(ctx, *db, env)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	cms, err := store.FindCommunities(ctx)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		ID        int64  `json:"id"`
+		Name      string `json:"name"`
+		ClientID  string `json:"clientId"`
+		CreatedAt string `json:"createdAt"`
+	}
+	rows := make([]row, len(cms))
+	for i, cm := range cms {
+		rows[i] = row{ID: cm.ID, Name: cm.Name, ClientID: cm.ClientID, CreatedAt: cm.CreatedAt.UTC().Format(time.RFC3339)}
+	}
+	if *asJSON {
+		return printJSON(env.Stdout, rows)
+	}
+	if len(rows) == 0 {
+		fmt.Fprintln(env.Stderr, "No communities yet; create the first with: openboards community create NAME")
+		return nil
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tCLIENT ID\tCREATED")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", r.ID, r.Name, r.ClientID, r.CreatedAt)
+	}
+	return tw.Flush()
+}
+
+func runTeammateList(ctx context.Context, args []string, env Env) error {
+	fs := flag.NewFlagSet("teammate list", flag.ContinueOnError)
+	db := dbFlag(fs, env)
+	cname := fs.String("community", "", "community name (required)")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := checkArgs(fs, pos, nil, "community"); err != nil {
+		return err
+	}
+	store, _, cm, err := adminOf(ctx, *db, *cname, env)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	team, err := store.FindTeammates(ctx, cm.ID, nil)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		ID    string `json:"id"`
+		Name  string `json:"name"`
+		Email string `json:"email"`
+		Role  string `json:"role"`
+	}
+	rows := make([]row, len(team))
+	for i, u := range team {
+		rows[i] = row{ID: u.ID, Name: u.Name, Role: string(u.Role)}
+		if u.Email != nil {
+			rows[i].Email = *u.Email
+		}
+	}
+	if *asJSON {
+		return printJSON(env.Stdout, rows)
+	}
+	if len(rows) == 0 {
+		fmt.Fprintf(env.Stderr, "%s has no teammates yet; add one with: openboards teammate add --community %s --email E --name N --role admin\n", cm.Name, cm.Name)
+		return nil
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tE-MAIL\tROLE\tID")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Name, r.Email, r.Role, r.ID)
+	}
+	return tw.Flush()
+}
+
+func runTeammateRemove(ctx context.Context, args []string, env Env) error {
+	fs := flag.NewFlagSet("teammate remove", flag.ContinueOnError)
+	db := dbFlag(fs, env)
+	cname := fs.String("community", "", "community name (required)")
+	email := fs.String("email", "", "the teammate's e-mail address (required)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := checkArgs(fs, pos, nil, "community", "email"); err != nil {
+		return err
+	}
+	store, svc, cm, err := adminOf(ctx, *db, *cname, env)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	u, err := svc.RemoveTeammate(ctx, cm, *email)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "%s <%s> is no longer a teammate of %s: signed out, password and groups removed; what they wrote stays\n", u.Name, *email, cm.Name)
 	return nil
 }

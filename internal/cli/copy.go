@@ -18,12 +18,15 @@ func runCopy(ctx context.Context, args []string, env Env) error {
 	from := fs.String("from", "", "source: a SQLite file path or sqlite:PATH (required)")
 	to := fs.String("to", "", "target: a postgres://... URL (required)")
 	force := fs.Bool("force", false, "replace the target's contents if it is not empty")
-	if _, err := parse(fs, args); err != nil {
+	pos, err := parse(fs, args)
+	if err != nil {
 		return err
 	}
-	if *from == "" || *to == "" || !isPostgres(*to) || isPostgres(*from) {
-		fmt.Fprintln(env.Stderr, "usage: openboards copy --from sqlite:PATH --to postgres://... [--force]")
-		return ErrUsage
+	if err := checkArgs(fs, pos, nil, "from", "to"); err != nil {
+		return err
+	}
+	if !isPostgres(*to) || isPostgres(*from) {
+		return usagef("copy goes from a SQLite file (--from) to PostgreSQL (--to)")
 	}
 	path, err := sqlitePath(*from)
 	if err != nil {

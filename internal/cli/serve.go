@@ -255,9 +255,8 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) > 0 {
-		fmt.Fprintf(env.Stderr, "serve: unexpected argument %q\n", pos[0])
-		return ErrUsage
+	if err := checkArgs(fs, pos, nil); err != nil {
+		return err
 	}
 	if err := cfg.Validate(); err != nil {
 		return err
@@ -274,6 +273,9 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		metricsAt = ", metrics at " + s.MetricsURL
 	}
 	fmt.Fprintf(env.Stdout, "Openboards is serving the Ticket API at %s (database %s)%s\n", s.URL, redact(cfg.DB), metricsAt)
+	if err := printWhere(ctx, env.Stdout, s, cfg.DB); err != nil {
+		log.Warn("serve: say where the inbox is", "err", err)
+	}
 	return s.Run(ctx)
 }
 

@@ -277,6 +277,38 @@ func (s *Service) AddTeammate(ctx context.Context, cm *openboards.Community, in 
 	return u, nil
 }
 
+// RemoveTeammate takes the access of the teammate with e-mail email away,
+// in one transaction: their password, sessions and group memberships go,
+// and they stay as a user without a role (status client), so the tickets,
+// replies, notes and log entries they wrote stay readable under their
+// name. A teammate who is the assignee of tickets is refused (CodeConflict)
+// until those are assigned to someone else: removing them must not change
+// tickets without the log entries and webhook events a change makes.
+// AddTeammate with the same e-mail gives the access back.
+func (s *Service) RemoveTeammate(ctx context.Context, cm *openboards.Community, email string) (*openboards.User, error) {
+	var u *openboards.User
+	err := s.store.InTx(ctx, func(tx openboards.Tx) error {
+		var err error
+		u, err = tx.FindUserByEmail(ctx, cm.ID, strings.TrimSpace(email))
+		if openboards.ErrorCode(err) == openboards.CodeNotFound || (err == nil && u.Status != openboards.StatusTeam) {
+			return openboards.Errorf(openboards.CodeNotFound, "email: no teammate with e-mail %q in %s", email, cm.Name)
+		}
+		if err != nil {
+			return err
+		}
+		assigned, err := tx.FindTickets(ctx, openboards.TicketFilter{CommunityID: cm.ID, AssigneeSet: true, AssigneeID: &u.ID, Take: 1})
+		if err != nil {
+			return err
+		}
+		if len(assigned) > 0 {
+			return openboards.Errorf(openboards.CodeConflict, "email: %s is the assignee of tickets (ticket %d among them); assign them to someone else first",
+				email, assigned[0].ID)
+		}
+		return tx.RemoveTeammate(ctx, cm.ID, u.ID)
+	})
+	return u, err
+}
+
 func findOrCreateGroup(ctx context.Context, tx openboards.Tx, communityID int64, group string, now time.Time) (*openboards.UserGroup, error) {
 	if id, err := strconv.ParseInt(group, 10, 64); err == nil {
 		g, err := tx.FindUserGroupByID(ctx, communityID, id)

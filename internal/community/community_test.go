@@ -507,3 +507,39 @@ func TestAuthenticateLegacy(t *testing.T) {
 		wantCode(t, err, openboards.CodeUnauthorized)
 	})
 }
+
+func TestRemoveTeammate(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ann, err := b.svc.AddTeammate(b.ctx, b.cm, community.TeammateInput{Email: "ann@acme.test", Name: "Ann", Role: "admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A teammate who holds tickets is refused until they are reassigned.
+	tk := &openboards.Ticket{CommunityID: b.cm.ID, AuthorID: b.cm.APIUserID, AssigneeID: &ann.ID, Title: "T", Message: "m",
+		Status: openboards.TicketOpen, Source: openboards.SourceAPI, DetailedSource: openboards.DetailedSourceAPI,
+		CreatedAt: b.clock.now(), LastActivityAt: b.clock.now(), UpdatedAt: b.clock.now()}
+	if err := b.store.InTx(b.ctx, func(tx openboards.Tx) error { return tx.CreateTicket(b.ctx, tk) }); err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.svc.RemoveTeammate(b.ctx, b.cm, "ann@acme.test")
+	wantCode(t, err, openboards.CodeConflict)
+	if !strings.Contains(openboards.ErrorMessage(err), "ticket "+strconv.FormatInt(tk.ID, 10)) {
+		t.Errorf("the refusal does not name a ticket: %v", err)
+	}
+	if u, err := b.store.FindUserByID(b.ctx, b.cm.ID, ann.ID); err != nil || u.Status != openboards.StatusTeam {
+		t.Fatalf("a refused removal changed the teammate: %+v, %v", u, err)
+	}
+	var nobody *string
+	if err := b.store.InTx(b.ctx, func(tx openboards.Tx) error {
+		return tx.UpdateTicket(b.ctx, b.cm.ID, tk.ID, openboards.TicketUpdate{AssigneeID: &nobody})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	u, err := b.svc.RemoveTeammate(b.ctx, b.cm, "ANN@acme.test ")
+	if err != nil || u.ID != ann.ID {
+		t.Fatalf("RemoveTeammate = %+v, %v", u, err)
+	}
+	_, err = b.svc.RemoveTeammate(b.ctx, b.cm, "ann@acme.test")
+	wantCode(t, err, openboards.CodeNotFound)
+}

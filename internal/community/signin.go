@@ -26,10 +26,19 @@ const (
 	argonThreads = 1
 	argonKeyLen  = 32
 	saltLen      = 16
-
-	minPasswordLen = 10
-	maxPasswordLen = 256
 )
+
+// The password rule: at least MinPasswordLen characters, at most
+// MaxPasswordLen bytes.
+const (
+	MinPasswordLen = 10
+	MaxPasswordLen = 256
+)
+
+// PasswordRule states the password rule for people choosing one.
+func PasswordRule() string {
+	return fmt.Sprintf("at least %d characters (at most %d bytes)", MinPasswordLen, MaxPasswordLen)
+}
 
 // Sessions last SessionTTL from their last use.
 const SessionTTL = 14 * 24 * time.Hour
@@ -97,14 +106,15 @@ func checkPassword(encoded, password string) bool {
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
-// validPassword checks a new password's length.
-func validPassword(field, password string) error {
+// ValidatePassword checks a new password against the password rule; the
+// error names field.
+func ValidatePassword(field, password string) error {
 	n := utf8.RuneCountInString(password)
-	if n < minPasswordLen {
-		return openboards.Errorf(openboards.CodeInvalid, "%s: at least %d characters", field, minPasswordLen)
+	if n < MinPasswordLen {
+		return openboards.Errorf(openboards.CodeInvalid, "%s: at least %d characters", field, MinPasswordLen)
 	}
-	if len(password) > maxPasswordLen {
-		return openboards.Errorf(openboards.CodeInvalid, "%s: at most %d bytes", field, maxPasswordLen)
+	if len(password) > MaxPasswordLen {
+		return openboards.Errorf(openboards.CodeInvalid, "%s: at most %d bytes", field, MaxPasswordLen)
 	}
 	return nil
 }
@@ -112,7 +122,7 @@ func validPassword(field, password string) error {
 // SetPassword sets the inbox password of the teammate with e-mail email,
 // and signs them out everywhere.
 func (s *Service) SetPassword(ctx context.Context, cm *openboards.Community, email, password string) (*openboards.User, error) {
-	if err := validPassword("password", password); err != nil {
+	if err := ValidatePassword("password", password); err != nil {
 		return nil, err
 	}
 	hash, err := s.hashPassword(password)
@@ -259,7 +269,7 @@ func (s *Service) ChangePassword(ctx context.Context, in *SignedIn, current, nex
 	if err != nil {
 		return err
 	}
-	if err := validPassword("new", next); err != nil {
+	if err := ValidatePassword("new", next); err != nil {
 		return err
 	}
 	ok, err := s.checkPassword(hash, current)

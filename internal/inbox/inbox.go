@@ -159,6 +159,7 @@ func (h *Handler) load() error {
 
 func (h *Handler) routes() {
 	m := h.mux
+	m.HandleFunc("/", h.handleUnmatched)
 	m.Handle("GET /{$}", http.RedirectHandler(h.opt.BasePath+"/signin", http.StatusSeeOther))
 	m.HandleFunc("GET /signin", h.handleSignInForm)
 	m.HandleFunc("POST /signin", h.handleSignIn)
@@ -332,6 +333,27 @@ func (h *Handler) render(w http.ResponseWriter, status int, name string, p *page
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
+}
+
+// handleUnmatched answers every request no route takes. A path the inbox
+// serves, asked with another method, answers 405 as a page with the Allow
+// header. Any other path is none of the inbox's pages: it is most likely a
+// mistyped API endpoint (the router sends every first segment it does not
+// know here, as a community name), so it answers 404 in the API's JSON
+// envelope, as the Ticket API does for its own unknown paths.
+func (h *Handler) handleUnmatched(w http.ResponseWriter, r *http.Request) {
+	// Metrics and logs name no route for these, not the catch-all's "/".
+	obs.SetRoute(r.Context(), obs.Unmatched)
+	err := httpapi.Unmatched(h.mux.ServeMux, r)
+	var me *httpapi.MethodError
+	if errors.As(err, &me) {
+		w.Header().Set("Allow", strings.Join(me.Allow, ", "))
+		p := h.newPage(http.StatusText(http.StatusMethodNotAllowed), nil, nil)
+		p.Error = "This page does not take a " + r.Method + " request."
+		h.render(w, http.StatusMethodNotAllowed, "error", p)
+		return
+	}
+	httpapi.WriteError(w, r, h.log, err)
 }
 
 // fail answers an error as a page that says what went wrong.

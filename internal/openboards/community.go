@@ -31,6 +31,8 @@ type CommunityReader interface {
 	FindCommunityByID(ctx context.Context, id int64) (*Community, error)
 	FindCommunityByName(ctx context.Context, name string) (*Community, error)
 	FindCommunityByClientID(ctx context.Context, clientID string) (*Community, error)
+	// FindCommunities lists every community, oldest first.
+	FindCommunities(ctx context.Context) ([]*Community, error)
 	FindRefreshTokenByHash(ctx context.Context, hash []byte) (*RefreshToken, error)
 	FindRefreshTokenByID(ctx context.Context, id int64) (*RefreshToken, error)
 	FindRefreshTokens(ctx context.Context, communityID int64) ([]*RefreshToken, error)

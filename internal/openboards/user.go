@@ -156,6 +156,12 @@ type UserStore interface {
 	// failing: the caller looks the holder up.
 	CreateUserUnlessTaken(ctx context.Context, u *User) (bool, error)
 	UpdateUser(ctx context.Context, u *User) error
+	// RemoveTeammate takes the access of teammate id away: their password,
+	// sessions and user group memberships are deleted, and they become a
+	// user with status client and no role. The user stays, so the tickets,
+	// replies, notes and log entries they wrote keep their author.
+	// CodeNotFound unless id is a teammate of the community.
+	RemoveTeammate(ctx context.Context, communityID int64, id string) error
 }
 
 // UserGroupReader reads user groups and their members.

@@ -52,6 +52,24 @@ func (c *Conn) FindCommunityByClientID(ctx context.Context, clientID string) (*o
 	return cm, c.interpret(err, "find community", "no community has client id %q", clientID)
 }
 
+// FindCommunities lists every community, oldest first.
+func (c *Conn) FindCommunities(ctx context.Context) ([]*openboards.Community, error) {
+	rows, err := c.query(ctx, `SELECT `+communityColumns+` FROM communities ORDER BY id`)
+	if err != nil {
+		return nil, c.interpret(err, "find communities", "")
+	}
+	defer rows.Close()
+	out := []*openboards.Community{}
+	for rows.Next() {
+		cm, err := scanCommunity(rows)
+		if err != nil {
+			return nil, c.interpret(err, "find communities", "")
+		}
+		out = append(out, cm)
+	}
+	return out, c.interpret(rows.Err(), "find communities", "")
+}
+
 // CreateCommunity stores a new community and sets its ID.
 func (c *Tx) CreateCommunity(ctx context.Context, cm *openboards.Community) error {
 	err := c.queryRow(ctx, `INSERT INTO communities (name, name_key, client_id, api_user_id, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,

@@ -192,6 +192,25 @@ func (c *Tx) UpdateUser(ctx context.Context, u *openboards.User) error {
 	return userConflict(c.interpret(affected(res, err, "user %q not found", u.ID), "update user", ""), err, u)
 }
 
+// RemoveTeammate demotes teammate id to a user without access. The user
+// row stays: tickets, replies, notes and log entries refer to it.
+func (c *Tx) RemoveTeammate(ctx context.Context, communityID int64, id string) error {
+	res, err := c.exec(ctx, `UPDATE users SET status = 'client', role = NULL WHERE community_id = ? AND id = ? AND status = 'team'`, communityID, id)
+	if err := affected(res, err, "teammate %q not found", id); err != nil {
+		return c.interpret(err, "remove teammate", "")
+	}
+	for _, q := range []string{
+		`DELETE FROM sessions WHERE user_id = ?`,
+		`DELETE FROM user_passwords WHERE user_id = ?`,
+		`DELETE FROM user_group_members WHERE user_id = ?`,
+	} {
+		if _, err := c.exec(ctx, q, id); err != nil {
+			return c.interpret(err, "remove teammate", "")
+		}
+	}
+	return nil
+}
+
 func nullRole(r openboards.Role) any {
 	if r == "" {
 		return nil

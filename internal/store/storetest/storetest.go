@@ -33,6 +33,8 @@ func Run(t *testing.T, newStore NewStore) {
 	}{
 		{"Settings", testSettings},
 		{"Communities", testCommunities},
+		{"CommunityList", testCommunityList},
+		{"RemoveTeammate", testRemoveTeammate},
 		{"RefreshTokens", testRefreshTokens},
 		{"Users", testUsers},
 		{"UserGroups", testUserGroups},
