@@ -114,7 +114,8 @@ type endpoint struct {
 	token      string
 	verify     func(challenge string) (int, string) // replaces the handshake answer when set
 	status     int                                  // of notification answers; 0 means 200
-	hang       bool                                 // answer nothing until the client gives up
+	hang       bool                                 // answer nothing until the test ends
+	ended      chan struct{}                        // closed when the test ends
 	handshakes []url.Values                         // queries of the GET requests
 	received   []notification
 }
@@ -135,7 +136,7 @@ func newEndpoint(t *testing.T, name, token string) *endpoint {
 	t.Helper()
 	srv := receiverServer()
 	path := "/" + pathUnsafe.ReplaceAllString(t.Name()+"/"+name, "_")
-	e := &endpoint{url: srv.URL + path, token: token}
+	e := &endpoint{url: srv.URL + path, token: token, ended: make(chan struct{})}
 	receiver.mu.Lock()
 	defer receiver.mu.Unlock()
 	if receiver.endpoints[path] != nil {
@@ -143,6 +144,7 @@ func newEndpoint(t *testing.T, name, token string) *endpoint {
 	}
 	receiver.endpoints[path] = e
 	t.Cleanup(func() {
+		close(e.ended)
 		receiver.mu.Lock()
 		defer receiver.mu.Unlock()
 		delete(receiver.endpoints, path)
@@ -154,11 +156,11 @@ func (e *endpoint) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	e.mu.Lock()
 	if e.hang {
+		// Hold the answer until the test ends, whatever becomes of the
+		// request on this side: returning when its context ends would
+		// send an empty 200 on a connection the client may still read.
 		e.mu.Unlock()
-		select {
-		case <-r.Context().Done():
-		case <-time.After(time.Minute):
-		}
+		<-e.ended
 		return
 	}
 	switch r.Method {
@@ -636,12 +638,8 @@ func TestWebhookCreateTimeout(t *testing.T) {
 	b := setupWith(t, options{Egress: egressClient(t, loopback, 300*time.Millisecond)})
 	e := newEndpoint(t, "hanging", "tok")
 	e.set(func(e *endpoint) { e.hang = true })
-	began := time.Now()
 	b.fail(t, "POST", "/webhooks", map[string]any{"url": e.url, "verifyToken": "tok", "events": []string{"ticket_creation"}},
 		http.StatusBadRequest, "url: the verification request failed: webhook endpoint "+strings.TrimPrefix(receiverServer().URL, "https://")+" did not answer within 300ms")
-	if d := time.Since(began); d > 5*time.Second {
-		t.Errorf("the rejection took %v", d)
-	}
 	if got := string(b.ok(t, "GET", "/webhooks", nil)); got != "[]" {
 		t.Errorf("GET /webhooks: %s, want []", got)
 	}
