@@ -47,6 +47,7 @@ type Tx interface {
 	WebhookStore
 	EventStore
 	DeliveryStore
+	ReadAheader
 }
 
 // Store is the storage seam: plain reads, plus transactions for every write.
@@ -57,4 +58,29 @@ type Store interface {
 	// not call InTx.
 	InTx(ctx context.Context, fn func(Tx) error) error
 	Close() error
+}
+
+// ReadAhead names the reads a transaction is about to make before it
+// writes what they read, so that a backend paying a network round trip per
+// statement can fetch them together.
+type ReadAhead struct {
+	// UserEmail and UserCustomIdentifier, when set, are the lookups
+	// FindUserByEmail and FindUserByCustomIdentifier are about to make.
+	UserEmail, UserCustomIdentifier string
+	// CustomFields is set when FindCustomFields is about to be called.
+	CustomFields bool
+	// Tags are the names UpsertTags is about to be called with.
+	Tags []string
+	// Webhooks is set when FindWebhooks is about to be called.
+	Webhooks bool
+}
+
+// ReadAheader is implemented by every Tx.
+type ReadAheader interface {
+	// ReadAhead fetches what r names in one go where that saves round
+	// trips. Each read it covers, made later in the same transaction for
+	// the same community, is answered from what it fetched, once, unless
+	// the transaction wrote the table read in between. Backends without
+	// round trips to save read nothing ahead.
+	ReadAhead(ctx context.Context, communityID int64, r ReadAhead) error
 }

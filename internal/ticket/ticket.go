@@ -97,11 +97,25 @@ func (s *Service) CreateTicket(ctx context.Context, cm *openboards.Community, in
 	if in.AssigneeID != nil && (*in.AssigneeID == "" || strings.EqualFold(*in.AssigneeID, "null")) {
 		in.AssigneeID = nil
 	}
+	cr, err := cleanCreator(in.Creator)
+	if err != nil {
+		return 0, err
+	}
 
 	var id int64
 	err = s.InTx(ctx, cm, func(w *Writer) error {
 		tx := w.Tx()
-		author, err := s.upsertCreator(ctx, tx, cm.ID, in.Creator, w.Now())
+		// Everything below reads before it writes: the creator, the
+		// custom fields, the tags and (for the webhook event) the
+		// webhooks. Fetch them together.
+		ahead := openboards.ReadAhead{CustomFields: true, Tags: nt.Tags, Webhooks: true}
+		if cr.id == "" {
+			ahead.UserEmail, ahead.UserCustomIdentifier = cr.email, cr.ci
+		}
+		if err := tx.ReadAhead(ctx, cm.ID, ahead); err != nil {
+			return err
+		}
+		author, err := s.upsertCreator(ctx, tx, cm.ID, cr, w.Now())
 		if err != nil {
 			return err
 		}
@@ -135,40 +149,54 @@ func (s *Service) CreateTicket(ctx context.Context, cm *openboards.Community, in
 	return id, nil
 }
 
-// upsertCreator finds or creates the customer of a new ticket.
-func (s *Service) upsertCreator(ctx context.Context, tx openboards.Tx, communityID int64, in *CreatorInput, now time.Time) (*openboards.User, error) {
+// creator is a ticket creator's details, validated.
+type creator struct {
+	id, email, ci, phone, image, name string
+}
+
+// cleanCreator validates the creator of a new ticket.
+func cleanCreator(in *CreatorInput) (creator, error) {
 	email, ci, phone := trimmed(in.Email), trimmed(in.CustomIdentifier), trimmed(in.PhoneNumber)
 	if email != "" {
 		if err := openboards.CheckEmail("creator.email", email); err != nil {
-			return nil, err
+			return creator{}, err
 		}
 	}
 	if err := openboards.CheckLen("creator.customIdentifier", ci, openboards.MaxCustomIdentifierLen); err != nil {
-		return nil, err
+		return creator{}, err
 	}
 	ci = openboards.NormalizeCustomIdentifier(ci)
 	if err := openboards.CheckLen("creator.phoneNumber", phone, openboards.MaxPhoneLen); err != nil {
-		return nil, err
+		return creator{}, err
 	}
 	image := trimmed(in.Image)
 	if err := openboards.CheckLen("creator.image", image, openboards.MaxURLLen); err != nil {
-		return nil, err
+		return creator{}, err
 	}
 	if image != "" {
 		if _, err := attachments("creator.image", []AttachmentInput{{URL: image, Name: "image"}}); err != nil {
-			return nil, openboards.Errorf(openboards.CodeInvalid, "creator.image: must be an absolute http or https URL")
+			return creator{}, openboards.Errorf(openboards.CodeInvalid, "creator.image: must be an absolute http or https URL")
 		}
 	}
 	name := strings.TrimSpace(trimmed(in.Name))
 	if err := openboards.CheckLen("creator.name", name, maxNameLen); err != nil {
-		return nil, err
+		return creator{}, err
 	}
+	if in.ID == "" && email == "" && ci == "" {
+		return creator{}, openboards.Errorf(openboards.CodeInvalid, "creator: give an email or a customIdentifier")
+	}
+	return creator{id: in.ID, email: email, ci: ci, phone: phone, image: image, name: name}, nil
+}
+
+// upsertCreator finds or creates the customer of a new ticket.
+func (s *Service) upsertCreator(ctx context.Context, tx openboards.Tx, communityID int64, in creator, now time.Time) (*openboards.User, error) {
+	email, ci, phone, image, name := in.email, in.ci, in.phone, in.image, in.name
 	find := func() (*openboards.User, error) {
 		var u *openboards.User
 		var err error
 		switch {
-		case in.ID != "":
-			return resolveUser(ctx, tx, communityID, "creator", openboards.UserRef{ID: in.ID})
+		case in.id != "":
+			return resolveUser(ctx, tx, communityID, "creator", openboards.UserRef{ID: in.id})
 		case email != "":
 			u, err = tx.FindUserByEmail(ctx, communityID, email)
 		case ci != "":

@@ -232,21 +232,18 @@ func (s *Store) InTx(ctx context.Context, fn func(openboards.Tx) error) error {
 
 // try runs fn once and reports whether a failure is worth retrying.
 func (s *Store) try(ctx context.Context, fn func(openboards.Tx) error) (retry bool, err error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return lostConnection(err), unavailable(err)
 	}
-	c := s.Conn.WithTx(tx)
+	defer conn.Close()
+	tc := &txConn{Conn: conn}
+	c := s.Conn.WithQuerier(tc, tc.batch)
 	if err := fn(pgTx{c}); err != nil {
-		tx.Rollback()
-		// A driver error may have been turned into a coded one on the way
-		// up; the Conn remembers whether the transaction met a retryable
-		// failure either way. A connection lost before COMMIT was sent
-		// (a pooled connection whose server process was terminated) leaves
-		// nothing committed, so the transaction runs again on another.
+		tc.rollback()
 		return c.Retryable() || retryable(err) || lostConnection(err), err
 	}
-	if err := tx.Commit(); err != nil {
+	if err := tc.commit(ctx); err != nil {
 		if retryable(err) {
 			return true, err
 		}

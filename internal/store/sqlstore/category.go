@@ -113,6 +113,9 @@ func (c *Conn) FindCustomFieldByID(ctx context.Context, communityID, id int64) (
 
 // FindCustomFields lists a community's custom fields by order, then id.
 func (c *Conn) FindCustomFields(ctx context.Context, communityID int64) ([]*openboards.CustomField, error) {
+	if f, ok := c.aheadFields(communityID); ok {
+		return f, nil
+	}
 	rows, err := c.query(ctx, `SELECT `+customFieldColumns+` FROM custom_fields WHERE community_id = ? ORDER BY sort_order, id`, communityID)
 	if err != nil {
 		return nil, c.interpret(err, "find custom fields", "")
@@ -174,6 +177,9 @@ func (c *Conn) FindTags(ctx context.Context, communityID int64) ([]*openboards.T
 // UpsertTags returns the tags with the given names, creating missing ones.
 // Existing tags are only read, so reusing a tag writes nothing.
 func (c *Tx) UpsertTags(ctx context.Context, communityID int64, names []string) ([]openboards.Tag, error) {
+	if tags, ok := c.aheadTags(communityID, names); ok {
+		return tags, nil
+	}
 	out := make([]openboards.Tag, 0, len(names))
 	for _, name := range names {
 		t := openboards.Tag{CommunityID: communityID}

@@ -55,6 +55,11 @@ type Conn struct {
 	ticket *TicketSQL
 	cache  *cache
 	retry  *bool // set when a statement of tx met a retryable error
+	// q, when set, runs the statements instead of db or tx: a
+	// connection on which the backend began the transaction itself.
+	q     Querier
+	batch BatchFunc // sends a read-ahead's queries together; nil reads nothing ahead
+	ahead *ahead    // what the last read-ahead fetched, until read
 }
 
 // cache is what the Conns of one database share: rewritten query texts and
@@ -159,6 +164,13 @@ func (c *Conn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 
 func (c *Conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if !c.d.Prepare {
+		if c.q != nil {
+			if err := c.q.Begin(ctx); err != nil {
+				return nil, err
+			}
+			c.ahead.forget(query)
+			return c.q.ExecContext(ctx, c.rewrite(query), args...)
+		}
 		if c.tx != nil {
 			return c.tx.ExecContext(ctx, c.rewrite(query), args...)
 		}
@@ -173,6 +185,13 @@ func (c *Conn) exec(ctx context.Context, query string, args ...any) (sql.Result,
 
 func (c *Conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if !c.d.Prepare {
+		if c.q != nil {
+			if err := c.q.Begin(ctx); err != nil {
+				return nil, err
+			}
+			c.ahead.forget(query)
+			return c.q.QueryContext(ctx, c.rewrite(query), args...)
+		}
 		if c.tx != nil {
 			return c.tx.QueryContext(ctx, c.rewrite(query), args...)
 		}
@@ -200,6 +219,13 @@ func (r row) Scan(dest ...any) error {
 
 func (c *Conn) queryRow(ctx context.Context, query string, args ...any) row {
 	if !c.d.Prepare {
+		if c.q != nil {
+			if err := c.q.Begin(ctx); err != nil {
+				return row{err: err}
+			}
+			c.ahead.forget(query)
+			return row{r: c.q.QueryRowContext(ctx, c.rewrite(query), args...)}
+		}
 		if c.tx != nil {
 			return row{r: c.tx.QueryRowContext(ctx, c.rewrite(query), args...)}
 		}

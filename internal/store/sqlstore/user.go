@@ -66,12 +66,18 @@ func (c *Conn) FindUserByID(ctx context.Context, communityID int64, id string) (
 // FindUserByEmail returns the user with the given e-mail, matched without
 // regard to case.
 func (c *Conn) FindUserByEmail(ctx context.Context, communityID int64, email string) (*openboards.User, error) {
+	if u, ok := c.aheadUser(communityID, "email", openboards.NormalizeEmail(email)); ok {
+		return aheadFound(u, "no user has e-mail %q", email)
+	}
 	return c.findUser(ctx, communityID, "email_key = ?", openboards.NormalizeEmail(email), "no user has e-mail %q", email)
 }
 
 // FindUserByCustomIdentifier returns the user with the given custom identifier.
 func (c *Conn) FindUserByCustomIdentifier(ctx context.Context, communityID int64, ci string) (*openboards.User, error) {
 	ci = openboards.NormalizeCustomIdentifier(ci)
+	if u, ok := c.aheadUser(communityID, "ci", ci); ok {
+		return aheadFound(u, "no user has custom identifier %q", ci)
+	}
 	return c.findUser(ctx, communityID, "custom_identifier = ?", ci, "no user has custom identifier %q", ci)
 }
 

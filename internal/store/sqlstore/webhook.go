@@ -95,6 +95,9 @@ func (c *Conn) FindWebhookByID(ctx context.Context, communityID, id int64) (*ope
 
 // FindWebhooks lists a community's webhooks.
 func (c *Conn) FindWebhooks(ctx context.Context, communityID int64) ([]*openboards.Webhook, error) {
+	if w, ok := c.aheadWebhooks(communityID); ok {
+		return w, nil
+	}
 	return c.webhooks(ctx, "find webhooks", `community_id = ?`, communityID)
 }
 

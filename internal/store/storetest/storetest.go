@@ -41,6 +41,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Categories", testCategories},
 		{"CustomFields", testCustomFields},
 		{"Tags", testTags},
+		{"ReadAhead", testReadAhead},
 		{"Tickets", testTickets},
 		{"TicketSearch", testTicketSearch},
 		{"Replies", testReplies},
