@@ -14,11 +14,11 @@ import (
 )
 
 // txConn runs one transaction on a connection of the pool, beginning it
-// lazily: BEGIN travels with the transaction's first statements when they
-// are a read-ahead batch, and alone before any other first statement. A
-// ticket creation thus costs three round trips (BEGIN with its reads, the
-// insert, COMMIT with nothing before it) where database/sql's Tx, which
-// sends BEGIN and each read on its own, costs eight.
+// lazily: BEGIN travels in one round trip with the transaction's
+// read-ahead when that comes first (Tx.ReadAhead), and alone before any
+// other first statement. A ticket creation thus costs four round trips
+// (BEGIN with its reads, the two inserts, COMMIT) where database/sql's
+// Tx, which sends BEGIN and each read on its own, cost eight.
 type txConn struct {
 	*sql.Conn
 	begun bool
