@@ -65,5 +65,10 @@ type LogReader interface {
 // LogStore writes log entries.
 type LogStore interface {
 	LogReader
+	// CreateLogEntry appends an entry to a ticket's log and sets its ID.
 	CreateLogEntry(ctx context.Context, e *LogEntry) error
+	// AppendLogEntry appends an entry whose ID the caller does not need,
+	// so a backend may send it along with the transaction's next
+	// statement or its commit. A failure fails the transaction.
+	AppendLogEntry(ctx context.Context, e *LogEntry) error
 }

@@ -101,7 +101,7 @@ func (w *Writer) Log(ctx context.Context, e Entry) error {
 	if inc.Users == nil {
 		inc.Users = []openboards.User{}
 	}
-	return w.tx.CreateLogEntry(ctx, &openboards.LogEntry{
+	return w.tx.AppendLogEntry(ctx, &openboards.LogEntry{
 		TicketID:     e.Ticket.ID,
 		CommunityID:  e.Ticket.CommunityID,
 		UserID:       e.UserID,

@@ -239,7 +239,7 @@ func (s *Store) try(ctx context.Context, fn func(openboards.Tx) error) (retry bo
 	defer conn.Close()
 	tc := &txConn{Conn: conn}
 	c := s.Conn.WithQuerier(tc, tc.batch)
-	if err := fn(pgTx{c}); err != nil {
+	if err := fn(pgTx{Tx: c, conn: tc}); err != nil {
 		tc.rollback()
 		return c.Retryable() || retryable(err) || lostConnection(err), err
 	}

@@ -13,7 +13,10 @@ import (
 // what the shared SQL leaves out: row locks where a transaction reads what
 // it is about to change, and a notification that wakes the other
 // processes' webhook dispatchers.
-type pgTx struct{ *sqlstore.Tx }
+type pgTx struct {
+	*sqlstore.Tx
+	conn *txConn
+}
 
 // LockTicket locks the ticket's row until the transaction ends, so that
 // concurrent writers of one ticket take turns and each reads the state the
@@ -63,6 +66,17 @@ func (t pgTx) UpdateWebhook(ctx context.Context, w *openboards.Webhook) error {
 		return err
 	}
 	return t.notifyDeliveries(ctx)
+}
+
+// AppendLogEntry sends the entry with the transaction's next statement or
+// its commit, saving a round trip.
+func (t pgTx) AppendLogEntry(ctx context.Context, e *openboards.LogEntry) error {
+	q, err := t.LogEntryStatement(e)
+	if err != nil {
+		return err
+	}
+	t.conn.later(q)
+	return nil
 }
 
 // notifyDeliveries sends, on commit, the notification on DeliveriesChannel.

@@ -212,16 +212,45 @@ type included struct {
 	Users      []openboards.User        `json:"u"`
 }
 
+const insertLogEntry = `INSERT INTO ticket_log (ticket_id, community_id, user_id, action_type, action_string, included, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`
+
+func logEntryArgs(e *openboards.LogEntry) ([]any, error) {
+	inc, err := json.Marshal(included{e.Included.Categories, e.Included.Tags, e.Included.Users})
+	if err != nil {
+		return nil, err
+	}
+	return []any{e.TicketID, e.CommunityID, e.UserID, e.ActionType, e.ActionString, string(inc), nanos(e.CreatedAt)}, nil
+}
+
 // CreateLogEntry appends an entry to a ticket's log and sets its ID.
 func (c *Tx) CreateLogEntry(ctx context.Context, e *openboards.LogEntry) error {
-	inc, err := json.Marshal(included{e.Included.Categories, e.Included.Tags, e.Included.Users})
+	args, err := logEntryArgs(e)
 	if err != nil {
 		return err
 	}
-	err = c.queryRow(ctx, `INSERT INTO ticket_log (ticket_id, community_id, user_id, action_type, action_string, included, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		e.TicketID, e.CommunityID, e.UserID, e.ActionType, e.ActionString, string(inc), nanos(e.CreatedAt)).Scan(&e.ID)
+	err = c.queryRow(ctx, insertLogEntry+` RETURNING id`, args...).Scan(&e.ID)
 	return c.interpret(err, "create log entry", "")
+}
+
+// AppendLogEntry appends an entry to a ticket's log; here at once.
+func (c *Tx) AppendLogEntry(ctx context.Context, e *openboards.LogEntry) error {
+	args, err := logEntryArgs(e)
+	if err != nil {
+		return err
+	}
+	_, err = c.exec(ctx, insertLogEntry, args...)
+	return c.interpret(err, "append log entry", "")
+}
+
+// LogEntryStatement returns the statement AppendLogEntry runs, for a
+// backend that sends it later.
+func (c *Tx) LogEntryStatement(e *openboards.LogEntry) (Query, error) {
+	args, err := logEntryArgs(e)
+	if err != nil {
+		return Query{}, err
+	}
+	return Query{SQL: c.rewrite(insertLogEntry), Args: args}, nil
 }
 
 // FindLogEntries lists a ticket's log newest first.

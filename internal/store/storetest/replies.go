@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"openboards/internal/openboards"
+	"slices"
 	"testing"
 )
 
@@ -258,6 +259,72 @@ func testLogEntries(t *testing.T, newStore NewStore) {
 				t.Fatal(err)
 			}
 			diff(t, tt.name, tt.want, got)
+		}
+	})
+	t.Run("Append", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newStore)
+		customer := b.user(b.cm1, userOpts{Name: "Ada", Email: "ada@example.com"})
+		tk := b.ticket(b.cm1, customer, &openboards.Ticket{})
+		entry := func(typ string, i int) *openboards.LogEntry {
+			return &openboards.LogEntry{TicketID: tk.ID, CommunityID: b.cm1.ID, UserID: customer.ID, ActionType: typ,
+				ActionString: typ, CreatedAt: at(i)}
+		}
+		types := func(es []*openboards.LogEntry) []string {
+			var out []string
+			for _, e := range es {
+				out = append(out, e.ActionType)
+			}
+			return out
+		}
+		// Appended entries are in the log for the transaction's own reads,
+		// in order with the statements around them, and after commit.
+		b.tx(func(tx openboards.Tx) error {
+			if err := tx.AppendLogEntry(b.ctx, entry(openboards.ActionTicketCreated, 1)); err != nil {
+				return err
+			}
+			if err := tx.CreateLogEntry(b.ctx, entry(openboards.ActionTicketRead, 2)); err != nil {
+				return err
+			}
+			if err := tx.AppendLogEntry(b.ctx, entry(openboards.ActionTicketTagsChanged, 3)); err != nil {
+				return err
+			}
+			got, err := tx.FindLogEntries(b.ctx, b.cm1.ID, tk.ID, nil, 0, 10)
+			if err != nil {
+				return err
+			}
+			if want := []string{openboards.ActionTicketTagsChanged, openboards.ActionTicketRead, openboards.ActionTicketCreated}; !slices.Equal(types(got), want) {
+				t.Errorf("inside the transaction: %v, want %v", types(got), want)
+			}
+			return tx.AppendLogEntry(b.ctx, entry(openboards.ActionTicketStatusChanged, 4))
+		})
+		got, err := b.store.FindLogEntries(b.ctx, b.cm1.ID, tk.ID, nil, 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{openboards.ActionTicketStatusChanged, openboards.ActionTicketTagsChanged, openboards.ActionTicketRead, openboards.ActionTicketCreated}
+		if !slices.Equal(types(got), want) {
+			t.Errorf("after commit: %v, want %v", types(got), want)
+		}
+
+		// An entry that cannot be stored fails the transaction, which
+		// leaves nothing behind, wherever the backend sends it.
+		err = b.store.InTx(b.ctx, func(tx openboards.Tx) error {
+			if err := tx.AppendLogEntry(b.ctx, entry(openboards.ActionTicketRead, 5)); err != nil {
+				return err
+			}
+			bad := entry(openboards.ActionTicketRead, 6)
+			bad.UserID = "no such user"
+			return tx.AppendLogEntry(b.ctx, bad)
+		})
+		if err == nil {
+			t.Fatal("appending an entry by an unknown user committed")
+		}
+		if got, err = b.store.FindLogEntries(b.ctx, b.cm1.ID, tk.ID, nil, 0, 10); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(types(got), want) {
+			t.Errorf("after the failed transaction: %v, want %v", types(got), want)
 		}
 	})
 }
