@@ -125,6 +125,15 @@ func TestUnmarshal(t *testing.T) {
 		`{"raw": {"whatever": 1}}`:                  "",
 		`{"creator": null, "items": null}`:          "",
 
+		// Keys are matched as decoded, and a value's extent is found
+		// whatever its strings hold.
+		`{"tit\u006ce": "a"}`: "",
+		`{"x\"y": 1}`:         `body: unknown field "x\"y"`,
+		"{ \"items\" :\n[ {\"key\":1} ,\t{ \"kye\" : 2 } ] }": `items[1]: unknown field "kye"`,
+		`{"title": "a]}{\"", "stauts": 1}`:                    `body: unknown field "stauts"`,
+		`{"items": [{"extra": {"a": "}\\"}}, {"kye": [2]}]}`:  `items[1]: unknown field "kye"`,
+		`{"items": [{"key": -15}, {"key": 2, "x": true}]}`:    `items[1]: unknown field "x"`,
+
 		// Text PostgreSQL cannot store is refused, naming the member.
 		`{"title": "a\u0000b"}`:                                       "title: must not contain a NUL character",
 		`{"creator": {"email": "\u0000"}}`:                            "creator.email: must not contain a NUL character",

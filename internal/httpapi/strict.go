@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"openboards/internal/openboards"
@@ -129,36 +130,27 @@ func checkText(b []byte) error {
 // unknownMember reports the first object member in b that t does not
 // declare, naming the object by path ("body" at the top). It follows
 // pointers, slices, arrays, maps and struct fields; a type with its own
-// UnmarshalJSON is checked only through Shaped.
+// UnmarshalJSON is checked only through Shaped. b has already been decoded
+// by json.Unmarshal, so it is valid JSON: the walk below only finds the
+// extent of each value, and gives up quietly on anything unexpected.
 func unknownMember(b []byte, t reflect.Type, path string) error {
-	for {
-		for t.Kind() == reflect.Pointer {
-			t = t.Elem()
-		}
-		pt := reflect.PointerTo(t)
-		if pt.Implements(shapedType) {
-			t = reflect.New(t).Interface().(Shaped).JSONShape()
-			continue
-		}
-		if pt.Implements(unmarshalerType) || pt.Implements(textUnmarshalerType) {
-			return nil
-		}
-		break
+	s := shapeOf(t)
+	if s == nil {
+		return nil
 	}
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
 		return nil
 	}
-	switch t.Kind() {
+	switch s.kind {
 	case reflect.Struct:
 		if b[0] != '{' {
 			return nil
 		}
-		fields := structFields(t)
 		return eachMember(b, func(key string, raw []byte) error {
-			ft, ok := fields[key]
+			ft, ok := s.fields[key]
 			if !ok {
-				for name, typ := range fields {
+				for name, typ := range s.fields {
 					if strings.EqualFold(name, key) {
 						ft, ok = typ, true
 						break
@@ -175,23 +167,65 @@ func unknownMember(b []byte, t reflect.Type, path string) error {
 			return nil
 		}
 		return eachMember(b, func(key string, raw []byte) error {
-			return unknownMember(raw, t.Elem(), join(path, key))
+			return unknownMember(raw, s.elem, join(path, key))
 		})
 	case reflect.Slice, reflect.Array:
-		if b[0] != '[' || t.Elem().Kind() == reflect.Uint8 {
+		if b[0] != '[' {
 			return nil
 		}
-		var items []json.RawMessage
-		if err := json.Unmarshal(b, &items); err != nil {
-			return nil
+		return eachElement(b, func(i int, raw []byte) error {
+			return unknownMember(raw, s.elem, path+"["+strconv.Itoa(i)+"]")
+		})
+	}
+	return nil
+}
+
+// shape is what unknownMember needs to know of a type, worked out once.
+type shape struct {
+	kind   reflect.Kind
+	fields map[string]reflect.Type // of a struct, by JSON name
+	elem   reflect.Type            // of a map, slice or array
+}
+
+var shapes sync.Map // reflect.Type → *shape, nil for a type not checked
+
+// shapeOf follows pointers and Shaped types to the type whose members
+// unknownMember checks, and returns nil when there is nothing to check:
+// a type that decodes itself, or one that holds no objects.
+func shapeOf(t reflect.Type) *shape {
+	if s, ok := shapes.Load(t); ok {
+		return s.(*shape)
+	}
+	var s *shape
+	u := t
+	for {
+		for u.Kind() == reflect.Pointer {
+			u = u.Elem()
 		}
-		for i, raw := range items {
-			if err := unknownMember(raw, t.Elem(), path+"["+strconv.Itoa(i)+"]"); err != nil {
-				return err
+		pt := reflect.PointerTo(u)
+		if pt.Implements(shapedType) {
+			u = reflect.New(u).Interface().(Shaped).JSONShape()
+			continue
+		}
+		if pt.Implements(unmarshalerType) || pt.Implements(textUnmarshalerType) {
+			u = nil
+		}
+		break
+	}
+	if u != nil {
+		switch u.Kind() {
+		case reflect.Struct:
+			s = &shape{kind: reflect.Struct, fields: structFields(u)}
+		case reflect.Map:
+			s = &shape{kind: reflect.Map, elem: u.Elem()}
+		case reflect.Slice, reflect.Array:
+			if u.Elem().Kind() != reflect.Uint8 {
+				s = &shape{kind: u.Kind(), elem: u.Elem()}
 			}
 		}
 	}
-	return nil
+	shapes.Store(t, s)
+	return s
 }
 
 // structFields maps the JSON names of t's fields, those of embedded
@@ -232,25 +266,115 @@ func structFields(t reflect.Type) map[string]reflect.Type {
 
 // eachMember calls fn with each member of the JSON object b, in order.
 func eachMember(b []byte, fn func(key string, raw []byte) error) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
+	i := skipSpace(b, 1)
+	for i < len(b) && b[i] == '"' {
+		end := stringEnd(b, i)
+		if end < 0 {
 			return nil
 		}
-		key, _ := tok.(string)
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
+		key := string(b[i+1 : end-1])
+		if bytes.IndexByte(b[i+1:end-1], '\\') >= 0 {
+			if json.Unmarshal(b[i:end], &key) != nil {
+				return nil
+			}
+		}
+		i = skipSpace(b, end)
+		if i >= len(b) || b[i] != ':' {
 			return nil
 		}
-		if err := fn(key, raw); err != nil {
+		i = skipSpace(b, i+1)
+		vend := valueEnd(b, i)
+		if vend < 0 {
+			return nil
+		}
+		if err := fn(key, b[i:vend]); err != nil {
 			return err
 		}
+		i = skipSpace(b, vend)
+		if i >= len(b) || b[i] != ',' {
+			return nil
+		}
+		i = skipSpace(b, i+1)
 	}
 	return nil
+}
+
+// eachElement calls fn with each element of the JSON array b, in order.
+func eachElement(b []byte, fn func(i int, raw []byte) error) error {
+	i := skipSpace(b, 1)
+	for n := 0; i < len(b) && b[i] != ']'; n++ {
+		end := valueEnd(b, i)
+		if end < 0 {
+			return nil
+		}
+		if err := fn(n, b[i:end]); err != nil {
+			return err
+		}
+		i = skipSpace(b, end)
+		if i >= len(b) || b[i] != ',' {
+			return nil
+		}
+		i = skipSpace(b, i+1)
+	}
+	return nil
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index just past the JSON string starting at
+// b[i], or -1.
+func stringEnd(b []byte, i int) int {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return -1
+}
+
+// valueEnd returns the index just past the JSON value starting at b[i],
+// or -1.
+func valueEnd(b []byte, i int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		return stringEnd(b, i)
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				j = stringEnd(b, j)
+				if j < 0 {
+					return -1
+				}
+				j--
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return -1
+	}
+	j := i
+	for j < len(b) && !strings.ContainsRune(",}] \t\r\n", rune(b[j])) {
+		j++
+	}
+	return j
 }
 
 func join(path, key string) string {
