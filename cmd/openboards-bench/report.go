@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -38,10 +39,14 @@ type result struct {
 	OtherCPU  float64 `json:"otherCpuCores"` // every other process on the machine
 
 	Ceiling *ceilingRef `json:"ceiling,omitempty"`
-	Target  string      `json:"target,omitempty"`
-	Met     *bool       `json:"met,omitempty"`
+	// CeilingShare is Throughput over the ceiling's, where a target
+	// names one.
+	CeilingShare float64 `json:"ceilingShare,omitempty"`
+	Target       string  `json:"target,omitempty"`
+	Met          *bool   `json:"met,omitempty"`
 
 	method string
+	goal   goal
 }
 
 // ceilingRef is the trivial server's figure a phase is compared with.
@@ -72,21 +77,43 @@ func newResult(w workload, request string, lr loadResult, st procStats) result {
 // rssTargetMiB is the memory target of every server phase.
 const rssTargetMiB = 150
 
-// judge sets the target of a phase and whether it was met.
-func (r *result) judge(minThroughput, maxP99 float64) {
+// goal is what a phase should reach; a zero member is no target.
+type goal struct {
+	throughput float64 // at least this many per second
+	p99ms      float64 // at most this p99
+	share      float64 // at least this fraction of its ceiling's throughput
+}
+
+// judge sets the target of a phase and whether it was met. The share of
+// the ceiling is judged once the ceilings are attached (see
+// attachCeilings), as the ceiling phase may come later.
+func (r *result) judge(g goal) {
 	var parts []string
 	met := true
-	if minThroughput > 0 {
-		parts = append(parts, fmt.Sprintf(">=%.0f/s", minThroughput))
-		met = met && r.Throughput >= minThroughput
+	if g.throughput > 0 {
+		parts = append(parts, fmt.Sprintf(">=%.0f/s", g.throughput))
+		met = met && r.Throughput >= g.throughput
 	}
-	if maxP99 > 0 {
-		parts = append(parts, fmt.Sprintf("p99<=%.0fms", maxP99))
-		met = met && r.P99ms <= maxP99
+	if g.p99ms > 0 {
+		parts = append(parts, fmt.Sprintf("p99<=%.0fms", g.p99ms))
+		met = met && r.P99ms <= g.p99ms
 	}
 	parts = append(parts, fmt.Sprintf("rss<=%dMiB", rssTargetMiB))
 	met = met && r.RSSMaxMiB <= rssTargetMiB && r.HWMMiB <= rssTargetMiB && r.Errors == 0
 	r.Target = strings.Join(parts, " ")
+	r.Met = &met
+	r.goal = g
+}
+
+// judgeShare adds the share of the ceiling to a judged result.
+func (r *result) judgeShare() {
+	if r.goal.share == 0 || r.Ceiling == nil || r.Met == nil || r.Ceiling.Throughput == 0 {
+		return
+	}
+	share := r.Throughput / r.Ceiling.Throughput
+	r.CeilingShare = math.Round(share*1000) / 1000
+	r.Target += fmt.Sprintf(" ceiling>=%.2f (%.3f)", r.goal.share, share)
+	met := *r.Met && share >= r.goal.share
 	r.Met = &met
 }
 
