@@ -262,6 +262,10 @@ func (s *Service) SignOut(ctx context.Context, sess *openboards.Session) error {
 	return s.store.InTx(ctx, func(tx openboards.Tx) error { return tx.DeleteSession(ctx, sess.Hash) })
 }
 
+// ErrCurrentPassword is ChangePassword's answer to a wrong current
+// password, the one failure a caller counts against its limits.
+var ErrCurrentPassword = openboards.Errorf(openboards.CodeInvalid, "current: the current password is not right")
+
 // ChangePassword replaces a signed-in teammate's password after checking
 // the current one, and ends their other sessions.
 func (s *Service) ChangePassword(ctx context.Context, in *SignedIn, current, next string) error {
@@ -277,7 +281,7 @@ func (s *Service) ChangePassword(ctx context.Context, in *SignedIn, current, nex
 		return err
 	}
 	if !ok {
-		return openboards.Errorf(openboards.CodeInvalid, "current: the current password is not right")
+		return ErrCurrentPassword
 	}
 	nextHash, err := s.hashPassword(next)
 	if err != nil {

@@ -173,3 +173,39 @@ func TestSignInFailuresPerClient(t *testing.T) {
 		t.Fatalf("101st attempt: %d, want 429", w.Code)
 	}
 }
+
+// TestChangePasswordFailuresLimited pins that wrong current passwords on
+// the account page count like failed sign-ins: ten, then 429 with
+// Retry-After even for the right one, and the password stays as it was.
+// A refused new password checks no hash and counts nothing.
+func TestChangePasswordFailuresLimited(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	b := h.signedIn("max@acme.test")
+	tok := b.csrf(b.ok("/acme/account"))
+	change := func(current, next string) response {
+		t.Helper()
+		return b.post("/acme/account/password", url.Values{"csrf": {tok}, "current": {current}, "new": {next}})
+	}
+	for i := range 12 {
+		if r := change(password, "short"); r.StatusCode != http.StatusBadRequest {
+			t.Fatalf("short new password %d: %d, want 400", i+1, r.StatusCode)
+		}
+	}
+	for i := range 10 {
+		if r := change("not the password", "a brand new password"); r.StatusCode != http.StatusBadRequest {
+			t.Fatalf("wrong current password %d: %d, want 400", i+1, r.StatusCode)
+		}
+	}
+	r := change(password, "a brand new password")
+	if r.StatusCode != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("11th attempt: %d, Retry-After %q; want 429 with Retry-After\n%s", r.StatusCode, r.Header.Get("Retry-After"), r.body)
+	}
+	if !strings.Contains(r.body, `name="current"`) || !strings.Contains(r.body, "too many failed attempts") {
+		t.Fatalf("the 429 is not the account page saying why:\n%s", r.body)
+	}
+	// The refused change changed nothing: the old password still signs in.
+	if w := h.signIn(signInForm("max@acme.test", password), "198.51.100.7:6000"); w.Code != http.StatusSeeOther {
+		t.Fatalf("sign-in with the unchanged password: %d, want 303", w.Code)
+	}
+}

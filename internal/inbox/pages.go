@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -95,11 +96,20 @@ func (h *Handler) handleAccount(w http.ResponseWriter, r *http.Request, in *comm
 }
 
 func (h *Handler) handlePassword(w http.ResponseWriter, r *http.Request, in *community.SignedIn) error {
-	err := h.communities.ChangePassword(r.Context(), in, r.PostFormValue("current"), r.PostFormValue("new"))
-	if openboards.ErrorCode(err) == openboards.CodeInvalid {
+	// Wrong current passwords count like failed sign-ins, so that a
+	// session left open is no way to guess the password behind it.
+	account := "password\x00" + in.User.ID
+	done, err := h.opt.Failures.Begin(account, clientip.FromRequest(r))
+	if err == nil {
+		err = h.communities.ChangePassword(r.Context(), in, r.PostFormValue("current"), r.PostFormValue("new"))
+		done(errors.Is(err, community.ErrCurrentPassword))
+	}
+	switch code := openboards.ErrorCode(err); code {
+	case openboards.CodeInvalid, openboards.CodeRateLimited, openboards.CodeUnavailable:
 		p := h.newPage("Your account", in, nil)
 		p.Error = openboards.ErrorMessage(err)
-		h.render(w, http.StatusBadRequest, "account", p)
+		httpapi.SetRetryAfter(w, err)
+		h.render(w, httpapi.Status(code), "account", p)
 		return nil
 	}
 	if err != nil {
