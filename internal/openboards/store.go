@@ -24,6 +24,7 @@ type Reader interface {
 	WebhookReader
 	EventReader
 	DeliveryReader
+	ConversationReader
 }
 
 // Tx is a storage transaction: reads see its own writes, and its writes
@@ -47,6 +48,7 @@ type Tx interface {
 	WebhookStore
 	EventStore
 	DeliveryStore
+	ConversationStore
 	ReadAheader
 }
 

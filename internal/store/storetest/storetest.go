@@ -58,6 +58,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Deliveries", testDeliveries},
 		{"DeliveryEndpoint", testDeliveryEndpoint},
 		{"Sessions", testSessions},
+		{"Conversations", testConversations},
 		{"RenameAndLock", testRenameAndLock},
 	}
 	for _, g := range groups {
