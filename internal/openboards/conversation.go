@@ -99,6 +99,32 @@ func EstimateWait(position int, s QueueStats) *int {
 	return &m
 }
 
+// Wait estimates look at the conversations closed in the last
+// QueueStatsWindow; a teammate not seen for PresenceTimeout counts as away.
+const (
+	QueueStatsWindow = 24 * time.Hour
+	PresenceTimeout  = 5 * time.Minute
+)
+
+// FindQueueInfo returns conversation cv's place in its queue at now, with
+// the wait estimate.
+func FindQueueInfo(ctx context.Context, r ConversationReader, cv *Conversation, now time.Time) (QueueInfo, error) {
+	if !cv.Queued {
+		return QueueInfo{Position: NotQueued}, nil
+	}
+	before, err := r.CountQueuedBefore(ctx, cv.CommunityID, cv.QueueSeq)
+	if err != nil {
+		return QueueInfo{}, err
+	}
+	stats, err := r.FindQueueStats(ctx, cv.CommunityID, now.Add(-QueueStatsWindow), now.Add(-PresenceTimeout))
+	if err != nil {
+		return QueueInfo{}, err
+	}
+	info := QueueInfo{Position: before + 1}
+	info.WaitTime = EstimateWait(info.Position, stats)
+	return info, nil
+}
+
 // QueueTreeBits bounds the places of a community's queue: 2^32 - 1
 // conversations may wait there over its lifetime.
 const QueueTreeBits = 32

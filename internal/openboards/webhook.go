@@ -18,6 +18,13 @@ const (
 	EventNoteCreation         = "note_creation"
 	EventNoteUpdate           = "note_update"
 	EventNoteDeletion         = "note_deletion"
+
+	// The External Chat API's events (object type Conversation).
+	EventConversationCreated       = "conversation_created"
+	EventConversationMessageAdded  = "conversation_message_added"
+	EventConversationTakeover      = "conversation_takeover_state_changed"
+	EventConversationClosed        = "conversation_closed"
+	EventConversationStatusChanged = "conversation_status_changed"
 )
 
 // EventTypes lists every webhook event type, grouped by object type.
@@ -25,6 +32,19 @@ var EventTypes = []string{
 	EventTicketCreation, EventTicketStatusChange, EventTicketTagsChange, EventTicketCategoryChange,
 	EventReplyCreation, EventReplyUpdate, EventReplyDeletion,
 	EventNoteCreation, EventNoteUpdate, EventNoteDeletion,
+	EventConversationCreated, EventConversationMessageAdded, EventConversationTakeover,
+	EventConversationClosed, EventConversationStatusChanged,
+}
+
+// IsConversationEvent reports whether typ is an event of the Conversation
+// object type, whose payload carries the conversation.
+func IsConversationEvent(typ string) bool {
+	switch typ {
+	case EventConversationCreated, EventConversationMessageAdded, EventConversationTakeover,
+		EventConversationClosed, EventConversationStatusChanged:
+		return true
+	}
+	return false
 }
 
 // IsEventType reports whether s is one of EventTypes (exact spelling).
@@ -43,6 +63,12 @@ type Change struct {
 	// it was before a deletion.
 	Reply *Reply
 	Note  *Note
+	// The chat state of a conversation event's ticket, its place in the
+	// queue and the event's time, which the outbox reads in the
+	// transaction that records the event.
+	Conversation *Conversation
+	Queue        QueueInfo
+	At           time.Time
 }
 
 // WebhookStatus says whether a webhook endpoint receives events.

@@ -232,7 +232,7 @@ func (w *Writer) statusChanged(ctx context.Context, t *openboards.Ticket, actorI
 	}
 	w.queue(live.StatusChanged, t.ID, actorID, map[string]string{"from": string(prev), "to": string(st)})
 	t.Status = st
-	return nil
+	return w.conversationStatusChanged(ctx, t, prev)
 }
 
 // SetAssignee assigns ticket t (read with LockTicket) to teammate next, or
@@ -260,7 +260,7 @@ func (w *Writer) SetAssignee(ctx context.Context, t *openboards.Ticket, actorID 
 	}
 	w.queue(live.AssigneeChanged, t.ID, actorID, map[string]*string{"assigneeId": id})
 	t.AssigneeID, t.Assignee = id, next
-	return nil
+	return w.conversationMoved(ctx, t)
 }
 
 // ReplyOptions are the effects on its ticket of sending a reply.
@@ -270,6 +270,9 @@ type ReplyOptions struct {
 	// KeepStatus skips the automatic status move (a teammate's reply sets
 	// an open ticket pending, a customer's reply reopens it).
 	KeepStatus bool
+	// CreatedAt, when set, is the time the message was written (a chat
+	// client may give one, up to a little in the future); zero is now.
+	CreatedAt time.Time
 }
 
 // AddReply stores reply r to ticket t (read with LockTicket) and logs it.
@@ -285,6 +288,9 @@ func (w *Writer) AddReply(ctx context.Context, t *openboards.Ticket, r *openboar
 	}
 	r.TicketID, r.CommunityID, r.AuthorID = t.ID, t.CommunityID, r.Author.ID
 	r.CreatedAt, r.UpdatedAt = w.now, w.now
+	if !opts.CreatedAt.IsZero() {
+		r.CreatedAt = opts.CreatedAt
+	}
 	r.IsByTeam = r.Author.Status != openboards.StatusClient
 	if r.Tags == nil {
 		r.Tags = []string{}
@@ -340,6 +346,9 @@ func (w *Writer) sent(ctx context.Context, t *openboards.Ticket, r *openboards.R
 		return err
 	}
 	if err := w.Record(ctx, openboards.Change{Type: openboards.EventReplyCreation, TicketID: t.ID, Reply: r}); err != nil {
+		return err
+	}
+	if err := w.conversationMessage(ctx, t, r, t.Status); err != nil {
 		return err
 	}
 	w.queue(live.MessageAdded, t.ID, author.ID, map[string]int64{"replyId": r.ID})

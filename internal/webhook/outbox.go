@@ -40,6 +40,15 @@ func (o *Outbox) Record(ctx context.Context, tx openboards.Tx, cm *openboards.Co
 	if err != nil {
 		return err
 	}
+	if openboards.IsConversationEvent(c.Type) {
+		if c.Conversation, err = tx.FindConversation(ctx, cm.ID, t.ID); err != nil {
+			return err
+		}
+		if c.Queue, err = openboards.FindQueueInfo(ctx, tx, c.Conversation, at); err != nil {
+			return err
+		}
+		c.At = at
+	}
 	body, err := payload.Render(o.InboxBase, cm.Name, c, t)
 	if err != nil {
 		return err

@@ -71,6 +71,139 @@ type noteItem struct {
 	Ticket    *ticketJSON `json:"Ticket"`
 }
 
+// The conversation event items. Their keys follow the documented
+// conversation_created item (InboxLink, ConversationId, Conversation,
+// EventTime), with what each event adds before EventTime.
+
+type conversationCreatedItem struct {
+	InboxLink      string            `json:"InboxLink"`
+	ConversationID int64             `json:"ConversationId"`
+	Conversation   *conversationJSON `json:"Conversation"`
+	EventTime      string            `json:"EventTime"`
+}
+
+type conversationMessageItem struct {
+	InboxLink      string            `json:"InboxLink"`
+	ConversationID int64             `json:"ConversationId"`
+	Conversation   *conversationJSON `json:"Conversation"`
+	Message        *chatMessageJSON  `json:"Message"`
+	EventTime      string            `json:"EventTime"`
+}
+
+type conversationTakeoverItem struct {
+	InboxLink       string            `json:"InboxLink"`
+	ConversationID  int64             `json:"ConversationId"`
+	Conversation    *conversationJSON `json:"Conversation"`
+	IsAssignedToBot bool              `json:"IsAssignedToBot"`
+	EventTime       string            `json:"EventTime"`
+}
+
+type conversationStatusItem struct {
+	InboxLink                  string            `json:"InboxLink"`
+	ConversationID             int64             `json:"ConversationId"`
+	Conversation               *conversationJSON `json:"Conversation"`
+	PreviousConversationStatus string            `json:"PreviousConversationStatus"`
+	Status                     string            `json:"Status"`
+	EventTime                  string            `json:"EventTime"`
+}
+
+// chatUserJSON is a user as conversations show them: without the custom
+// identifier, keys in alphabetical order.
+type chatUserJSON struct {
+	Email  *string `json:"Email"`
+	ID     string  `json:"Id"`
+	Image  *string `json:"Image"`
+	IsBot  bool    `json:"IsBot"`
+	Name   string  `json:"Name"`
+	Status string  `json:"Status"`
+}
+
+func chatUserOut(u *openboards.User) *chatUserJSON {
+	if u == nil {
+		return nil
+	}
+	return &chatUserJSON{Email: u.Email, ID: u.ID, Image: u.Image, IsBot: u.IsBot, Name: u.Name, Status: string(u.Status)}
+}
+
+type feedbackJSON struct {
+	IsPositive bool   `json:"IsPositive"`
+	Text       string `json:"Text"`
+}
+
+type queuePositionJSON struct {
+	Position int  `json:"Position"`
+	WaitTime *int `json:"WaitTime"`
+}
+
+// conversationJSON is the webhook form of a conversation. As documented,
+// it carries no custom field values (Fields is null) and no messages.
+type conversationJSON struct {
+	Author             *chatUserJSON     `json:"Author"`
+	CreationTime       string            `json:"CreationTime"`
+	Feedback           *feedbackJSON     `json:"Feedback"`
+	Fields             []any             `json:"Fields"`
+	ID                 int64             `json:"Id"`
+	InitialPageURL     *string           `json:"InitialPageUrl"`
+	IsClosed           bool              `json:"IsClosed"`
+	IsTakeoverEnabled  bool              `json:"IsTakeoverEnabled"`
+	LastModifiedTime   string            `json:"LastModifiedTime"`
+	LatestPageURL      *string           `json:"LatestPageUrl"`
+	Messages           []chatMessageJSON `json:"Messages"`
+	QueuePositionInfo  queuePositionJSON `json:"QueuePositionInfo"`
+	TotalMessagesCount int               `json:"TotalMessagesCount"`
+}
+
+type chatMessageJSON struct {
+	Author           *chatUserJSON `json:"Author"`
+	CreationTime     string        `json:"CreationTime"`
+	ID               int64         `json:"Id"`
+	LastModifiedTime string        `json:"LastModifiedTime"`
+	Message          string        `json:"Message"`
+}
+
+// ConversationModified is when a conversation last changed: its ticket or
+// its chat state, whichever is later.
+func ConversationModified(t *openboards.Ticket, cv *openboards.Conversation) time.Time {
+	if cv.UpdatedAt.After(t.UpdatedAt) {
+		return cv.UpdatedAt
+	}
+	return t.UpdatedAt
+}
+
+func conversationItem(link string, c openboards.Change, t *openboards.Ticket) (any, error) {
+	cv := c.Conversation
+	if cv == nil {
+		return nil, fmt.Errorf("payload: %s event of ticket %d without its conversation", c.Type, t.ID)
+	}
+	conv := &conversationJSON{
+		Author: chatUserOut(t.Author), CreationTime: formatTime(t.CreatedAt), ID: t.ID,
+		InitialPageURL: cv.InitialPageURL, IsClosed: t.Status == openboards.TicketCompleted,
+		IsTakeoverEnabled: !cv.IsAssignedToBot, LastModifiedTime: formatTime(ConversationModified(t, cv)),
+		LatestPageURL: cv.LatestPageURL, Messages: []chatMessageJSON{},
+		QueuePositionInfo:  queuePositionJSON{Position: c.Queue.Position, WaitTime: c.Queue.WaitTime},
+		TotalMessagesCount: t.ReplyCount,
+	}
+	if cv.Feedback != nil {
+		conv.Feedback = &feedbackJSON{IsPositive: cv.Feedback.IsPositive, Text: cv.Feedback.Text}
+	}
+	at := formatTime(c.At)
+	switch c.Type {
+	case openboards.EventConversationMessageAdded:
+		if c.Reply == nil {
+			return nil, fmt.Errorf("payload: %s event of ticket %d without its message", c.Type, t.ID)
+		}
+		m := &chatMessageJSON{Author: chatUserOut(c.Reply.Author), CreationTime: formatTime(c.Reply.CreatedAt), ID: c.Reply.ID,
+			LastModifiedTime: formatTime(c.Reply.UpdatedAt), Message: c.Reply.Message}
+		return conversationMessageItem{InboxLink: link, ConversationID: t.ID, Conversation: conv, Message: m, EventTime: at}, nil
+	case openboards.EventConversationTakeover:
+		return conversationTakeoverItem{InboxLink: link, ConversationID: t.ID, Conversation: conv, IsAssignedToBot: cv.IsAssignedToBot, EventTime: at}, nil
+	case openboards.EventConversationStatusChanged:
+		return conversationStatusItem{InboxLink: link, ConversationID: t.ID, Conversation: conv,
+			PreviousConversationStatus: string(c.PreviousStatus), Status: string(t.Status), EventTime: at}, nil
+	}
+	return conversationCreatedItem{InboxLink: link, ConversationID: t.ID, Conversation: conv, EventTime: at}, nil
+}
+
 // Object shapes.
 
 type userJSON struct {
@@ -287,6 +420,12 @@ func Render(inboxBase, communityName string, c openboards.Change, t *openboards.
 			return nil, fmt.Errorf("payload: %s event of ticket %d without its note", c.Type, t.ID)
 		}
 		item = noteItem{InboxLink: link, Note: noteOut(c.Note), Ticket: ticket}
+	case openboards.EventConversationCreated, openboards.EventConversationMessageAdded, openboards.EventConversationTakeover,
+		openboards.EventConversationClosed, openboards.EventConversationStatusChanged:
+		var err error
+		if item, err = conversationItem(link, c, t); err != nil {
+			return nil, err
+		}
 	default:
 		// IsEventType accepted a type this switch does not know.
 		return nil, unknownType(c.Type)
@@ -363,6 +502,22 @@ func Sample(inboxBase, communityName, typ string, now time.Time) ([]byte, error)
 	case openboards.EventNoteCreation, openboards.EventNoteUpdate, openboards.EventNoteDeletion:
 		c.Note = &openboards.Note{ID: 1, TicketID: t.ID, AuthorID: teammate.ID, Author: teammate,
 			Message: "This is a test note.", CreatedAt: now, UpdatedAt: now}
+	}
+	if openboards.IsConversationEvent(typ) {
+		// A conversation of the example customer, waiting first in line.
+		t.Source, t.DetailedSource, t.Message, t.HTMLMessage = openboards.SourceChat, openboards.DetailedSourceChatAPI, "", ""
+		c.Conversation = &openboards.Conversation{TicketID: t.ID, InitialPageURL: ptr("https://www.example.com/"),
+			LatestPageURL: ptr("https://www.example.com/"), QueueSeq: 1, Queued: true, UpdatedAt: now}
+		c.Queue, c.At = openboards.QueueInfo{Position: 1}, now
+		switch typ {
+		case openboards.EventConversationMessageAdded:
+			t.ReplyCount = 1
+			c.Reply = &openboards.Reply{ID: 1, TicketID: t.ID, AuthorID: customer.ID, Author: customer,
+				Message: "This is a test message.", CreatedAt: now, UpdatedAt: now}
+		case openboards.EventConversationClosed, openboards.EventConversationStatusChanged:
+			t.Status, c.PreviousStatus = openboards.TicketCompleted, openboards.TicketOpen
+			c.Conversation.Queued, c.Queue = false, openboards.QueueInfo{Position: openboards.NotQueued}
+		}
 	}
 	return Render(inboxBase, communityName, c, t)
 }

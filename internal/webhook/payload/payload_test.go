@@ -134,7 +134,51 @@ func goldenCases(f *fixture) []goldenCase {
 	noteDeleted := change(openboards.EventNoteDeletion, f.full)
 	noteDeleted.Note = f.note
 
+	// A conversation as in the documented conversation_created example.
+	eet := time.FixedZone("EEST", 3*60*60)
+	opened := time.Date(2023, 10, 25, 13, 39, 47, 851977900, eet)
+	john := &openboards.User{ID: "fc2481f6-28a4-4ca7-849a-344fd6ab1b20", CommunityID: 7, Name: "John",
+		Email: ptr("john@dow.com"), CustomIdentifier: ptr("cus-12345"), Status: openboards.StatusClient, CreatedAt: opened}
+	chat := &openboards.Ticket{ID: 2555100, CommunityID: 7, Title: "Chat API Client Problems", AuthorID: john.ID, Author: john,
+		Status: openboards.TicketOpen, Sentiment: ptr("question"), Source: openboards.SourceChat, DetailedSource: openboards.DetailedSourceChatAPI,
+		CreatedAt: opened, LastActivityAt: opened, UpdatedAt: opened}
+	conv := &openboards.Conversation{TicketID: chat.ID, CommunityID: 7, InitialPageURL: ptr("https://thejohndow.com"),
+		LatestPageURL: ptr("https://thejohndow.com"), QueueSeq: 12, Queued: true, UpdatedAt: opened}
+	eventAt := time.Date(2023, 10, 25, 13, 39, 57, 284458700, eet)
+	conversation := func(typ string) openboards.Change {
+		c := change(typ, chat)
+		c.Conversation, c.Queue, c.At = conv, openboards.QueueInfo{Position: 12}, eventAt
+		return c
+	}
+	answered := *chat
+	answered.ReplyCount, answered.Status, answered.AssigneeID, answered.Assignee = 1, openboards.TicketPending, ptr(f.agent.ID), &f.agent
+	answeredConv := *conv
+	answeredConv.Queued, answeredConv.Feedback = false, &openboards.Feedback{IsPositive: true, Text: "Nice, thank you!"}
+	messageAdded := conversation(openboards.EventConversationMessageAdded)
+	messageAdded.Conversation, messageAdded.Queue = &answeredConv, openboards.QueueInfo{Position: openboards.NotQueued}
+	messageAdded.Reply = &openboards.Reply{ID: 667155, TicketID: chat.ID, CommunityID: 7, AuthorID: f.agent.ID, Author: &f.agent,
+		Message: "Hello John, how can I help?", HTMLMessage: "<p>Hello John, how can I help?</p>", IsByTeam: true,
+		CreatedAt: eventAt, UpdatedAt: eventAt}
+	botConv := *conv
+	botConv.IsAssignedToBot, botConv.Queued = true, false
+	takeover := conversation(openboards.EventConversationTakeover)
+	takeover.Conversation, takeover.Queue = &botConv, openboards.QueueInfo{Position: openboards.NotQueued}
+	closedTicket := answered
+	closedTicket.Status = openboards.TicketCompleted
+	closed := conversation(openboards.EventConversationClosed)
+	closed.Conversation, closed.Queue = &answeredConv, openboards.QueueInfo{Position: openboards.NotQueued}
+	closed.PreviousStatus = openboards.TicketPending
+	statusChanged := closed
+	statusChanged.Type = openboards.EventConversationStatusChanged
+	waitsWithEstimate := conversation(openboards.EventConversationCreated)
+	waitsWithEstimate.Queue = openboards.QueueInfo{Position: 1403, WaitTime: ptr(15)}
 	return []goldenCase{
+		{"conversation_created", conversation(openboards.EventConversationCreated), chat},
+		{"conversation_created_wait", waitsWithEstimate, chat},
+		{"conversation_message_added", messageAdded, &answered},
+		{"conversation_takeover_state_changed", takeover, chat},
+		{"conversation_closed", closed, &closedTicket},
+		{"conversation_status_changed", statusChanged, &closedTicket},
 		{"ticket_creation", change(openboards.EventTicketCreation, f.full), f.full},
 		{"ticket_creation_bare", change(openboards.EventTicketCreation, f.bare), f.bare},
 		{"ticket_status_change", withStatus, f.full},
@@ -378,8 +422,12 @@ func TestTicketIDAndLink(t *testing.T) {
 			EventType     string
 			TicketID      int64 `json:"TicketId"`
 			Events        []struct {
-				InboxLink string
-				Ticket    struct {
+				InboxLink      string
+				ConversationID int64 `json:"ConversationId"`
+				Ticket         struct {
+					ID int64 `json:"Id"`
+				}
+				Conversation struct {
 					ID int64 `json:"Id"`
 				}
 			}
@@ -391,6 +439,13 @@ func TestTicketIDAndLink(t *testing.T) {
 			t.Fatalf("%s: %d events, want 1", name, len(env.Events))
 		}
 		ev := env.Events[0]
+		if openboards.IsConversationEvent(env.EventType) {
+			// A conversation is its ticket: one id throughout.
+			if ev.ConversationID != env.TicketID || ev.Conversation.ID != env.TicketID {
+				t.Errorf("%s: TicketId %d, ConversationId %d, Conversation.Id %d", name, env.TicketID, ev.ConversationID, ev.Conversation.ID)
+			}
+			ev.Ticket.ID = ev.Conversation.ID
+		}
 		if env.TicketID == 0 || env.TicketID != ev.Ticket.ID {
 			t.Errorf("%s: TicketId %d, Ticket.Id %d", name, env.TicketID, ev.Ticket.ID)
 		}
@@ -455,6 +510,19 @@ func TestSample(t *testing.T) {
 			if got := string(at(t, body, "TicketId")); got != "1" {
 				t.Errorf("TicketId %s, want 1", got)
 			}
+			if openboards.IsConversationEvent(typ) {
+				item := keys(t, at(t, body, "Events.0"))
+				if len(item) < 4 || item[0] != "InboxLink" || item[1] != "ConversationId" || item[2] != "Conversation" || item[len(item)-1] != "EventTime" {
+					t.Errorf("item keys %v", item)
+				}
+				if got := string(at(t, body, "Events.0.Conversation.Author.Status")); got != `"client"` {
+					t.Errorf("author status %s, want \"client\"", got)
+				}
+				if typ == openboards.EventConversationMessageAdded {
+					at(t, body, "Events.0.Message.Id")
+				}
+				return
+			}
 			if got := string(at(t, body, "Events.0.Ticket.Title")); got != `"Test event"` {
 				t.Errorf("Title %s, want \"Test event\"", got)
 			}
@@ -499,6 +567,9 @@ func TestErrors(t *testing.T) {
 		{"reply event with a note only", openboards.Change{Type: openboards.EventReplyCreation, TicketID: f.full.ID,
 			Note: f.note}, f.full, false},
 		{"no ticket", openboards.Change{Type: openboards.EventTicketCreation, TicketID: 1}, nil, false},
+		{"conversation event without conversation", openboards.Change{Type: openboards.EventConversationCreated, TicketID: f.full.ID}, f.full, false},
+		{"message added without message", openboards.Change{Type: openboards.EventConversationMessageAdded, TicketID: f.full.ID,
+			Conversation: &openboards.Conversation{TicketID: f.full.ID}}, f.full, false},
 		{"other ticket", openboards.Change{Type: openboards.EventTicketCreation, TicketID: f.bare.ID}, f.full, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
