@@ -5,9 +5,12 @@
 package api
 
 import (
+	"time"
+
 	"errors"
 	"log/slog"
 	"net/http"
+	"openboards/internal/chat"
 	"runtime"
 	"strings"
 
@@ -38,6 +41,9 @@ type Options struct {
 	// with the inbox. Nil gives the handler its own with the default
 	// limits.
 	Failures *limit.Failures
+	// Chat serves the External Chat API; nil gives the handler one on its
+	// store and ticket service, on the system clock.
+	Chat *chat.Service
 }
 
 // Handler serves the Ticket API.
@@ -48,6 +54,7 @@ type Handler struct {
 	opt         Options
 	log         *slog.Logger
 	mux         *httpapi.Mux
+	chat        *chat.Service
 }
 
 // NewHandler returns the Ticket API handler.
@@ -59,7 +66,10 @@ func NewHandler(store openboards.Store, tickets *ticket.Service, communities *co
 		opt.Failures = limit.NewFailures(limit.FailureOptions{})
 	}
 	opt.BasePath = strings.TrimRight(strings.ToLower(opt.BasePath), "/")
-	h := &Handler{store: store, tickets: tickets, communities: communities, opt: opt, log: opt.Log, mux: httpapi.NewMux()}
+	h := &Handler{store: store, tickets: tickets, communities: communities, opt: opt, log: opt.Log, mux: httpapi.NewMux(), chat: opt.Chat}
+	if h.chat == nil {
+		h.chat = chat.NewService(store, tickets, time.Now)
+	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -72,7 +82,7 @@ func NewHandler(store openboards.Store, tickets *ticket.Service, communities *co
 // to case. The webhook endpoints are among them even when Options leave
 // them out.
 func Prefixes() []string {
-	return []string{"token", "healthz", "categories", "customfields", "teammates", "usergroups", "tickets", "tags", "widgets", "webhooks"}
+	return []string{"token", "healthz", "categories", "customfields", "teammates", "usergroups", "tickets", "tags", "widgets", "webhooks", "chat"}
 }
 
 // Routes returns the route patterns the API registered, in registration
@@ -144,6 +154,7 @@ func (h *Handler) routes() {
 	m.Handle("POST /widgets/schedules", h.auth(h.handleWidgetSchedulePut))
 	m.Handle("DELETE /widgets/schedules/{widgetId}", h.auth(h.handleWidgetScheduleDelete))
 
+	h.chatRoutes()
 	if h.opt.Webhooks != nil {
 		h.webhookRoutes()
 	}

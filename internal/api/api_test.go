@@ -21,6 +21,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"openboards/internal/api"
+	"openboards/internal/chat"
 	"openboards/internal/clientip"
 	"openboards/internal/community"
 	"openboards/internal/live"
@@ -153,7 +154,8 @@ func setupWith(t testing.TB, o options) *bundle {
 	}
 	tickets := ticket.NewService(store, events, live.Discard, clk.Now)
 	webhooks := webhook.NewService(store, client, inboxBase, clk.Now)
-	handler := api.NewHandler(store, tickets, communities, api.Options{MaxBodyBytes: o.MaxBodyBytes, BasePath: o.BasePath, Webhooks: webhooks})
+	handler := api.NewHandler(store, tickets, communities, api.Options{MaxBodyBytes: o.MaxBodyBytes, BasePath: o.BasePath, Webhooks: webhooks,
+		Chat: chat.NewService(store, tickets, clk.Now)})
 	// The test clients connect from loopback, a trusted proxy here, so a
 	// test can pose as another client with X-Forwarded-For.
 	srv := httptest.NewServer(clientip.New(loopback).Handler(handler))

@@ -67,6 +67,28 @@ func goldenResponses(t *testing.T) (*bundle, map[string][]byte) {
 	call("user_group", "GET", fmt.Sprintf("/UserGroups/%d", f.group), nil, 200)
 	call("tags", "GET", "/tags", nil, 200)
 	call("widget_schedules", "GET", "/widgets/schedules", nil, 200)
+	b.clock.Advance(time.Minute)
+	call("conversation_create", "POST", "/chat/conversations", map[string]any{
+		"author": map[string]any{"name": "John", "customIdentifier": "CUS-12345"}, "title": "Chat API Client Problems",
+		"url": "https://thejohndow.com", "sentiment": "question", "categoryId": f.customers,
+	}, 200)
+	conv := b.createdID(t, out["conversation_create"])
+	b.clock.Advance(time.Minute)
+	call("conversation_messages_add", "POST", fmt.Sprintf("/chat/conversations/%d/messages", conv), []map[string]any{
+		{"message": "Example of chat message", "author": map[string]any{"name": "John", "email": "john@dow.com", "customIdentifier": "cus-12345"}},
+		{"message": "Example of previous chat message", "author": map[string]any{"name": "John", "email": "john@dow.com"}, "creationTime": "2023-10-19T10:00:58.84+00:00"},
+	}, 200)
+	call("conversation_context_add", "POST", fmt.Sprintf("/chat/conversations/%d/previousMessages", conv), []map[string]any{
+		{"message": "Example of chat message", "author": map[string]any{"name": "John", "email": "john@dow.com"}, "creationTime": "2023-08-22T14:50:07.21+00:00"},
+	}, 200)
+	call("conversation", "GET", fmt.Sprintf("/chat/conversations/%d?includeMessages=true", conv), nil, 200)
+	call("conversation_messages", "GET", fmt.Sprintf("/chat/conversations/%d/messages?orderBy=creation_time_asc&skip=0&take=2", conv), nil, 200)
+	call("conversation_queue", "GET", fmt.Sprintf("/chat/conversations/%d/queue", conv), nil, 200)
+	call("conversation_takeover", "GET", fmt.Sprintf("/chat/conversations/%d/takeover", conv), nil, 200)
+	call("conversation_feedback", "PATCH", fmt.Sprintf("/chat/conversations/%d/feedback", conv), map[string]any{"isPositive": true, "text": "Nice, resolve my problem!"}, 200)
+	call("conversation_close", "PATCH", fmt.Sprintf("/chat/conversations/%d/close", conv), nil, 200)
+	call("error_conversation_closed", "POST", fmt.Sprintf("/chat/conversations/%d/messages", conv), []map[string]any{
+		{"message": "Hello?", "author": map[string]any{"email": "john@dow.com"}}}, 409)
 	call("error_not_found", "GET", "/tickets/999", nil, 404)
 	call("error_invalid", "PATCH", fmt.Sprintf("/tickets/%d/status", f.ticket), map[string]any{"status": "closed"}, 400)
 

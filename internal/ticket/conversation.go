@@ -188,3 +188,27 @@ func (w *Writer) AddEarlierMessage(ctx context.Context, t *openboards.Ticket, r 
 	w.queue(live.MessageAdded, t.ID, r.AuthorID, map[string]int64{"replyId": r.ID})
 	return nil
 }
+
+// The lookups other surfaces that create tickets share, with the errors
+// the Ticket API gives.
+
+// ChosenCategory returns the id of category id, which tickets may use, or
+// an invalid-input error naming field.
+func ChosenCategory(ctx context.Context, tx openboards.Reader, communityID int64, field string, id int64) (*int64, error) {
+	cat, err := chosenCategory(ctx, tx, communityID, field, id)
+	if err != nil {
+		return nil, err
+	}
+	return &cat.ID, nil
+}
+
+// Assignable returns the teammate id names if tickets may be assigned to
+// them, or an invalid-input error naming field.
+func Assignable(ctx context.Context, tx openboards.Reader, communityID int64, field, id string) (*openboards.User, error) {
+	return assignable(ctx, tx, communityID, field, id)
+}
+
+// FieldValues validates custom field values of a new ticket.
+func FieldValues(ctx context.Context, tx openboards.Reader, communityID int64, field string, in []FieldValueInput) ([]openboards.FieldValue, error) {
+	return ticketFieldValues(ctx, tx, communityID, in)
+}
