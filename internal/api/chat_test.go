@@ -192,3 +192,70 @@ func (b *bundle) createdID(t testing.TB, raw []byte) int64 {
 	}
 	return env.Data.ID
 }
+
+// TestChatEvents follows one conversation through the outbox to a
+// receiver: the chat events arrive in order, beside the ticket events the
+// endpoint also subscribed to, with the conversation as it was.
+func TestChatEvents(t *testing.T) {
+	t.Parallel()
+	b := setupWith(t, options{Dispatch: true})
+	e := newEndpoint(t, "chat", "verify")
+	hook := b.client.createWebhook(t, e, "conversation_created", "conversation_message_added", "conversation_takeover_state_changed",
+		"conversation_closed", "conversation_status_changed", "reply_creation")
+	c := b.client
+	conv := decode[conversation](t, c.ok(t, "POST", "/chat/conversations", map[string]any{
+		"author": map[string]any{"email": "john@dow.com", "name": "John"}, "isBotEnabled": true, "url": "https://thejohndow.com"}))
+	path := fmt.Sprintf("/chat/conversations/%d", conv.ID)
+	c.ok(t, "POST", path+"/previousMessages", []map[string]any{{"message": "from elsewhere", "author": map[string]any{"email": "john@dow.com"}}})
+	c.ok(t, "POST", path+"/messages", []map[string]any{{"message": "Hi", "author": map[string]any{"email": "john@dow.com"}}})
+	c.ok(t, "PATCH", path+"/takeover", map[string]any{"isAssignedToBot": false})
+	c.ok(t, "POST", fmt.Sprintf("/tickets/%d/replies", conv.ID), map[string]any{"author": map[string]any{"email": "anna.agent@example.com"}, "message": "Hello John"})
+	c.ok(t, "PATCH", path+"/close", nil)
+
+	want := []string{"conversation_created", "reply_creation", "conversation_message_added", "conversation_takeover_state_changed",
+		"reply_creation", "conversation_message_added", "conversation_status_changed", "conversation_status_changed", "conversation_closed"}
+	got := e.waitNotifications(t, len(want))
+	var types []string
+	for _, n := range got {
+		types = append(types, decodeBody(t, n).EventType)
+	}
+	// The agent's reply set the conversation pending: one status change
+	// then, and one (with the close) when it closed.
+	if fmt.Sprint(types) != fmt.Sprint(want) {
+		t.Fatalf("events %v, want %v", types, want)
+	}
+	var created struct {
+		TicketID int64 `json:"TicketId"`
+		Events   []struct {
+			ConversationID int64 `json:"ConversationId"`
+			Conversation   struct {
+				IsTakeoverEnabled bool
+				InitialPageURL    string `json:"InitialPageUrl"`
+				QueuePositionInfo struct{ Position int }
+			}
+		}
+	}
+	if err := json.Unmarshal(got[0].Body, &created); err != nil {
+		t.Fatal(err)
+	}
+	ev := created.Events[0]
+	if created.TicketID != conv.ID || ev.ConversationID != conv.ID || ev.Conversation.IsTakeoverEnabled ||
+		ev.Conversation.InitialPageURL != "https://thejohndow.com" || ev.Conversation.QueuePositionInfo.Position != -1 {
+		t.Fatalf("conversation_created %s", got[0].Body)
+	}
+	var message struct {
+		Events []struct {
+			Message      struct{ Message string }
+			Conversation struct{ TotalMessagesCount int }
+		}
+	}
+	if err := json.Unmarshal(got[2].Body, &message); err != nil {
+		t.Fatal(err)
+	}
+	if m := message.Events[0]; m.Message.Message != "Hi" || m.Conversation.TotalMessagesCount != 2 {
+		t.Fatalf("conversation_message_added %s", got[2].Body)
+	}
+	for _, n := range got {
+		checkSigned(t, n, hook.Secret)
+	}
+}
