@@ -204,11 +204,11 @@ func (h *Handler) handleChatTakeoverGet(w http.ResponseWriter, r *http.Request, 
 	if err != nil {
 		return err
 	}
-	v, err := h.chat.Get(r.Context(), cm, id, false, openboards.NewestFirst)
+	state, err := h.chat.Takeover(r.Context(), cm, id)
 	if err != nil {
 		return err
 	}
-	return h.ok(w, takeoverJSON{IsAssignedToBot: v.Conversation.IsAssignedToBot})
+	return h.ok(w, takeoverJSON{IsAssignedToBot: state})
 }
 
 type takeoverRequest struct {
@@ -381,14 +381,9 @@ func conversationOut(v *chat.View) *conversationJSON {
 		CreationTime: httpapi.FormatTime(t.CreatedAt), Feedback: feedbackOut(cv.Feedback),
 		Fields: make([]fieldValueJSON, len(t.CustomFields)), ID: t.ID, InitialPageURL: cv.InitialPageURL,
 		IsClosed: t.Status == openboards.TicketCompleted, IsTakeoverEnabled: !cv.IsAssignedToBot,
-		LatestPageURL: cv.LatestPageURL, Messages: chatMessagesOut(v.Messages), QueuePositionInfo: queueOut(v.Queue),
+		LastModifiedTime: httpapi.FormatTime(cv.ModifiedAt(t)), LatestPageURL: cv.LatestPageURL, Messages: chatMessagesOut(v.Messages), QueuePositionInfo: queueOut(v.Queue),
 		TotalMessagesCount: t.ReplyCount,
 	}
-	modified := t.UpdatedAt
-	if cv.UpdatedAt.After(modified) {
-		modified = cv.UpdatedAt
-	}
-	out.LastModifiedTime = httpapi.FormatTime(modified)
 	if t.Author != nil {
 		out.Author = &chatAuthorJSON{CustomIdentifier: t.Author.CustomIdentifier, chatUserJSON: *chatUserOut(t.Author)}
 	}

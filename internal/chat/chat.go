@@ -167,7 +167,7 @@ func (s *Service) Messages(ctx context.Context, cm *openboards.Community, id int
 	if take < 0 || take > MaxPage {
 		return nil, openboards.Errorf(openboards.CodeInvalid, "take: must be between 0 and %d", MaxPage)
 	}
-	if _, _, err := s.find(ctx, s.store, cm, id); err != nil {
+	if _, err := s.store.FindConversation(ctx, cm.ID, id); err != nil {
 		return nil, err
 	}
 	return s.store.FindConversationMessages(ctx, cm.ID, id, order, skip, take)
@@ -180,6 +180,15 @@ func (s *Service) Queue(ctx context.Context, cm *openboards.Community, id int64)
 		return openboards.QueueInfo{}, err
 	}
 	return openboards.FindQueueInfo(ctx, s.store, cv, s.now())
+}
+
+// Takeover reports whether a bot holds a conversation.
+func (s *Service) Takeover(ctx context.Context, cm *openboards.Community, id int64) (bool, error) {
+	cv, err := s.store.FindConversation(ctx, cm.ID, id)
+	if err != nil {
+		return false, err
+	}
+	return cv.IsAssignedToBot, nil
 }
 
 // find reads a conversation and its ticket.

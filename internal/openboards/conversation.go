@@ -44,6 +44,15 @@ type Conversation struct {
 	UpdatedAt time.Time
 }
 
+// ModifiedAt is when conversation c of ticket t last changed: its ticket or
+// its chat state, whichever is later.
+func (c *Conversation) ModifiedAt(t *Ticket) time.Time {
+	if c.UpdatedAt.After(t.UpdatedAt) {
+		return c.UpdatedAt
+	}
+	return t.UpdatedAt
+}
+
 // Feedback is a client's verdict on a conversation.
 type Feedback struct {
 	IsPositive bool

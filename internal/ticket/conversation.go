@@ -208,7 +208,8 @@ func Assignable(ctx context.Context, tx openboards.Reader, communityID int64, fi
 	return assignable(ctx, tx, communityID, field, id)
 }
 
-// FieldValues validates custom field values of a new ticket.
+// FieldValues validates custom field values of a new ticket, naming them
+// under field in errors.
 func FieldValues(ctx context.Context, tx openboards.Reader, communityID int64, field string, in []FieldValueInput) ([]openboards.FieldValue, error) {
-	return ticketFieldValues(ctx, tx, communityID, in)
+	return ticketFieldValues(ctx, tx, communityID, field, in)
 }

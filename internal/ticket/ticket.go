@@ -133,7 +133,7 @@ func (s *Service) CreateTicket(ctx context.Context, cm *openboards.Community, in
 				return err
 			}
 		}
-		if nt.CustomFields, err = ticketFieldValues(ctx, tx, cm.ID, in.CustomFields); err != nil {
+		if nt.CustomFields, err = ticketFieldValues(ctx, tx, cm.ID, "customFields", in.CustomFields); err != nil {
 			return err
 		}
 		t, err := w.CreateTicket(ctx, nt)
@@ -329,7 +329,7 @@ func assignable(ctx context.Context, tx openboards.Reader, communityID int64, fi
 
 // ticketFieldValues validates the custom field values of a new ticket,
 // applies defaults and checks required fields.
-func ticketFieldValues(ctx context.Context, tx openboards.Reader, communityID int64, in []FieldValueInput) ([]openboards.FieldValue, error) {
+func ticketFieldValues(ctx context.Context, tx openboards.Reader, communityID int64, field string, in []FieldValueInput) ([]openboards.FieldValue, error) {
 	fields, err := tx.FindCustomFields(ctx, communityID)
 	if err != nil {
 		return nil, err
@@ -342,14 +342,14 @@ func ticketFieldValues(ctx context.Context, tx openboards.Reader, communityID in
 	for i, v := range in {
 		f := byID[v.ID]
 		if f == nil {
-			return nil, openboards.Errorf(openboards.CodeInvalid, "customFields[%d].id: custom field %d not found", i, v.ID)
+			return nil, openboards.Errorf(openboards.CodeInvalid, "%s[%d].id: custom field %d not found", field, i, v.ID)
 		}
 		if v.Value == nil || *v.Value == "" {
 			continue
 		}
 		nv, err := f.NormalizeValue(*v.Value)
 		if err != nil {
-			return nil, openboards.Errorf(openboards.CodeInvalid, "customFields[%d].value: %s", i, openboards.ErrorMessage(err))
+			return nil, openboards.Errorf(openboards.CodeInvalid, "%s[%d].value: %s", field, i, openboards.ErrorMessage(err))
 		}
 		values[f.ID] = nv
 	}
@@ -361,7 +361,7 @@ func ticketFieldValues(ctx context.Context, tx openboards.Reader, communityID in
 		}
 		if !ok {
 			if f.IsRequired {
-				return nil, openboards.Errorf(openboards.CodeInvalid, "customFields: custom field %d (%q) is required", f.ID, f.Name)
+				return nil, openboards.Errorf(openboards.CodeInvalid, "%s: custom field %d (%q) is required", field, f.ID, f.Name)
 			}
 			continue
 		}

@@ -161,15 +161,6 @@ type chatMessageJSON struct {
 	Message          string        `json:"Message"`
 }
 
-// ConversationModified is when a conversation last changed: its ticket or
-// its chat state, whichever is later.
-func ConversationModified(t *openboards.Ticket, cv *openboards.Conversation) time.Time {
-	if cv.UpdatedAt.After(t.UpdatedAt) {
-		return cv.UpdatedAt
-	}
-	return t.UpdatedAt
-}
-
 func conversationItem(link string, c openboards.Change, t *openboards.Ticket) (any, error) {
 	cv := c.Conversation
 	if cv == nil {
@@ -178,7 +169,7 @@ func conversationItem(link string, c openboards.Change, t *openboards.Ticket) (a
 	conv := &conversationJSON{
 		Author: chatUserOut(t.Author), CreationTime: formatTime(t.CreatedAt), ID: t.ID,
 		InitialPageURL: cv.InitialPageURL, IsClosed: t.Status == openboards.TicketCompleted,
-		IsTakeoverEnabled: !cv.IsAssignedToBot, LastModifiedTime: formatTime(ConversationModified(t, cv)),
+		IsTakeoverEnabled: !cv.IsAssignedToBot, LastModifiedTime: formatTime(cv.ModifiedAt(t)),
 		LatestPageURL: cv.LatestPageURL, Messages: []chatMessageJSON{},
 		QueuePositionInfo:  queuePositionJSON{Position: c.Queue.Position, WaitTime: c.Queue.WaitTime},
 		TotalMessagesCount: t.ReplyCount,
