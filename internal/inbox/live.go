@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"openboards/internal/community"
+	"openboards/internal/httpapi"
 	"openboards/internal/live"
 )
 
@@ -25,13 +26,13 @@ var (
 	// liveHeartbeat is how often an idle stream sends a comment, so that
 	// proxies and browsers keep it open.
 	liveHeartbeat = 25 * time.Second
-	// liveGather is how long the stream gathers changes after the first of
-	// a burst, sending each changed ticket once.
+	// liveGather is how long the stream gathers changes after it sent
+	// some, sending each changed ticket once.
 	liveGather = 50 * time.Millisecond
 )
 
-// liveRetry is the reconnection delay the stream asks browsers for, in ms.
-const liveRetry = 3000
+// liveRetry is the reconnection delay the stream asks browsers for.
+const liveRetry = 3 * time.Second
 
 // liveMaxIDs is the most ticket ids one burst sends; a larger burst is sent
 // as one "anything may have changed".
@@ -47,90 +48,84 @@ func (h *Handler) handleLive(w http.ResponseWriter, r *http.Request, in *communi
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
-	hdr := w.Header()
-	hdr.Set("Content-Type", "text/event-stream")
-	hdr.Set("Cache-Control", "no-store")
-	hdr.Set("X-Accel-Buffering", "no") // stream through nginx unbuffered
 	if r.Method == http.MethodHead {
+		w.Header().Set("Content-Type", "text/event-stream")
 		return nil
 	}
-	// The server's timeouts are for ordinary requests; a stream stays open
-	// as long as the page does. (Setting deadlines fails, harmlessly, on
-	// writers that have none, such as test recorders.)
-	rc := http.NewResponseController(w)
-	rc.SetReadDeadline(time.Time{})
-	rc.SetWriteDeadline(time.Time{})
-
 	sub := h.opt.Live.SubscribeCommunity(in.Community.ID, r.Header.Get("Last-Event-ID"))
 	defer sub.Cancel()
-	w.WriteHeader(http.StatusOK)
-	buf := []byte("retry: " + strconv.Itoa(liveRetry) + "\nid: " + sub.From + "\n\n")
-	if _, err := w.Write(buf); err != nil {
-		return nil
-	}
-	if rc.Flush() != nil {
+	es := httpapi.OpenEventStream(w, liveRetry, sub.From)
+	if es == nil {
 		return nil
 	}
 	ctx := r.Context()
 	beat := time.NewTicker(liveHeartbeat)
 	defer beat.Stop()
+	// The first change after a quiet spell is sent at once; those that
+	// follow within liveGather of a send are gathered and sent together
+	// when it ends, each changed ticket once.
 	gather := time.NewTimer(liveGather)
 	gather.Stop()
-	for {
+	var ids []int64
+	var last live.Event
+	cooling, open := false, true
+	for open {
+		send := false
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-beat.C:
-			buf = append(buf[:0], ": keep-alive\n\n"...)
+			es.Comment("keep-alive")
+			if !es.Flush() {
+				return nil
+			}
+			continue
 		case e, ok := <-sub.Events:
 			if !ok {
-				return nil // the server is shutting down
+				open, send = false, true // send what came, then end
+				break
 			}
-			var ids []int64
-			ids, last := gatherLive(ids, e), e
-			gather.Reset(liveGather)
-		collect:
-			for {
+			ids, last = gatherLive(ids, e), e
+			send = !cooling
+			// Take the rest of its burst (the events of one commit come
+			// together) along.
+			for drained := false; send && !drained; {
 				select {
-				case <-ctx.Done():
-					return nil
-				case <-gather.C:
-					break collect
 				case e, ok := <-sub.Events:
 					if !ok {
-						gather.Stop()
-						break collect // send what came, then end
+						open, drained = false, true
+						break
 					}
 					ids, last = gatherLive(ids, e), e
+				default:
+					drained = true
 				}
 			}
-			if len(ids) == 0 {
-				continue // only typing
-			}
-			if len(ids) > liveMaxIDs || slices.Contains(ids, 0) {
-				ids = []int64{0}
-			}
-			buf = buf[:0]
-			for i, id := range ids {
-				buf = append(buf, "event: ticket\n"...)
-				if i == len(ids)-1 {
-					buf = append(buf, "id: "...)
-					buf = append(buf, h.opt.Live.EventID(last)...)
-					buf = append(buf, '\n')
-				}
-				buf = append(buf, "data: "...)
-				buf = strconv.AppendInt(buf, id, 10)
-				buf = append(buf, "\n\n"...)
-			}
-			beat.Reset(liveHeartbeat)
+		case <-gather.C:
+			cooling, send = false, true
 		}
-		if _, err := w.Write(buf); err != nil {
+		if !send || len(ids) == 0 {
+			continue // cooling down, or only typing
+		}
+		if len(ids) > liveMaxIDs || slices.Contains(ids, 0) {
+			ids = append(ids[:0], 0)
+		}
+		for i, id := range ids {
+			eid := ""
+			if i == len(ids)-1 {
+				eid = h.opt.Live.EventID(last)
+			}
+			es.Add("ticket", eid, strconv.AppendInt(nil, id, 10))
+		}
+		ids = ids[:0]
+		if !es.Flush() {
 			return nil
 		}
-		if rc.Flush() != nil {
-			return nil
-		}
+		beat.Reset(liveHeartbeat)
+		cooling = true
+		gather.Reset(liveGather)
 	}
+	return nil
 }
 
 // gatherLive adds the ticket that e changed to ids, once: 0 for a Reset,

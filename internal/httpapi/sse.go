@@ -1,0 +1,91 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// EventStream writes server-sent events (text/event-stream). Open it with
+// OpenEventStream; each Send writes and flushes one event.
+type EventStream struct {
+	w   http.ResponseWriter
+	rc  *http.ResponseController
+	buf []byte
+}
+
+// OpenEventStream answers 200 with the headers of an event stream that no
+// proxy buffers or caches, lifts the server's read and write deadlines
+// (a stream stays open as long as its client wants), and sends retry (the
+// reconnection delay browsers are asked to keep) and the id the stream
+// starts from, so that a client that receives nothing before it
+// reconnects still resumes from there. It returns nil when the client has
+// gone.
+func OpenEventStream(w http.ResponseWriter, retry time.Duration, from string) *EventStream {
+	hdr := w.Header()
+	hdr.Set("Content-Type", "text/event-stream")
+	hdr.Set("Cache-Control", "no-store")
+	hdr.Set("X-Accel-Buffering", "no") // stream through nginx unbuffered
+	s := &EventStream{w: w, rc: http.NewResponseController(w)}
+	// Setting deadlines fails, harmlessly, on writers that have none,
+	// such as test recorders.
+	s.rc.SetReadDeadline(time.Time{})
+	s.rc.SetWriteDeadline(time.Time{})
+	w.WriteHeader(http.StatusOK)
+	s.buf = append(s.buf, "retry: "...)
+	s.buf = strconv.AppendInt(s.buf, retry.Milliseconds(), 10)
+	s.buf = append(s.buf, '\n')
+	if from != "" {
+		s.buf = append(s.buf, "id: "...)
+		s.buf = append(s.buf, from...)
+		s.buf = append(s.buf, '\n')
+	}
+	s.buf = append(s.buf, '\n')
+	if !s.flush() {
+		return nil
+	}
+	return s
+}
+
+// Add appends one event to what the next Flush sends: its name (none for
+// the default "message"), its id (none to keep the last) and its data,
+// one "data:" line per line of data.
+func (s *EventStream) Add(event, id string, data []byte) {
+	if event != "" {
+		s.buf = append(s.buf, "event: "...)
+		s.buf = append(s.buf, event...)
+		s.buf = append(s.buf, '\n')
+	}
+	if id != "" {
+		s.buf = append(s.buf, "id: "...)
+		s.buf = append(s.buf, id...)
+		s.buf = append(s.buf, '\n')
+	}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		s.buf = append(s.buf, "data: "...)
+		s.buf = append(s.buf, line...)
+		s.buf = append(s.buf, '\n')
+	}
+	s.buf = append(s.buf, '\n')
+}
+
+// Comment appends a comment line, which clients ignore: a heartbeat that
+// keeps proxies from closing an idle stream.
+func (s *EventStream) Comment(text string) {
+	s.buf = append(s.buf, ": "...)
+	s.buf = append(s.buf, text...)
+	s.buf = append(s.buf, "\n\n"...)
+}
+
+// Flush sends what was added; false when the client has gone.
+func (s *EventStream) Flush() bool { return s.flush() }
+
+func (s *EventStream) flush() bool {
+	if len(s.buf) == 0 {
+		return true
+	}
+	_, err := s.w.Write(s.buf)
+	s.buf = s.buf[:0]
+	return err == nil && s.rc.Flush() == nil
+}
