@@ -18,6 +18,7 @@ import (
 	"openboards/internal/community"
 	"openboards/internal/httpapi"
 	"openboards/internal/limit"
+	"openboards/internal/live"
 	"openboards/internal/obs"
 	"openboards/internal/openboards"
 	"openboards/internal/ticket"
@@ -44,6 +45,9 @@ type Options struct {
 	// Chat serves the External Chat API; nil gives the handler one on its
 	// store and ticket service, on the system clock.
 	Chat *chat.Service
+	// Live feeds the conversation streams; nil leaves them unavailable
+	// (503).
+	Live *live.Hub
 }
 
 // Handler serves the Ticket API.

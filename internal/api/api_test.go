@@ -69,6 +69,9 @@ type options struct {
 	// Dispatch records the webhook events of ticket changes and runs a
 	// dispatcher on the test's clock, as the server does.
 	Dispatch bool
+	// Live publishes the services' live events to a hub the handler's
+	// conversation streams read (bundle.hub).
+	Live bool
 }
 
 // bundle is one test's server: a fresh database, the services on a fixed
@@ -152,10 +155,17 @@ func setupWith(t testing.TB, o options) *bundle {
 	if o.Dispatch {
 		events = &webhook.Outbox{InboxBase: inboxBase}
 	}
-	tickets := ticket.NewService(store, events, live.Discard, clk.Now)
+	var pub live.Publisher = live.Discard
+	var hub *live.Hub
+	if o.Live {
+		hub = live.NewHub()
+		t.Cleanup(hub.Close)
+		pub = hub
+	}
+	tickets := ticket.NewService(store, events, pub, clk.Now)
 	webhooks := webhook.NewService(store, client, inboxBase, clk.Now)
 	handler := api.NewHandler(store, tickets, communities, api.Options{MaxBodyBytes: o.MaxBodyBytes, BasePath: o.BasePath, Webhooks: webhooks,
-		Chat: chat.NewService(store, tickets, clk.Now)})
+		Chat: chat.NewService(store, tickets, clk.Now), Live: hub})
 	// The test clients connect from loopback, a trusted proxy here, so a
 	// test can pose as another client with X-Forwarded-For.
 	srv := httptest.NewServer(clientip.New(loopback).Handler(handler))

@@ -27,6 +27,7 @@ func (h *Handler) chatRoutes() {
 	m.Handle("PATCH /chat/conversations/{id}/latesturl", h.auth(h.handleChatLatestURL))
 	m.Handle("PATCH /chat/conversations/{id}/url", h.auth(h.handleChatLatestURL))
 	m.Handle("PATCH /chat/conversations/{id}/close", h.auth(h.handleChatClose))
+	m.Handle("GET /chat/conversations/{id}/events", h.auth(h.handleChatEvents))
 }
 
 type userValueRequest struct {

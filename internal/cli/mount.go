@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"openboards/internal/api"
+	"openboards/internal/chat"
 	"openboards/internal/community"
 	"openboards/internal/config"
 	"openboards/internal/inbox"
@@ -31,6 +32,7 @@ type surfaceDeps struct {
 	tickets       *ticket.Service
 	communities   *community.Service
 	webhooks      *webhook.Service
+	chat          *chat.Service
 	live          *live.Hub
 	secureCookies bool
 	failures      *limit.Failures // shared by the surfaces that check secrets
@@ -63,6 +65,7 @@ func mountTable() []mount {
 		{surface: "api", prefixes: api.Prefixes(), build: func(d surfaceDeps) (surface, error) {
 			return api.NewHandler(d.store, d.tickets, d.communities, api.Options{
 				BasePath: d.cfg.BasePath(), MaxBodyBytes: d.cfg.MaxBodyBytes, Log: d.log, Webhooks: d.webhooks, Failures: d.failures,
+				Chat: d.chat, Live: d.live,
 			}), nil
 		}},
 		{surface: "inbox", prefixes: inbox.Prefixes(), communities: true, build: func(d surfaceDeps) (surface, error) {

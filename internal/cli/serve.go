@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"openboards/internal/chat"
 	"openboards/internal/clientip"
 	"openboards/internal/community"
 	"openboards/internal/config"
@@ -117,6 +118,7 @@ func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Serve
 	webhooks := webhook.NewService(wstore, client, publicURL, time.Now)
 	mounts, err := buildSurfaces(mountTable(), surfaceDeps{
 		cfg: cfg, store: wstore, tickets: tickets, communities: communities, webhooks: webhooks, live: feed.hub,
+		chat:          chat.NewService(wstore, tickets, time.Now),
 		secureCookies: strings.HasPrefix(publicURL, "https://"), failures: failures, log: log,
 	})
 	if err != nil {

@@ -1,0 +1,169 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"openboards/internal/httpapi"
+	"openboards/internal/live"
+	"openboards/internal/openboards"
+)
+
+// GET /chat/conversations/{id}/events (an extension) is one conversation
+// as it happens, a stream of server-sent events, so that a client shows
+// the team's answers without polling:
+//
+//   - "message": a message was added or edited; data is the message, in
+//     the shape the messages endpoint lists.
+//   - "message.deleted": a teammate deleted one; data is {"id": N}.
+//   - "conversation": the conversation changed (closed, reopened, taken
+//     over, assigned, its queue place, feedback, page); data is the
+//     conversation without its messages.
+//   - "queue": while it waits, its place in the queue moved; data is the
+//     queuePositionInfo.
+//   - "typing": someone is typing in it; data is {"userId": "..."}.
+//   - "reset": events may have been missed; read the conversation afresh.
+//
+// Internal notes never reach it. Every event has an id; a client that
+// reconnects with Last-Event-ID receives what it missed, or "reset".
+
+// Timings of the conversation stream; variables so that tests can shorten
+// them.
+var (
+	// streamHeartbeat is how often an idle stream sends a comment.
+	streamHeartbeat = 25 * time.Second
+	// streamQueueEvery is how often a waiting conversation's stream
+	// reads its queue place, which moves with other conversations' turns.
+	streamQueueEvery = 10 * time.Second
+)
+
+// streamRetry is the reconnection delay the stream asks clients for.
+const streamRetry = 3 * time.Second
+
+// MaxStreams bounds the conversation streams one server holds open at
+// once; beyond it a client is asked to come back later (503).
+const MaxStreams = 20000
+
+// streams counts the open conversation streams of every Handler.
+var streams atomic.Int64
+
+func (h *Handler) handleChatEvents(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
+	id, err := httpapi.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if h.opt.Live == nil {
+		return openboards.Errorf(openboards.CodeUnavailable, "this server sends no live events; poll the conversation instead")
+	}
+	if streams.Add(1) > MaxStreams {
+		streams.Add(-1)
+		return &openboards.Error{Code: openboards.CodeUnavailable, Message: "too many open streams; try again later", RetryAfter: 30 * time.Second}
+	}
+	defer streams.Add(-1)
+	// Subscribed first, so that nothing after the read below is missed.
+	sub := h.opt.Live.SubscribeTicket(cm.ID, id, r.Header.Get("Last-Event-ID"))
+	defer sub.Cancel()
+	ctx := r.Context()
+	v, err := h.chat.Get(ctx, cm, id, false, openboards.NewestFirst)
+	if err != nil {
+		return err
+	}
+	es := httpapi.OpenEventStream(w, streamRetry, sub.From)
+	if es == nil {
+		return nil
+	}
+	beat := time.NewTicker(streamHeartbeat)
+	defer beat.Stop()
+	queue := time.NewTicker(streamQueueEvery)
+	defer queue.Stop()
+	pos := v.Queue
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-beat.C:
+			es.Comment("keep-alive")
+		case <-queue.C:
+			if pos.Position < 1 {
+				continue
+			}
+			q, err := h.chat.Queue(ctx, cm, id)
+			if err != nil {
+				return nil // the stream ends; the client reconnects and reads afresh
+			}
+			if q.Position == pos.Position && equalWait(q.WaitTime, pos.WaitTime) {
+				continue
+			}
+			pos = q
+			es.Add("queue", "", mustJSON(queueOut(q)))
+		case e, ok := <-sub.Events:
+			if !ok {
+				return nil
+			}
+			name, data, err := h.streamEvent(r, cm, e, &pos)
+			if err != nil {
+				return nil
+			}
+			if name == "" {
+				continue
+			}
+			es.Add(name, h.opt.Live.EventID(e), data)
+			beat.Reset(streamHeartbeat)
+		}
+		if !es.Flush() {
+			return nil
+		}
+	}
+}
+
+// streamEvent turns a live event of the conversation into the stream's
+// event name and data; "" for one the stream does not send.
+func (h *Handler) streamEvent(r *http.Request, cm *openboards.Community, e live.Event, pos *openboards.QueueInfo) (string, []byte, error) {
+	ctx := r.Context()
+	switch e.Type {
+	case live.Reset:
+		return "reset", []byte("{}"), nil
+	case live.Typing:
+		return "typing", mustJSON(map[string]string{"userId": e.UserID}), nil
+	case live.MessageAdded, live.MessageChanged:
+		var d struct {
+			ReplyID int64 `json:"replyId"`
+		}
+		if json.Unmarshal(e.Data, &d) != nil || d.ReplyID == 0 {
+			return "", nil, nil // a note
+		}
+		m, err := h.store.FindReplyByID(ctx, cm.ID, e.TicketID, d.ReplyID)
+		if openboards.ErrorCode(err) == openboards.CodeNotFound {
+			return "message.deleted", mustJSON(map[string]int64{"id": d.ReplyID}), nil
+		}
+		if err != nil {
+			return "", nil, err
+		}
+		if m.IsDraft {
+			return "", nil, nil
+		}
+		return "message", mustJSON(chatMessagesOut([]*openboards.Reply{m})[0]), nil
+	default:
+		v, err := h.chat.Get(ctx, cm, e.TicketID, false, openboards.NewestFirst)
+		if err != nil {
+			return "", nil, err
+		}
+		*pos = v.Queue
+		return "conversation", mustJSON(conversationOut(v)), nil
+	}
+}
+
+func equalWait(a, b *int) bool {
+	return (a == nil) == (b == nil) && (a == nil || *a == *b)
+}
+
+// mustJSON encodes what the stream's own types make; they always encode.
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
