@@ -162,6 +162,22 @@ func QueueTreePrefixNodes(seq int64) []int64 {
 	return out
 }
 
+// Online reports whether p takes chats at now: online and seen within
+// PresenceTimeout.
+func (p *Presence) Online(now time.Time) bool {
+	return p.Status == PresenceOnline && now.Sub(p.SeenAt) < PresenceTimeout
+}
+
+// ChatLoad is a teammate's presence with the conversations they hold:
+// those assigned to them that are open or pending.
+type ChatLoad struct {
+	Presence
+	Holding int
+}
+
+// Free is how many more conversations the teammate takes.
+func (l ChatLoad) Free() int { return max(l.Capacity-l.Holding, 0) }
+
 // PresenceStatus says whether a teammate takes live chats.
 type PresenceStatus string
 
@@ -228,6 +244,10 @@ type ConversationReader interface {
 	// FindPresence returns a teammate's presence; CodeNotFound when they
 	// never set one.
 	FindPresence(ctx context.Context, communityID int64, userID string) (*Presence, error)
+	// FindChatLoads returns every teammate's presence (away, with
+	// DefaultChatCapacity, for one who never set it) and how many open or
+	// pending conversations they are assigned, by name.
+	FindChatLoads(ctx context.Context, communityID int64) ([]ChatLoad, error)
 }
 
 // ConversationStore writes conversations.

@@ -112,17 +112,49 @@ func (c *Conn) FindQueueStats(ctx context.Context, communityID int64, since, see
 		s.AverageHandling = time.Duration(total.Int64 / int64(s.Handled))
 	}
 	var taken sql.NullInt64
-	err = c.queryRow(ctx, `SELECT COALESCE(SUM(p.capacity), 0), SUM((SELECT COUNT(*) FROM tickets t
-			WHERE t.community_id = p.community_id AND t.assignee_id = p.user_id AND t.source = ? AND t.status <> ?))
+	err = c.queryRow(ctx, `SELECT COALESCE(SUM(p.capacity), 0), SUM(`+holdingCount+`)
 		FROM chat_presence p JOIN users u ON u.id = p.user_id AND u.status = ?
 		WHERE p.community_id = ? AND p.status = ? AND p.seen_at >= ?`,
-		openboards.SourceChat, openboards.TicketCompleted, openboards.StatusTeam,
-		communityID, openboards.PresenceOnline, nanos(seenSince)).Scan(&s.Slots, &taken)
+		openboards.StatusTeam, communityID, openboards.PresenceOnline, nanos(seenSince)).Scan(&s.Slots, &taken)
 	if err != nil {
 		return s, c.interpret(err, "find queue stats", "")
 	}
 	s.Free = max(s.Slots-int(taken.Int64), 0)
 	return s, nil
+}
+
+// holdingCount counts the conversations a teammate (of presence row p)
+// holds: open or pending ones assigned to them. Its literals match the
+// partial index tickets_chat_load, which a bound parameter would not.
+const holdingCount = `(SELECT COUNT(*) FROM tickets t WHERE t.community_id = p.community_id AND t.assignee_id = p.user_id
+	AND t.source = 'chat' AND t.status IN ('open', 'pending'))`
+
+// FindChatLoads returns every teammate's presence and the conversations
+// they hold, by name.
+func (c *Conn) FindChatLoads(ctx context.Context, communityID int64) ([]openboards.ChatLoad, error) {
+	rows, err := c.query(ctx, `SELECT u.id, COALESCE(p.status, ?), COALESCE(p.capacity, ?), COALESCE(p.seen_at, 0),
+			(SELECT COUNT(*) FROM tickets t WHERE t.community_id = u.community_id AND t.assignee_id = u.id
+				AND t.source = 'chat' AND t.status IN ('open', 'pending'))
+		FROM users u LEFT JOIN chat_presence p ON p.community_id = u.community_id AND p.user_id = u.id
+		WHERE u.community_id = ? AND u.status = ? ORDER BY u.name, u.id`,
+		openboards.PresenceAway, openboards.DefaultChatCapacity, communityID, openboards.StatusTeam)
+	if err != nil {
+		return nil, c.interpret(err, "find chat loads", "")
+	}
+	defer rows.Close()
+	out := []openboards.ChatLoad{}
+	for rows.Next() {
+		l := openboards.ChatLoad{Presence: openboards.Presence{CommunityID: communityID}}
+		var seen int64
+		if err := rows.Scan(&l.UserID, &l.Status, &l.Capacity, &seen, &l.Holding); err != nil {
+			return nil, c.interpret(err, "find chat loads", "")
+		}
+		if seen != 0 {
+			l.SeenAt = fromNanos(seen)
+		}
+		out = append(out, l)
+	}
+	return out, c.interpret(rows.Err(), "find chat loads", "")
 }
 
 // FindMessageByClientID returns the reply a client's message id names.

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -255,5 +256,40 @@ func testConversations(t *testing.T, newStore NewStore) {
 			t.Fatal(err)
 		}
 		diff(t, "another community's stats", openboards.QueueStats{}, s)
+
+		// Loads: every teammate by name, with defaults for one who never
+		// set a presence; an archived conversation is not held.
+		ann := b.teammate(b.cm1, "Ann")
+		arch := chat(b, b.cm1, ada)
+		b.tx(func(tx openboards.Tx) error {
+			id, st := &tom.ID, openboards.TicketArchived
+			return tx.UpdateTicket(b.ctx, b.cm1.ID, arch.ID, openboards.TicketUpdate{AssigneeID: &id, Status: &st, UpdatedAt: at(31)})
+		})
+		loads, err := b.store.FindChatLoads(b.ctx, b.cm1.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, l := range loads {
+			got = append(got, fmt.Sprintf("%s %s cap %d holds %d free %d seen %v", l.UserID, l.Status, l.Capacity, l.Holding, l.Free(), !l.SeenAt.IsZero()))
+		}
+		diff(t, "loads", []string{
+			ann.ID + " away cap 4 holds 0 free 4 seen false",
+			eve.ID + " away cap 2 holds 0 free 2 seen true",
+			gone.ID + " online cap 5 holds 0 free 5 seen true",
+			tom.ID + " online cap 4 holds 1 free 3 seen true",
+		}, got)
+		if loads[3].Online(at(51)) != true || loads[2].Online(at(51)) || loads[1].Online(at(51)) {
+			t.Errorf("online at 51: tom %v, gone %v, eve %v", loads[3].Online(at(51)), loads[2].Online(at(51)), loads[1].Online(at(51)))
+		}
+		loads, err = b.store.FindChatLoads(b.ctx, b.cm2.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range loads {
+			if l.Holding != 0 || l.Status != openboards.PresenceAway {
+				t.Errorf("another community's load %+v", l)
+			}
+		}
 	})
 }
