@@ -23,6 +23,9 @@ const (
 	// TicketChanged: any other change of the ticket (category, tags, custom
 	// fields, read state).
 	TicketChanged Type = "ticket.changed"
+	// PresenceChanged: a teammate went online or away, or changed their
+	// chat capacity; it concerns no ticket (TicketID 0).
+	PresenceChanged Type = "presence.changed"
 	// Typing: someone is typing in the ticket's conversation; never stored.
 	Typing Type = "typing"
 	// Reset: events may have been missed (a subscriber fell behind, or the
@@ -39,7 +42,8 @@ type Event struct {
 	ID int64 `json:"id,omitempty"`
 	// Type says what happened.
 	Type Type `json:"type"`
-	// CommunityID and TicketID say where; TicketID is 0 only in Reset.
+	// CommunityID and TicketID say where; TicketID is 0 only in Reset and
+	// PresenceChanged.
 	CommunityID int64 `json:"communityId"`
 	TicketID    int64 `json:"ticketId,omitempty"`
 	// UserID is who made the change, when known.
