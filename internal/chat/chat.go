@@ -42,6 +42,9 @@ func NewService(store openboards.Store, tickets *ticket.Service, now func() time
 	return &Service{store: store, tickets: tickets, now: now}
 }
 
+// Now is the service's clock.
+func (s *Service) Now() time.Time { return s.now() }
+
 // UserValue is a message or conversation author as a client names them.
 type UserValue struct {
 	ID, Email, CustomIdentifier, Name, Image string

@@ -25,7 +25,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
+	"openboards/internal/chat"
 	"openboards/internal/community"
 	"openboards/internal/httpapi"
 	"openboards/internal/limit"
@@ -63,6 +65,9 @@ type Options struct {
 	// server shares one with the Ticket API. Nil gives the handler its own
 	// with the default limits.
 	Failures *limit.Failures
+	// Chat serves live chat; nil gives the handler one on its store and
+	// ticket service, on the system clock.
+	Chat *chat.Service
 }
 
 // Handler serves the inbox.
@@ -70,6 +75,7 @@ type Handler struct {
 	store       openboards.Store
 	tickets     *ticket.Service
 	communities *community.Service
+	chat        *chat.Service
 	opt         Options
 	log         *slog.Logger
 	pages       map[string]*template.Template
@@ -99,6 +105,9 @@ func NewHandler(store openboards.Store, tickets *ticket.Service, communities *co
 	}
 	if h.opt.Failures == nil {
 		h.opt.Failures = limit.NewFailures(limit.FailureOptions{})
+	}
+	if h.chat = opt.Chat; h.chat == nil {
+		h.chat = chat.NewService(store, tickets, time.Now)
 	}
 	if err := h.load(); err != nil {
 		return nil, err
@@ -167,6 +176,7 @@ func (h *Handler) routes() {
 	m.Handle("GET /{community}/tickets", h.auth(h.handleTickets))
 	m.Handle("GET /{community}/account", h.auth(h.handleAccount))
 	h.liveRoutes()
+	h.chatRoutes()
 	m.Handle("GET /{community}/settings", h.auth(h.admin(h.handleSettings)))
 	h.webhookSettingsRoutes()
 	h.apiSettingsRoutes()

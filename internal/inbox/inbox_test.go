@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"openboards/internal/chat"
 	"openboards/internal/community"
 	"openboards/internal/inbox"
 	"openboards/internal/live"
@@ -58,6 +59,7 @@ type harness struct {
 	ctx         context.Context
 	store       *sqlite.Store
 	tickets     *ticket.Service
+	chat        *chat.Service
 	communities *community.Service
 	handler     http.Handler
 	srv         *httptest.Server
@@ -85,6 +87,10 @@ func newHarnessWith(t *testing.T, opt inbox.Options) *harness {
 	}
 	clock := &stepClock{t: time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)}
 	h := &harness{t: t, ctx: ctx, store: store, tickets: ticket.NewService(store, ticket.NoEvents, live.Discard, clock.now), communities: communities}
+	h.chat = chat.NewService(store, h.tickets, clock.now)
+	if opt.Chat == nil {
+		opt.Chat = h.chat
+	}
 	handler, err := inbox.NewHandler(store, h.tickets, communities, opt)
 	if err != nil {
 		t.Fatal(err)

@@ -482,7 +482,7 @@ func TestLivePage(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	page := string(body)
-	for _, want := range []string{`<body data-live="/Acme/live">`, `<section class="list"`, `data-ticket-id="` + strconv.FormatInt(id, 10) + `"`} {
+	for _, want := range []string{`<body data-live="/Acme/live" data-seen="/Acme/chat/seen"`, `<section class="list" data-live-part="list"`, `data-ticket-id="` + strconv.FormatInt(id, 10) + `"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %s", want)
 		}

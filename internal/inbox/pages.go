@@ -360,6 +360,9 @@ type ticketView struct {
 	CanEdit    bool
 	Action     string
 	CSRF       string
+	// Chat is set for a conversation.
+	Chat         *conversationView
+	AssigneeName string
 }
 
 // fieldItem is one custom field of the open ticket, as its form shows it.
@@ -414,6 +417,11 @@ func (h *Handler) ticketView(r *http.Request, in *community.SignedIn, id int64, 
 	}
 	if t.AssigneeID != nil {
 		v.AssigneeID = *t.AssigneeID
+		for _, u := range team {
+			if u.ID == v.AssigneeID {
+				v.AssigneeName = u.Name
+			}
+		}
 	}
 	fields, err := h.store.FindCustomFields(ctx, cid)
 	if err != nil {
@@ -449,7 +457,11 @@ func (h *Handler) ticketView(r *http.Request, in *community.SignedIn, id int64, 
 		if rp.IsByTeam {
 			kind = "team"
 		}
-		v.Items = append(v.Items, threadItem{Kind: kind, Who: rp.Author.Name, When: shortTime(rp.CreatedAt), Body: template.HTML(rp.HTMLMessage), Attachments: rp.Attachments, at: rp.CreatedAt,
+		who := rp.Author.Name
+		if rp.Author.IsBot {
+			who += " (bot)"
+		}
+		v.Items = append(v.Items, threadItem{Kind: kind, Who: who, When: shortTime(rp.CreatedAt), Body: template.HTML(rp.HTMLMessage), Attachments: rp.Attachments, at: rp.CreatedAt,
 			Delete: v.Action + "/replies/" + strconv.FormatInt(rp.ID, 10) + "/delete"})
 	}
 	for _, n := range notes {
@@ -461,6 +473,11 @@ func (h *Handler) ticketView(r *http.Request, in *community.SignedIn, id int64, 
 			Delete: v.Action + "/notes/" + strconv.FormatInt(n.ID, 10) + "/delete"})
 	}
 	sortThread(v.Items)
+	if t.IsConversation() {
+		if v.Chat, err = h.conversationView(r, in, t, replies); err != nil {
+			return nil, err
+		}
+	}
 	for _, e := range entries {
 		who := ""
 		if e.User != nil {

@@ -1,31 +1,69 @@
 // Live updates: listens to the community's change stream (data-live on
 // <body>) and, when tickets change, fetches the page again and swaps in
-// the ticket list and, if it changed, the open ticket. A part the user is
-// typing in, or has unsaved edits in, is left alone and a notice offers a
-// reload instead.
+// the parts that show them (elements with data-live-part; one with
+// data-ticket-id only when that ticket changed). A part the user is typing
+// in, or has unsaved edits in, is left alone but for the parts inside it
+// (a conversation's thread goes on updating while a message is typed),
+// and a notice offers a reload for the rest.
+//
+// Chat: a form with data-chat-send is sent without leaving the page, its
+// textarea sending on Enter; a part with data-stick="bottom" stays
+// scrolled to its end as messages arrive. While the teammate is active,
+// the page tells the server so (data-seen), which keeps them online for
+// live chat.
 (function () {
   'use strict';
-  var url = document.body && document.body.getAttribute('data-live');
-  if (!url || !window.EventSource || !window.fetch || !window.DOMParser) return;
-  var LIST = 'section.list', TICKET = 'article.ticket';
-  if (!document.querySelector(LIST) && !document.querySelector(TICKET)) return;
+  var body = document.body;
+  if (!body || !window.fetch || !window.DOMParser) return;
+  var url = body.getAttribute('data-live');
+  var csrf = body.getAttribute('data-csrf') || '';
+
+  // Activity: at most one heartbeat a minute, only after the user did
+  // something since the last, and only while the page is visible.
+  var seenURL = body.getAttribute('data-seen'), active = true;
+  if (seenURL) {
+    ['keydown', 'mousedown', 'mousemove', 'touchstart', 'scroll', 'focusin'].forEach(function (t) {
+      document.addEventListener(t, function () { active = true; }, {passive: true, capture: true});
+    });
+    var beat = function () {
+      if (!active || document.hidden) return;
+      active = false;
+      fetch(seenURL, {method: 'POST', credentials: 'same-origin', body: new URLSearchParams({csrf: csrf})}).catch(function () {});
+    };
+    beat();
+    setInterval(beat, 60000);
+  }
+
+  function top(el) {
+    return !el.parentElement || !el.parentElement.closest('[data-live-part]');
+  }
+  function parts() {
+    return Array.prototype.filter.call(document.querySelectorAll('[data-live-part]'), top);
+  }
+
+  // Threads that stick to the bottom start there.
+  function stickAll(root) {
+    var s = root.querySelectorAll('[data-stick="bottom"]');
+    for (var i = 0; i < s.length; i++) s[i].scrollTop = s[i].scrollHeight;
+  }
+  stickAll(document);
 
   var changed = {};   // ids of tickets changed since the last refresh; "0": anything
-  var stale = {};     // parts left as they were, by selector
+  var stale = {};     // names of parts left as they were
   var timer = 0, first = 0, fetching = false, again = false, hidden = false, shown = false;
   var notice = document.createElement('p');
   notice.className = 'live-notice';
   notice.setAttribute('role', 'status');
-  document.body.appendChild(notice);
+  body.appendChild(notice);
 
-  // schedule refreshes 300 ms after the last change of a burst, but at
-  // most 1 s after its first.
+  // schedule refreshes 150 ms after the last change of a burst, but at
+  // most 500 ms after its first.
   function schedule(id) {
     if (id !== null) changed[id] = true;
     var now = Date.now();
     if (!first) first = now;
     clearTimeout(timer);
-    timer = setTimeout(refresh, Math.max(0, Math.min(300, first + 1000 - now)));
+    timer = setTimeout(refresh, Math.max(0, Math.min(150, first + 500 - now)));
   }
 
   function refresh() {
@@ -49,16 +87,19 @@
     });
   }
 
-  function apply(doc, ids) {
-    var parts = [LIST], cur = document.querySelector(TICKET);
-    if (cur && (ids['0'] || ids[cur.getAttribute('data-ticket-id')] || stale[TICKET])) parts.push(TICKET);
-    parts.forEach(function (sel) {
-      var old = document.querySelector(sel), next = doc.querySelector(sel);
-      if (!old || !next) return;
-      if (old.isEqualNode(next)) { delete stale[sel]; return; }
-      if (working(old)) { stale[sel] = true; return; }
-      swap(old, next);
-      delete stale[sel];
+  // apply swaps in the parts of doc that changed (only the one named
+  // only, when given).
+  function apply(doc, ids, only) {
+    parts().forEach(function (old) {
+      var name = old.getAttribute('data-live-part');
+      if (only && name !== only) return;
+      var next = doc.querySelector('[data-live-part="' + name + '"]');
+      if (!next) return;
+      var tid = old.getAttribute('data-ticket-id');
+      if (tid && tid !== next.getAttribute('data-ticket-id')) return; // another ticket is open there now
+      if (tid && !ids['0'] && !ids[tid] && !stale[name]) return;
+      if (update(old, next)) delete stale[name];
+      else stale[name] = true;
     });
     var show = Object.keys(stale).length > 0;
     if (show === shown) return;
@@ -73,6 +114,19 @@
       b.addEventListener('click', function () { location.reload(); });
       notice.appendChild(b);
     }
+  }
+
+  // update brings old up to date with next and reports whether it is:
+  // swapped whole when the user is not working in it, else part by part.
+  function update(old, next) {
+    if (old.isEqualNode(next)) return true;
+    if (!working(old)) { swap(old, next); return true; }
+    var inner = old.querySelectorAll('[data-live-part]');
+    for (var i = 0; i < inner.length; i++) {
+      var n = next.querySelector('[data-live-part="' + inner[i].getAttribute('data-live-part') + '"]');
+      if (n && !working(inner[i])) swap(inner[i], n);
+    }
+    return old.isEqualNode(next);
   }
 
   // working reports whether the user is typing in el or has edits there
@@ -100,14 +154,28 @@
     return f.value !== f.defaultValue;
   }
 
-  // swap replaces old by next, keeping the scroll position and the focus.
+  // swap replaces old by a copy of next (next stays in its document, to
+  // compare with), keeping the scroll positions and the focus; a part
+  // that sticks to the bottom and was there stays there.
   function swap(old, next) {
-    var x = window.scrollX, y = window.scrollY, top = old.scrollTop;
+    var x = window.scrollX, y = window.scrollY;
+    var scrolls = [], i;
+    var boxes = [old].concat(Array.prototype.slice.call(old.querySelectorAll('[data-live-part]')));
+    for (i = 0; i < boxes.length; i++) {
+      var b = boxes[i];
+      scrolls.push({name: b.getAttribute('data-live-part'), top: b.scrollTop,
+        bottom: b.getAttribute('data-stick') === 'bottom' && b.scrollHeight - b.scrollTop - b.clientHeight < 40});
+    }
     var a = document.activeElement, where = a && a !== old && old.contains(a) ? locate(a, old) : null;
-    next = document.adoptNode(next);
-    old.replaceWith(next);
-    next.scrollTop = top;
-    var f = where && find(next, where);
+    var copy = document.importNode(next, true);
+    old.replaceWith(copy);
+    for (i = 0; i < scrolls.length; i++) {
+      var s = scrolls[i];
+      var el = i === 0 ? copy : copy.querySelector('[data-live-part="' + s.name + '"]');
+      if (!el) continue;
+      el.scrollTop = s.bottom ? el.scrollHeight : s.top;
+    }
+    var f = where && find(copy, where);
     if (f) f.focus({preventScroll: true});
     window.scrollTo(x, y);
   }
@@ -132,13 +200,56 @@
     return n || null;
   }
 
+  // Chat forms: sent with fetch; the answer is the page with the message
+  // in it, applied at once. An error keeps the text and says what failed.
+  document.addEventListener('submit', function (e) {
+    var form = e.target;
+    if (!form.hasAttribute || !form.hasAttribute('data-chat-send')) return;
+    e.preventDefault();
+    var input = form.querySelector('[data-chat-input]'), err = form.querySelector('.send-error');
+    var text = input ? input.value : '';
+    if (!text.trim() || form.getAttribute('data-sending')) return;
+    form.setAttribute('data-sending', '1');
+    var data = new URLSearchParams(new FormData(form));
+    fetch(form.action, {method: 'POST', credentials: 'same-origin', body: data}).then(function (res) {
+      return res.text().then(function (html) { return {ok: res.ok, doc: new DOMParser().parseFromString(html, 'text/html')}; });
+    }).then(function (r) {
+      if (!r.ok) {
+        var m = r.doc.querySelector('.error');
+        throw new Error(m ? m.textContent : 'The message was not sent.');
+      }
+      if (input && input.value === text) { input.value = ''; input.defaultValue = ''; }
+      if (err) { err.hidden = true; err.textContent = ''; }
+      // Only the part the form is in: the answer is the page of another
+      // address, whose list may differ from this one's.
+      var part = form.closest('[data-live-part]');
+      while (part && !top(part)) part = part.parentElement.closest('[data-live-part]');
+      if (!part) return;
+      var ids = {};
+      ids[part.getAttribute('data-ticket-id') || '0'] = true;
+      apply(r.doc, ids, part.getAttribute('data-live-part'));
+    }).catch(function (x) {
+      if (err) { err.textContent = x.message || 'The message was not sent; try again.'; err.hidden = false; }
+    }).then(function () {
+      form.removeAttribute('data-sending');
+    });
+  });
+  document.addEventListener('keydown', function (e) {
+    var t = e.target;
+    if (e.key !== 'Enter' || e.shiftKey || e.isComposing || !t.hasAttribute || !t.hasAttribute('data-chat-input')) return;
+    e.preventDefault();
+    if (t.form) t.form.requestSubmit();
+  });
+
+  if (!url || !window.EventSource || !parts().length) return;
+
   // When the user leaves a part that was left stale, try it again.
   document.addEventListener('focusout', function () {
     setTimeout(function () {
-      var sels = Object.keys(stale);
-      if (!sels.length) return;
-      for (var i = 0; i < sels.length; i++) {
-        var el = document.querySelector(sels[i]);
+      var names = Object.keys(stale);
+      if (!names.length) return;
+      for (var i = 0; i < names.length; i++) {
+        var el = document.querySelector('[data-live-part="' + names[i] + '"]');
         if (el && working(el)) return;
       }
       schedule(null);
