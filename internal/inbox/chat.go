@@ -87,7 +87,7 @@ func (h *Handler) handleDesk(w http.ResponseWriter, r *http.Request, in *communi
 		}
 		data.Queue = append(data.Queue, row)
 	}
-	data.NextWait = "no estimate yet"
+	data.NextWait = "no estimate yet (nobody online, or nothing closed in the last day)"
 	if d.NextWait != nil {
 		data.NextWait = "about " + minutes(time.Duration(*d.NextWait)*time.Minute)
 	}
@@ -132,9 +132,9 @@ func (h *Handler) handleDesk(w http.ResponseWriter, r *http.Request, in *communi
 	return nil
 }
 
-// minutes says a duration in whole minutes, rounded up.
+// minutes says a duration in whole minutes.
 func minutes(d time.Duration) string {
-	m := int((d + time.Minute - 1) / time.Minute)
+	m := int(d / time.Minute)
 	switch {
 	case m <= 0:
 		return "under a minute"

@@ -60,9 +60,10 @@ type Feedback struct {
 }
 
 // WaitsInQueue reports whether a conversation in the state given waits in
-// its community's queue: open, held by no bot and assigned to nobody.
+// its community's queue: open (or pending), held by no bot and assigned to
+// nobody.
 func WaitsInQueue(t *Ticket, c *Conversation) bool {
-	return t.Status != TicketCompleted && !c.IsAssignedToBot && t.AssigneeID == nil
+	return (t.Status == TicketOpen || t.Status == TicketPending) && !c.IsAssignedToBot && t.AssigneeID == nil
 }
 
 // QueueInfo is a conversation's place in the queue: Position is 1-based,

@@ -336,6 +336,9 @@ func (w *Writer) sent(ctx context.Context, t *openboards.Ticket, r *openboards.R
 	case opts.KeepStatus:
 	case author.Status == openboards.StatusClient:
 		next = openboards.TicketOpen
+	case t.IsConversation():
+		// A live chat stays open while the team and its bots answer:
+		// nobody waits on the client between two messages.
 	case t.Status == openboards.TicketOpen:
 		next = openboards.TicketPending
 	}

@@ -218,6 +218,7 @@
         var m = r.doc.querySelector('.error');
         throw new Error(m ? m.textContent : 'The message was not sent.');
       }
+      form.removeAttribute('data-sending');
       if (input && input.value === text) { input.value = ''; input.defaultValue = ''; }
       if (err) { err.hidden = true; err.textContent = ''; }
       // Only the part the form is in: the answer is the page of another
