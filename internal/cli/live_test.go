@@ -199,3 +199,57 @@ func TestLiveAcrossNodes(t *testing.T) {
 	waitTicketEvent(t, lines, id, 15*time.Second)
 	t.Logf("a reply through node A reached node B's stream after %v", time.Since(start))
 }
+
+// A conversation's message posted through one node reaches the client's
+// conversation stream held on another.
+func TestChatAcrossNodes(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.NewSchema(t)
+	a := startLiveNode(t, dsn)
+	b := startLiveNode(t, dsn)
+	cr, email := liveTeammate(t, a.s.Store, "Cluster")
+	creds := credentials{CommunityName: cr.Community.Name, ClientID: cr.Community.ClientID, RefreshToken: cr.RefreshToken}
+	ca := &client{t: t, base: a.s.URL, token: accessToken(t, a.s.URL, creds)}
+	cb := &client{t: t, base: b.s.URL, token: accessToken(t, b.s.URL, creds)}
+	var cv struct{ ID int64 }
+	ca.do("POST", "/chat/conversations", map[string]any{"author": map[string]any{"name": "Kim", "email": "kim@example.com"}}, &cv)
+	texts := conversationStream(t, cb, cv.ID)
+	path := fmt.Sprintf("/chat/conversations/%d/messages", cv.ID)
+	want := func(text string, within time.Duration) {
+		t.Helper()
+		timeout := time.After(within)
+		for {
+			select {
+			case got, ok := <-texts:
+				if !ok {
+					t.Fatal("node B's stream ended")
+				}
+				if strings.HasSuffix(got, ": "+text) {
+					return
+				}
+			case <-timeout:
+				t.Fatalf("node B's stream did not receive %q", text)
+			}
+		}
+	}
+	// The first may wait for node B's listener to connect: send until one
+	// arrives.
+	for i := 0; ; i++ {
+		if i == 10 {
+			t.Fatal("node B's stream received nothing from node A")
+		}
+		ca.do("POST", path, []map[string]any{{"message": fmt.Sprintf("hello %d", i), "author": map[string]any{"email": "kim@example.com"}}}, nil)
+		got := ""
+		select {
+		case got = <-texts:
+		case <-time.After(time.Second):
+		}
+		if strings.HasPrefix(got, "Kim: hello ") {
+			break
+		}
+	}
+	start := time.Now()
+	ca.do("POST", fmt.Sprintf("/tickets/%d/replies", cv.ID), map[string]any{"author": map[string]any{"email": email}, "message": "On it, Kim"}, nil)
+	want("On it, Kim", 15*time.Second)
+	t.Logf("a teammate's answer through node A reached the client's stream on node B after %v", time.Since(start))
+}
