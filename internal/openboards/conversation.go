@@ -174,6 +174,9 @@ func (p *Presence) Online(now time.Time) bool {
 type ChatLoad struct {
 	Presence
 	Holding int
+	// LastAssigned is when a conversation was last assigned to them
+	// automatically; zero when never.
+	LastAssigned time.Time
 }
 
 // Free is how many more conversations the teammate takes.
@@ -249,6 +252,12 @@ type ConversationReader interface {
 	// DefaultChatCapacity, for one who never set it) and how many open or
 	// pending conversations they are assigned, by name.
 	FindChatLoads(ctx context.Context, communityID int64) ([]ChatLoad, error)
+	// FindChatSettings returns a community's chat settings (the defaults
+	// when it never set them).
+	FindChatSettings(ctx context.Context, communityID int64) (*ChatSettings, error)
+	// FindAutoAssigning lists the ids of the communities that assign
+	// conversations automatically.
+	FindAutoAssigning(ctx context.Context) ([]int64, error)
 }
 
 // ConversationStore writes conversations.
@@ -270,4 +279,21 @@ type ConversationStore interface {
 	CreateReplyMail(ctx context.Context, r *Reply) error
 	// SetPresence stores a teammate's presence.
 	SetPresence(ctx context.Context, p *Presence) error
+	// SetChatSettings stores a community's chat settings.
+	SetChatSettings(ctx context.Context, s *ChatSettings) error
+	// LockQueue holds the community's queue until the transaction ends,
+	// so that automatic assignments of one community happen one at a time
+	// (on every node). A queue that never had a place is created.
+	LockQueue(ctx context.Context, communityID int64) error
+	// MarkAutoAssigned records that a conversation was just assigned to a
+	// teammate automatically, at at.
+	MarkAutoAssigned(ctx context.Context, communityID int64, userID string, at time.Time) error
+}
+
+// ChatSettings are how a community runs live chat.
+type ChatSettings struct {
+	CommunityID int64
+	// AutoAssign assigns waiting conversations to the teammates online
+	// with room; otherwise teammates take them from the queue.
+	AutoAssign bool
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
@@ -134,7 +135,7 @@ const holdingCount = `(SELECT COUNT(*) FROM tickets t WHERE t.community_id = p.c
 func (c *Conn) FindChatLoads(ctx context.Context, communityID int64) ([]openboards.ChatLoad, error) {
 	rows, err := c.query(ctx, `SELECT u.id, COALESCE(p.status, ?), COALESCE(p.capacity, ?), COALESCE(p.seen_at, 0),
 			(SELECT COUNT(*) FROM tickets t WHERE t.community_id = u.community_id AND t.assignee_id = u.id
-				AND t.source = 'chat' AND t.status IN ('open', 'pending'))
+				AND t.source = 'chat' AND t.status IN ('open', 'pending')), COALESCE(p.last_assigned_at, 0)
 		FROM users u LEFT JOIN chat_presence p ON p.community_id = u.community_id AND p.user_id = u.id
 		WHERE u.community_id = ? AND u.status = ? ORDER BY u.name, u.id`,
 		openboards.PresenceAway, openboards.DefaultChatCapacity, communityID, openboards.StatusTeam)
@@ -145,12 +146,15 @@ func (c *Conn) FindChatLoads(ctx context.Context, communityID int64) ([]openboar
 	out := []openboards.ChatLoad{}
 	for rows.Next() {
 		l := openboards.ChatLoad{Presence: openboards.Presence{CommunityID: communityID}}
-		var seen int64
-		if err := rows.Scan(&l.UserID, &l.Status, &l.Capacity, &seen, &l.Holding); err != nil {
+		var seen, assigned int64
+		if err := rows.Scan(&l.UserID, &l.Status, &l.Capacity, &seen, &l.Holding, &assigned); err != nil {
 			return nil, c.interpret(err, "find chat loads", "")
 		}
 		if seen != 0 {
 			l.SeenAt = fromNanos(seen)
+		}
+		if assigned != 0 {
+			l.LastAssigned = fromNanos(assigned)
 		}
 		out = append(out, l)
 	}
@@ -279,4 +283,53 @@ func (c *Tx) SetPresence(ctx context.Context, p *openboards.Presence) error {
 		ON CONFLICT (community_id, user_id) DO UPDATE SET status = excluded.status, capacity = excluded.capacity, seen_at = excluded.seen_at`,
 		p.CommunityID, p.UserID, p.Status, p.Capacity, nanos(p.SeenAt))
 	return c.interpret(err, "set presence", "")
+}
+
+// FindChatSettings returns a community's chat settings.
+func (c *Conn) FindChatSettings(ctx context.Context, communityID int64) (*openboards.ChatSettings, error) {
+	st := &openboards.ChatSettings{CommunityID: communityID}
+	err := c.queryRow(ctx, `SELECT auto_assign FROM chat_settings WHERE community_id = ?`, communityID).Scan(&st.AutoAssign)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, nil
+	}
+	return st, c.interpret(err, "find chat settings", "")
+}
+
+// FindAutoAssigning lists the communities that assign automatically.
+func (c *Conn) FindAutoAssigning(ctx context.Context) ([]int64, error) {
+	rows, err := c.query(ctx, `SELECT community_id FROM chat_settings WHERE auto_assign ORDER BY community_id`)
+	if err != nil {
+		return nil, c.interpret(err, "find auto-assigning communities", "")
+	}
+	defer rows.Close()
+	out := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, c.interpret(err, "find auto-assigning communities", "")
+		}
+		out = append(out, id)
+	}
+	return out, c.interpret(rows.Err(), "find auto-assigning communities", "")
+}
+
+// SetChatSettings stores a community's chat settings.
+func (c *Tx) SetChatSettings(ctx context.Context, st *openboards.ChatSettings) error {
+	_, err := c.exec(ctx, `INSERT INTO chat_settings (community_id, auto_assign) VALUES (?, ?)
+		ON CONFLICT (community_id) DO UPDATE SET auto_assign = excluded.auto_assign`, st.CommunityID, st.AutoAssign)
+	return c.interpret(err, "set chat settings", "")
+}
+
+// LockQueue locks the community's queue row, creating it at place 0.
+func (c *Tx) LockQueue(ctx context.Context, communityID int64) error {
+	_, err := c.exec(ctx, `INSERT INTO chat_queues (community_id, last_seq) VALUES (?, 0)
+		ON CONFLICT (community_id) DO UPDATE SET last_seq = chat_queues.last_seq`, communityID)
+	return c.interpret(err, "lock queue", "")
+}
+
+// MarkAutoAssigned records an automatic assignment to a teammate.
+func (c *Tx) MarkAutoAssigned(ctx context.Context, communityID int64, userID string, at time.Time) error {
+	_, err := c.exec(ctx, `UPDATE chat_presence SET last_assigned_at = ? WHERE community_id = ? AND user_id = ?`,
+		nanos(at), communityID, userID)
+	return c.interpret(err, "mark auto-assigned", "")
 }

@@ -196,6 +196,60 @@ func testConversations(t *testing.T, newStore NewStore) {
 			}
 		}
 	})
+	t.Run("ChatSettings", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newStore)
+		st, err := b.store.FindChatSettings(b.ctx, b.cm1.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		diff(t, "default settings", &openboards.ChatSettings{CommunityID: b.cm1.ID}, st)
+		for _, on := range []bool{true, false, true} {
+			b.tx(func(tx openboards.Tx) error {
+				return tx.SetChatSettings(b.ctx, &openboards.ChatSettings{CommunityID: b.cm1.ID, AutoAssign: on})
+			})
+		}
+		if st, err = b.store.FindChatSettings(b.ctx, b.cm1.ID); err != nil || !st.AutoAssign {
+			t.Fatalf("settings after setting %+v, %v", st, err)
+		}
+		ids, err := b.store.FindAutoAssigning(b.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		diff(t, "auto-assigning", []int64{b.cm1.ID}, ids)
+		if st, _ = b.store.FindChatSettings(b.ctx, b.cm2.ID); st.AutoAssign {
+			t.Fatal("another community assigns automatically")
+		}
+
+		// Locking a queue that never had a place creates it at 0.
+		var seq int64
+		b.tx(func(tx openboards.Tx) error {
+			if err := tx.LockQueue(b.ctx, b.cm2.ID); err != nil {
+				return err
+			}
+			seq, err = tx.NextQueueSeq(b.ctx, b.cm2.ID)
+			return err
+		})
+		if seq != 1 {
+			t.Fatalf("first place after locking %d, want 1", seq)
+		}
+
+		tom := b.teammate(b.cm1, "Tom")
+		b.tx(func(tx openboards.Tx) error {
+			return tx.SetPresence(b.ctx, &openboards.Presence{CommunityID: b.cm1.ID, UserID: tom.ID, Status: openboards.PresenceOnline, Capacity: 2, SeenAt: at(1)})
+		})
+		b.tx(func(tx openboards.Tx) error { return tx.MarkAutoAssigned(b.ctx, b.cm1.ID, tom.ID, at(7)) })
+		loads, err := b.store.FindChatLoads(b.ctx, b.cm1.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range loads {
+			if l.UserID == tom.ID && !l.LastAssigned.Equal(at(7)) {
+				t.Fatalf("last assigned %v, want %v", l.LastAssigned, at(7))
+			}
+		}
+	})
+
 	t.Run("QueueStatsAndPresence", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, newStore)
