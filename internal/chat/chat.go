@@ -35,11 +35,12 @@ type Service struct {
 	store   openboards.Store
 	tickets *ticket.Service
 	now     func() time.Time
+	router  *router
 }
 
 // NewService returns a Service writing through tickets; now is the clock.
 func NewService(store openboards.Store, tickets *ticket.Service, now func() time.Time) *Service {
-	return &Service{store: store, tickets: tickets, now: now}
+	return &Service{store: store, tickets: tickets, now: now, router: newRouter()}
 }
 
 // Now is the service's clock.

@@ -3,6 +3,7 @@ package chat_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -304,5 +305,121 @@ func TestDesk(t *testing.T) {
 	}
 	if dk.Stats.Slots != 2 || dk.Stats.Free != 1 {
 		t.Fatalf("stats %+v", dk.Stats)
+	}
+}
+
+// assignees lists who holds each conversation, "" for nobody.
+func (d *desk) assignees(t *testing.T, ids ...int64) []string {
+	t.Helper()
+	names := map[string]string{"": "-", d.ann.ID: "ann", d.bob.ID: "bob"}
+	var out []string
+	for _, id := range ids {
+		out = append(out, names[d.assignee(t, id)])
+	}
+	return out
+}
+
+func TestAutoAssign(t *testing.T) {
+	d := newDesk(t)
+	ids := []int64{d.open(t, false), d.open(t, false), d.open(t, false), d.open(t, false)}
+	bot := d.open(t, true)
+	online := func(u *openboards.User, capacity int) {
+		t.Helper()
+		if err := d.svc.SetPresence(d.ctx, d.cm, u.ID, openboards.PresenceOnline, capacity); err != nil {
+			t.Fatal(err)
+		}
+	}
+	online(d.ann, 2)
+	online(d.bob, 1)
+	// Off by default: nothing is assigned.
+	if n, err := d.svc.AutoAssign(d.ctx, d.cm); err != nil || n != 0 {
+		t.Fatalf("assigned %d (%v) with the setting off", n, err)
+	}
+	if err := d.svc.SetAutoAssign(d.ctx, d.cm, true); err != nil {
+		t.Fatal(err)
+	}
+	// Most room first (Ann), then the one assigned longest ago (Bob, never),
+	// then Ann again; the fourth waits, and the bot keeps its own.
+	if n, err := d.svc.AutoAssign(d.ctx, d.cm); err != nil || n != 3 {
+		t.Fatalf("assigned %d (%v), want 3", n, err)
+	}
+	if got := d.assignees(t, append(ids, bot)...); !slices.Equal(got, []string{"ann", "bob", "ann", "-", "-"}) {
+		t.Fatalf("assignees %v", got)
+	}
+	if q, _ := d.svc.Queue(d.ctx, d.cm, ids[3]); q.Position != 1 {
+		t.Fatalf("the fourth is at %d", q.Position)
+	}
+	// Room again when Bob closes his: the fourth goes to him.
+	if _, err := d.svc.Close(d.ctx, d.cm, ids[1]); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := d.svc.AutoAssign(d.ctx, d.cm); n != 1 || d.assignees(t, ids[3])[0] != "bob" {
+		t.Fatalf("after Bob's close: assigned %d to %v", n, d.assignees(t, ids[3]))
+	}
+	// Nobody away or inactive receives one.
+	next := d.open(t, false)
+	if _, err := d.svc.Close(d.ctx, d.cm, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.svc.SetPresence(d.ctx, d.cm, d.ann.ID, openboards.PresenceAway, 2); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := d.svc.AutoAssign(d.ctx, d.cm); n != 0 {
+		t.Fatalf("assigned %d to teammates away", n)
+	}
+	online(d.ann, 2)
+	d.advance(openboards.PresenceTimeout)
+	if n, _ := d.svc.AutoAssign(d.ctx, d.cm); n != 0 {
+		t.Fatalf("assigned %d to inactive teammates", n)
+	}
+	if err := d.svc.Seen(d.ctx, d.cm, d.ann.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := d.svc.AutoAssign(d.ctx, d.cm); n != 1 || d.assignees(t, next)[0] != "ann" {
+		t.Fatalf("after Ann's return: assigned %d to %v", n, d.assignees(t, next))
+	}
+	// Turned off, it assigns nothing more.
+	if err := d.svc.SetAutoAssign(d.ctx, d.cm, false); err != nil {
+		t.Fatal(err)
+	}
+	last := d.open(t, false)
+	if n, _ := d.svc.AutoAssign(d.ctx, d.cm); n != 0 || d.assignee(t, last) != "" {
+		t.Fatalf("assigned %d with the setting off again", n)
+	}
+}
+
+// publisher passes the live events of committed changes to a chat
+// service, as the server does.
+type publisher struct{ svc *chat.Service }
+
+func (p *publisher) Publish(events ...live.Event) { p.svc.Observe(events...) }
+
+// RunRouting assigns as conversations arrive.
+func TestRunRouting(t *testing.T) {
+	d := newDesk(t)
+	pub := &publisher{}
+	d.svc = chat.NewService(d.store, ticket.NewService(d.store, ticket.NoEvents, pub, d.Now), d.Now)
+	pub.svc = d.svc
+	if err := d.svc.SetAutoAssign(d.ctx, d.cm, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.svc.SetPresence(d.ctx, d.cm, d.bob.ID, openboards.PresenceOnline, 3); err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(d.ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		d.svc.RunRouting(ctx, slog.New(slog.DiscardHandler))
+	}()
+	t.Cleanup(func() {
+		stop()
+		<-done
+	})
+	id := d.open(t, false)
+	for deadline := time.Now().Add(10 * time.Second); d.assignee(t, id) != d.bob.ID; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the new conversation was not assigned to Bob")
+		}
 	}
 }

@@ -18,6 +18,9 @@ type liveFeed struct {
 	hub   *live.Hub
 	pg    *postgres.Store // nil on SQLite, whose database is this process's alone
 	relay *live.Relay     // nil on SQLite
+	// observe, when set, also takes the events committed here (live
+	// chat's automatic assignment watches them).
+	observe func(...live.Event)
 }
 
 func newLiveFeed(store openboards.Store, log *slog.Logger) *liveFeed {
@@ -37,6 +40,9 @@ func (f *liveFeed) Publish(events ...live.Event) {
 	f.hub.Publish(events...)
 	if f.relay != nil {
 		f.relay.Add(events...)
+	}
+	if f.observe != nil {
+		f.observe(events...)
 	}
 }
 

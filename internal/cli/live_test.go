@@ -253,3 +253,45 @@ func TestChatAcrossNodes(t *testing.T) {
 	want("On it, Kim", 15*time.Second)
 	t.Logf("a teammate's answer through node A reached the client's stream on node B after %v", time.Since(start))
 }
+
+// A server that assigns automatically gives a new conversation to the
+// teammate online, as it arrives.
+func TestChatAutoAssignOnServer(t *testing.T) {
+	t.Parallel()
+	n := startLiveNode(t, filepath.Join(t.TempDir(), "auto.db"))
+	cr, email := liveTeammate(t, n.s.Store, "Routing")
+	ctx := context.Background()
+	mate, err := n.s.Store.FindUserByEmail(ctx, cr.Community.ID, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.s.chat.SetPresence(ctx, cr.Community, mate.ID, openboards.PresenceOnline, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.s.chat.SetAutoAssign(ctx, cr.Community, true); err != nil {
+		t.Fatal(err)
+	}
+	c := &client{t: t, base: n.s.URL, token: accessToken(t, n.s.URL, credentials{
+		CommunityName: cr.Community.Name, ClientID: cr.Community.ClientID, RefreshToken: cr.RefreshToken,
+	})}
+	var cv struct{ ID int64 }
+	c.do("POST", "/chat/conversations", map[string]any{"author": map[string]any{"email": "lea@example.com"}}, &cv)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var tk struct{ LockedBy *struct{ ID string } }
+		c.do("GET", fmt.Sprintf("/tickets/%d", cv.ID), nil, &tk)
+		if tk.LockedBy != nil {
+			if tk.LockedBy.ID != mate.ID {
+				t.Fatalf("assigned to %s, want %s", tk.LockedBy.ID, mate.ID)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the conversation was not assigned")
+		}
+	}
+	var q struct{ Position int }
+	c.do("GET", fmt.Sprintf("/chat/conversations/%d/queue", cv.ID), nil, &q)
+	if q.Position != -1 {
+		t.Fatalf("an assigned conversation at %d in the queue", q.Position)
+	}
+}

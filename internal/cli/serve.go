@@ -46,6 +46,7 @@ type Server struct {
 	dispatcher *webhook.Dispatcher
 	client     *egress.Client
 	live       *liveFeed
+	chat       *chat.Service
 	mounts     []mounted
 }
 
@@ -116,9 +117,11 @@ func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Serve
 	feed := newLiveFeed(store, log)
 	tickets := ticket.NewService(wstore, &webhook.Outbox{InboxBase: publicURL}, feed, time.Now)
 	webhooks := webhook.NewService(wstore, client, publicURL, time.Now)
+	chats := chat.NewService(wstore, tickets, time.Now)
+	feed.observe = chats.Observe
 	mounts, err := buildSurfaces(mountTable(), surfaceDeps{
 		cfg: cfg, store: wstore, tickets: tickets, communities: communities, webhooks: webhooks, live: feed.hub,
-		chat:          chat.NewService(wstore, tickets, time.Now),
+		chat:          chats,
 		secureCookies: strings.HasPrefix(publicURL, "https://"), failures: failures, log: log,
 	})
 	if err != nil {
@@ -158,6 +161,7 @@ func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Serve
 		}
 	}
 	s.live = feed
+	s.chat = chats
 	s.mounts = mounts
 	// Shutting down ends the inbox's live streams, which would otherwise
 	// hold it up until its timeout.
@@ -197,6 +201,11 @@ func (s *Server) Run(ctx context.Context) error {
 	dispatched := make(chan error, 1)
 	go func() { dispatched <- s.dispatcher.Run(dctx) }()
 	liveDone := s.live.start(dctx)
+	routed := make(chan struct{})
+	go func() {
+		defer close(routed)
+		s.chat.RunRouting(dctx, s.log)
+	}()
 	if pg, ok := s.Store.(*postgres.Store); ok {
 		// Other nodes' commits wake this node's dispatcher too.
 		go pg.Listen(dctx, postgres.DeliveriesChannel, s.dispatcher.Wake)
@@ -224,6 +233,7 @@ func (s *Server) Run(ctx context.Context) error {
 	// under way, before the store closes.
 	stopDispatch()
 	derr := <-dispatched
+	<-routed
 	liveDone()
 	s.client.Close()
 	return errors.Join(err, derr, s.Store.Close())

@@ -23,6 +23,7 @@ func (h *Handler) chatRoutes() {
 	m.Handle("POST /{community}/chat/presence", h.auth(h.editor(h.handlePresence)))
 	m.Handle("POST /{community}/chat/seen", h.auth(h.editor(h.handleSeen)))
 	m.Handle("POST /{community}/chat/next", h.auth(h.editor(h.handleTakeNext)))
+	m.Handle("POST /{community}/chat/routing", h.auth(h.admin(h.handleRouting)))
 	m.Handle("POST /{community}/tickets/{id}/take", h.auth(h.editor(h.conversationAction(h.take))))
 	m.Handle("POST /{community}/tickets/{id}/bot", h.auth(h.editor(h.conversationAction(h.toBot))))
 }
@@ -42,6 +43,8 @@ type deskData struct {
 	Statuses  []openboards.PresenceStatus
 	Presence  openboards.PresenceStatus
 	Available int // free slots of the teammates online
+	Auto      bool
+	IsAdmin   bool
 }
 
 type deskRow struct {
@@ -74,8 +77,13 @@ func (h *Handler) handleDesk(w http.ResponseWriter, r *http.Request, in *communi
 		names[u.ID] = u
 	}
 	base := h.communityPath(in) + "/tickets?status=all&ticketId="
+	settings, err := h.chat.Settings(ctx, in.Community)
+	if err != nil {
+		return err
+	}
 	data := &deskData{Queued: d.Queued, More: d.Queued - len(d.Queue), CanEdit: canEdit(in.User), MaxCap: openboards.MaxChatCapacity,
-		Statuses: []openboards.PresenceStatus{openboards.PresenceOnline, openboards.PresenceAway}, Available: d.Stats.Free}
+		Statuses: []openboards.PresenceStatus{openboards.PresenceOnline, openboards.PresenceAway}, Available: d.Stats.Free,
+		Auto: settings.AutoAssign, IsAdmin: in.User.Role == openboards.RoleAdmin}
 	for _, q := range d.Queue {
 		row := deskRow{Position: q.Position, ID: q.Ticket.ID, Title: q.Ticket.Title, Href: base + strconv.FormatInt(q.Ticket.ID, 10)}
 		if q.Ticket.Author != nil {
@@ -123,7 +131,7 @@ func (h *Handler) handleDesk(w http.ResponseWriter, r *http.Request, in *communi
 	}
 	p := h.newPage("Live chat", in, data)
 	switch r.URL.Query().Get("done") {
-	case "presence":
+	case "presence", "routing":
 		p.Flash = "Saved."
 	case "none":
 		p.Flash = "Nobody is waiting."
@@ -154,6 +162,22 @@ func (h *Handler) handlePresence(w http.ResponseWriter, r *http.Request, in *com
 		return err
 	}
 	http.Redirect(w, r, h.communityPath(in)+"/chat?done=presence", http.StatusSeeOther)
+	return nil
+}
+
+func (h *Handler) handleRouting(w http.ResponseWriter, r *http.Request, in *community.SignedIn) error {
+	var on bool
+	switch v := r.PostFormValue("assign"); v {
+	case "auto":
+		on = true
+	case "manual":
+	default:
+		return openboards.Errorf(openboards.CodeInvalid, "assign: %q is neither \"auto\" nor \"manual\"", v)
+	}
+	if err := h.chat.SetAutoAssign(r.Context(), in.Community, on); err != nil {
+		return err
+	}
+	http.Redirect(w, r, h.communityPath(in)+"/chat?done=routing", http.StatusSeeOther)
 	return nil
 }
 

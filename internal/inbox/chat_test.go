@@ -255,3 +255,49 @@ func TestChatConversationView(t *testing.T) {
 		t.Fatalf("the waiting conversation:\n%s", page)
 	}
 }
+
+// Admins choose how waiting conversations reach teammates.
+func TestChatRouting(t *testing.T) {
+	h := newHarness(t)
+	a := h.signedIn("ada@acme.test")
+	page := a.ok("/acme/chat")
+	if !strings.Contains(page, "Teammates take waiting conversations from the queue.") || !strings.Contains(page, `value="manual" checked`) {
+		t.Fatalf("the desk does not show manual assignment:\n%s", page)
+	}
+	csrf := a.csrf(page)
+	if r := a.post("/acme/chat/routing", url.Values{"csrf": {csrf}, "assign": {"sometimes"}}); r.StatusCode != http.StatusBadRequest || !strings.Contains(r.body, "assign:") {
+		t.Fatalf("a bad choice: %d", r.StatusCode)
+	}
+	if st, _ := h.chat.Settings(h.ctx, h.acme); st.AutoAssign {
+		t.Fatal("a refused choice was stored")
+	}
+	if r := a.post("/acme/chat/routing", url.Values{"csrf": {csrf}, "assign": {"auto"}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("choose auto: %d\n%s", r.StatusCode, r.body)
+	}
+	if st, _ := h.chat.Settings(h.ctx, h.acme); !st.AutoAssign {
+		t.Fatal("automatic assignment was not stored")
+	}
+	// Every teammate reads the choice; only admins make it.
+	m := h.signedIn("max@acme.test")
+	page = m.ok("/acme/chat")
+	if !strings.Contains(page, "assigned automatically") || strings.Contains(page, "routing-form") {
+		t.Fatalf("a team member's desk:\n%s", page)
+	}
+	if r := m.post("/acme/chat/routing", url.Values{"csrf": {m.csrf(page)}, "assign": {"manual"}}); r.StatusCode != http.StatusForbidden {
+		t.Fatalf("a team member chose: %d", r.StatusCode)
+	}
+	if st, _ := h.chat.Settings(h.ctx, h.other); st.AutoAssign {
+		t.Fatal("another community's setting changed")
+	}
+	// With a teammate online with room, a waiting conversation is theirs.
+	if err := h.chat.SetPresence(h.ctx, h.acme, h.member.ID, openboards.PresenceOnline, 2); err != nil {
+		t.Fatal(err)
+	}
+	id := h.conversation("Ann", false)
+	if n, err := h.chat.AutoAssign(h.ctx, h.acme); err != nil || n != 1 {
+		t.Fatalf("auto-assign: %d, %v", n, err)
+	}
+	if a := h.ticket(id).AssigneeID; a == nil || *a != h.member.ID {
+		t.Fatalf("assigned to %v", deref(a))
+	}
+}
