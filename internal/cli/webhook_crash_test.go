@@ -57,6 +57,7 @@ type hookArrival struct {
 	title  string // Events[0].Ticket.Title
 	status string // Events[0].Ticket.Status
 	prev   string // Events[0].PreviousTicketStatus
+	text   string // Events[0].Message.Message of a conversation's message
 }
 
 // describe renders an event the way hookTicket.want does.
@@ -66,6 +67,10 @@ func (a *hookArrival) describe() string {
 		return fmt.Sprintf("created %q as %s", a.title, a.status)
 	case openboards.EventTicketStatusChange:
 		return a.prev + "→" + a.status
+	case openboards.EventConversationCreated:
+		return "conversation created"
+	case openboards.EventConversationMessageAdded:
+		return fmt.Sprintf("message %q", a.text)
 	}
 	return a.typ
 }
@@ -156,16 +161,24 @@ func (r *hookReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 				Title  string `json:"Title"`
 				Status string `json:"Status"`
 			} `json:"Ticket"`
+			ConversationID int64 `json:"ConversationId"`
+			Message        struct {
+				Message string `json:"Message"`
+			} `json:"Message"`
 		} `json:"Events"`
 	}
 	switch {
 	case a.id == "" || req.Header.Get("webhook-timestamp") == "" || req.Header.Get("webhook-signature") == "":
 		r.problem("notification without the Standard Webhooks headers: %v", req.Header)
-	case json.Unmarshal(body, &p) != nil || len(p.Events) != 1 || p.Events[0].Ticket.ID != p.TicketID:
+	case json.Unmarshal(body, &p) != nil || len(p.Events) != 1:
 		r.problem("%s: malformed body %.300s", a.id, body)
+	case !strings.HasPrefix(p.EventType, "conversation_") && p.Events[0].Ticket.ID != p.TicketID,
+		strings.HasPrefix(p.EventType, "conversation_") && p.Events[0].ConversationID != p.TicketID:
+		r.problem("%s: the event's ticket is not the notification's: %.300s", a.id, body)
 	default:
 		a.typ, a.ticket = p.EventType, p.TicketID
 		a.title, a.status, a.prev = p.Events[0].Ticket.Title, p.Events[0].Ticket.Status, p.Events[0].PreviousTicketStatus
+		a.text = p.Events[0].Message.Message
 	}
 	if v := r.verifier.Load(); v == nil {
 		r.problem("%s: notification before the webhook was registered", a.id)
@@ -215,7 +228,7 @@ func (r *hookReceiver) missing(tickets map[int64]*hookTicket) int {
 	defer r.mu.Unlock()
 	n := 0
 	for id, tk := range tickets {
-		n += max(0, 1+len(tk.statuses)-r.distinct[id])
+		n += max(0, len(tk.want())-r.distinct[id])
 	}
 	return n
 }
@@ -365,15 +378,24 @@ func (p *hookPool) killed(gen int) bool {
 	}
 }
 
-// hookTicket is what the API acknowledged for one ticket.
+// hookTicket is what the API acknowledged for one ticket or conversation.
 type hookTicket struct {
 	title    string
 	statuses []string // acknowledged status changes, in order
+	chat     bool     // a conversation (created through the Chat API)
+	messages []string // its acknowledged messages, in order
 }
 
 // want lists the ticket's events as hookArrival.describe renders them.
 func (tk *hookTicket) want() []string {
 	out := []string{fmt.Sprintf("created %q as %s", tk.title, openboards.TicketOpen)}
+	if tk.chat {
+		out = append(out, "conversation created")
+		for _, m := range tk.messages {
+			out = append(out, fmt.Sprintf("message %q", m))
+		}
+		return out
+	}
 	prev := string(openboards.TicketOpen)
 	for _, s := range tk.statuses {
 		out = append(out, prev+"→"+s)
@@ -391,6 +413,23 @@ var hookPlans = [][]string{
 	{"pending", "completed", "open", "completed"},
 	{"completed", "pending", "open", "pending"},
 	{"pending", "open", "completed", "pending"},
+}
+
+// Every hookChatEvery-th of the load's tickets is a conversation, opened
+// through the Chat API, to which the client then adds hookChatMessages
+// messages, each with its own clientMessageId, so that one sent again
+// after the kill is added (and raises its event) once.
+const (
+	hookChatEvery    = 4
+	hookChatMessages = 4
+)
+
+// hookEvents is how many events the load's k-th ticket raises.
+func hookEvents(k int) int {
+	if k%hookChatEvery == hookChatEvery-1 {
+		return 2 + hookChatMessages // ticket_creation, conversation_created, the messages
+	}
+	return 1 + len(hookPlans[k%len(hookPlans)])
 }
 
 // errKilled marks a request that failed because of the kill; the pool has
@@ -413,7 +452,7 @@ type hookLoad struct {
 	mu      sync.Mutex
 	tickets map[int64]*hookTicket
 	lost    map[string]bool // titles of creations whose answer was lost
-	retried int             // status changes sent again after the kill
+	retried int             // status changes and messages sent again after the kill
 	errs    []string
 }
 
@@ -487,6 +526,12 @@ func (l *hookLoad) work(w, total int) {
 		if l.gateAt >= 0 && k >= l.gateAt {
 			<-l.gate
 		}
+		if k%hookChatEvery == hookChatEvery-1 {
+			if !l.chat(w, k, &n) {
+				return
+			}
+			continue
+		}
 		var id int64
 		for attempt := 0; ; attempt++ {
 			title := fmt.Sprintf("hook ticket %d attempt %d", k, attempt)
@@ -535,6 +580,56 @@ func (l *hookLoad) work(w, total int) {
 	}
 }
 
+// chat opens the load's k-th ticket as a conversation and adds its
+// messages; false when the load must stop.
+func (l *hookLoad) chat(w, k int, n *int) bool {
+	var cv struct{ ID int64 }
+	for attempt := 0; ; attempt++ {
+		title := fmt.Sprintf("hook chat %d attempt %d", k, attempt)
+		body := fmt.Sprintf(`{"title":%q,"author":{"email":"chat%d@example.com"}}`, title, w)
+		err := l.send(*n, "POST", "/chat/conversations", body, &cv)
+		*n++
+		if err == nil {
+			l.mu.Lock()
+			l.tickets[cv.ID] = &hookTicket{title: title, chat: true}
+			l.mu.Unlock()
+			l.acked.Add(2)
+			break
+		}
+		if err != errKilled {
+			l.fail(err)
+			return false
+		}
+		l.mu.Lock()
+		l.lost[title] = true
+		l.mu.Unlock()
+	}
+	for i := range hookChatMessages {
+		text := fmt.Sprintf("message %d of chat %d", i, k)
+		body := fmt.Sprintf(`[{"message":%q,"author":{"email":"chat%d@example.com"},"clientMessageId":"k%d-%d"}]`, text, w, k, i)
+		for {
+			err := l.send(*n, "POST", fmt.Sprintf("/chat/conversations/%d/messages", cv.ID), body, nil)
+			*n++
+			if err == nil {
+				l.mu.Lock()
+				l.tickets[cv.ID].messages = append(l.tickets[cv.ID].messages, text)
+				l.mu.Unlock()
+				l.acked.Add(1)
+				break
+			}
+			if err != errKilled {
+				l.fail(err)
+				return false
+			}
+			// Sent again with its id, the message is added once.
+			l.mu.Lock()
+			l.retried++
+			l.mu.Unlock()
+		}
+	}
+	return true
+}
+
 // pending returns how many deliveries of webhook id are pending (up to 50).
 func (l *hookLoad) pending(id int64) (int, error) {
 	base, _ := l.pool.pick(0)
@@ -552,7 +647,8 @@ func registerHook(t *testing.T, c *client, rcv *hookReceiver) int64 {
 		Secret string
 	}
 	c.do("POST", "/webhooks", map[string]any{"url": rcv.URL(), "verifyToken": hookVerifyToken,
-		"events": []string{openboards.EventTicketCreation, openboards.EventTicketStatusChange}}, &hook)
+		"events": []string{openboards.EventTicketCreation, openboards.EventTicketStatusChange,
+			openboards.EventConversationCreated, openboards.EventConversationMessageAdded}}, &hook)
 	v, err := standardwebhooks.NewWebhook(hook.Secret)
 	if err != nil {
 		t.Fatalf("webhook secret %q: %v", hook.Secret, err)
@@ -594,7 +690,7 @@ func (h *hookRun) run(kill func()) {
 	h.load.gateAt = h.tickets * 3 / 4
 	before := 0
 	for k := 0; k < h.load.gateAt; k++ {
-		before += 1 + len(hookPlans[k%len(hookPlans)])
+		before += hookEvents(k)
 	}
 	if before < h.killAt+hookBacklog {
 		t.Fatalf("%d events before the load waits for the kill, want at least %d", before, h.killAt+hookBacklog)
@@ -778,7 +874,8 @@ func (h *hookRun) check(killTime time.Time) {
 		if h.load.tickets[id] != nil {
 			continue
 		}
-		if len(got) == 1 && got[0].typ == openboards.EventTicketCreation && h.load.lost[got[0].title] {
+		if got[0].typ == openboards.EventTicketCreation && h.load.lost[got[0].title] &&
+			(len(got) == 1 || len(got) == 2 && got[1].typ == openboards.EventConversationCreated) {
 			orphans++ // a creation whose answer the kill cut off
 			continue
 		}
@@ -790,7 +887,7 @@ func (h *hookRun) check(killTime time.Time) {
 	}
 
 	if len(arrivals) > 0 {
-		t.Logf("%d events acknowledged (%d tickets, %d unanswered creations, %d status changes sent again); "+
+		t.Logf("%d events acknowledged (%d tickets, %d unanswered creations, %d changes sent again); "+
 			"%d notifications received, %d distinct, %d duplicates (%d before the kill), %d unanswered creations delivered; "+
 			"the last new event arrived %v after the kill",
 			expected, len(h.load.tickets), len(h.load.lost), h.load.retried, len(arrivals), len(first), dups, dupsBeforeKill, orphans,
@@ -800,7 +897,8 @@ func (h *hookRun) check(killTime time.Time) {
 
 // TestWebhookDeliveryCrashSQLite kills the only server of a SQLite
 // database with SIGKILL while it is both recording events (16 clients
-// create tickets and change their status) and delivering them, restarts it
+// create tickets and change their status, and open conversations and add
+// their messages) and delivering them, restarts it
 // on the same database, and checks that the receiver gets every
 // acknowledged event of 10,000, in order per ticket, duplicates being
 // retransmissions only.
