@@ -101,22 +101,14 @@ func TestBrowserLiveChat(t *testing.T) {
 		shots = filepath.Join("..", "..", "docs", "screenshots")
 	}
 
-	dir := t.TempDir()
-	db := filepath.Join(dir, "chat.db")
+	db := filepath.Join(t.TempDir(), "chat.db")
 	const (
-		community = "Acme"
-		email     = "ann@acme.test"
-		password  = "a long passphrase for Ann"
+		community = browserCommunityName
+		email     = browserEmail
+		password  = browserPassword
 	)
-	var cr credentials
-	if err := json.Unmarshal(runCLI(t, "community", "create", community, "--db", db, "--json"), &cr); err != nil {
-		t.Fatal(err)
-	}
-	runCLI(t, "teammate", "add", "--community", community, "--email", email, "--name", "Ann Agent", "--role", "team_member", "--db", db)
+	cr := browserCommunity(t, db, "team_member")
 	runCLI(t, "teammate", "add", "--community", community, "--email", "bo@acme.test", "--name", "Bo Berg", "--role", "team_member", "--db", db)
-	if _, errOut, err := runWithStdin(strings.NewReader(password+"\n"), "teammate", "password", "--community", community, "--email", email, "--db", db); err != nil {
-		t.Fatalf("teammate password: %v\n%s", err, errOut)
-	}
 	node := startHookNode(t, "server", db, newHookReceiver(t, 0))
 	base := node.base
 	c := &client{t: t, base: base, token: accessToken(t, base, cr)}

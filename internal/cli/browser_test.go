@@ -278,6 +278,29 @@ func startBrowser(t *testing.T, base, shots string) *browserPage {
 	return p
 }
 
+// The community of the browser tests and its teammate who signs in.
+const (
+	browserCommunityName = "Acme"
+	browserEmail         = "ann@acme.test"
+	browserPassword      = "a long passphrase for Ann"
+)
+
+// browserCommunity creates the browser tests' community in db with Ann
+// Agent, who has a password, in role, and returns its credentials.
+func browserCommunity(t *testing.T, db, role string) credentials {
+	t.Helper()
+	var cr credentials
+	if err := json.Unmarshal(runCLI(t, "community", "create", browserCommunityName, "--db", db, "--json"), &cr); err != nil {
+		t.Fatal(err)
+	}
+	runCLI(t, "teammate", "add", "--community", browserCommunityName, "--email", browserEmail, "--name", "Ann Agent", "--role", role, "--db", db)
+	if _, errOut, err := runWithStdin(strings.NewReader(browserPassword+"\n"), "teammate", "password", "--community", browserCommunityName,
+		"--email", browserEmail, "--db", db); err != nil {
+		t.Fatalf("teammate password: %v\n%s", err, errOut)
+	}
+	return cr
+}
+
 func TestBrowserInbox(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
@@ -294,21 +317,13 @@ func TestBrowserInbox(t *testing.T) {
 	}
 
 	// The server, its community, a teammate who can sign in, and tickets.
-	dir := t.TempDir()
-	db := filepath.Join(dir, "browser.db")
+	db := filepath.Join(t.TempDir(), "browser.db")
 	const (
-		community = "Acme"
-		email     = "ann@acme.test"
-		password  = "a long passphrase for Ann"
+		community = browserCommunityName
+		email     = browserEmail
+		password  = browserPassword
 	)
-	var cr credentials
-	if err := json.Unmarshal(runCLI(t, "community", "create", community, "--db", db, "--json"), &cr); err != nil {
-		t.Fatal(err)
-	}
-	runCLI(t, "teammate", "add", "--community", community, "--email", email, "--name", "Ann Agent", "--role", "admin", "--db", db)
-	if _, errOut, err := runWithStdin(strings.NewReader(password+"\n"), "teammate", "password", "--community", community, "--email", email, "--db", db); err != nil {
-		t.Fatalf("teammate password: %v\n%s", err, errOut)
-	}
+	cr := browserCommunity(t, db, "admin")
 	rcv := newHookReceiver(t, 0)
 	node := startHookNode(t, "server", db, rcv)
 	base := node.base
