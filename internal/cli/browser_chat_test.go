@@ -157,6 +157,15 @@ func TestBrowserLiveChat(t *testing.T) {
 	p.follow("save the presence", chromedp.Click(chromedp.CSS(`form.presence button[type=submit]`)))
 	p.expectText("#me-heading", "online")
 	p.expectText(".desk-team", "Ann Agent")
+
+	// A client who starts a chat now shows on the open desk, and in its tab.
+	p.do("wait for the live stream", chromedp.Poll[chromedp.Void](
+		`(window.__openboardsStreams || []).some(s => s.readyState === 1)`,
+		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
+	open("Jonas Berg", "jonas@berg.example", "Copy of an invoice", "Could you send me a copy of invoice 7781?", false)
+	p.do("wait for the new client on the desk", chromedp.Poll[chromedp.Void](
+		`document.getElementById('queue-heading').textContent.includes('3 waiting') && document.title.startsWith('(3) Live chat')`,
+		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(chatMessageWithin)))
 	p.screenshot("chat-desk.png", 1280, 800)
 
 	// Take next opens Sofie's conversation, first in line.

@@ -129,7 +129,12 @@ func (h *Handler) handleDesk(w http.ResponseWriter, r *http.Request, in *communi
 		}
 		data.Mine = append(data.Mine, item)
 	}
-	p := h.newPage("Live chat", in, data)
+	title := "Live chat"
+	if d.Queued > 0 {
+		// The tab says it too, as the desk updates by itself.
+		title = "(" + strconv.Itoa(d.Queued) + ") Live chat"
+	}
+	p := h.newPage(title, in, data)
 	switch r.URL.Query().Get("done") {
 	case "presence", "routing":
 		p.Flash = "Saved."

@@ -57,7 +57,7 @@ func TestChatDesk(t *testing.T) {
 	if got, want := strings.Join(queueRows(page), ", "), fmt.Sprintf("1 Ann #%d, 2 Bo #%d", ann, bo); got != want {
 		t.Fatalf("queue %q, want %q", got, want)
 	}
-	for _, want := range []string{"2 waiting", "You: away", "You hold 0 of 4 conversations", "no estimate yet", "Take next</button>"} {
+	for _, want := range []string{"<title>(2) Live chat · Openboards</title>", "2 waiting", "You: away", "You hold 0 of 4 conversations", "no estimate yet", "Take next</button>"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the desk lacks %q", want)
 		}

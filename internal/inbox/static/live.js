@@ -90,6 +90,7 @@
   // apply swaps in the parts of doc that changed (only the one named
   // only, when given).
   function apply(doc, ids, only) {
+    if (!only && doc.title) document.title = doc.title;
     parts().forEach(function (old) {
       var name = old.getAttribute('data-live-part');
       if (only && name !== only) return;
