@@ -28,6 +28,7 @@ func (h *Handler) chatRoutes() {
 	m.Handle("PATCH /chat/conversations/{id}/url", h.auth(h.handleChatLatestURL))
 	m.Handle("PATCH /chat/conversations/{id}/close", h.auth(h.handleChatClose))
 	m.Handle("GET /chat/conversations/{id}/events", h.auth(h.handleChatEvents))
+	m.Handle("POST /chat/conversations/{id}/typing", h.auth(h.handleChatTyping))
 }
 
 type userValueRequest struct {

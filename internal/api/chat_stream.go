@@ -23,7 +23,8 @@ import (
 //     conversation without its messages.
 //   - "queue": while it waits, its place in the queue moved; data is the
 //     queuePositionInfo.
-//   - "typing": someone is typing in it; data is {"userId": "..."}.
+//   - "typing": someone is typing in it; data is {"userId": "...",
+//     "name": "..."}. Show it for a few seconds.
 //   - "reset": events may have been missed; read the conversation afresh.
 //
 // Internal notes never reach it. Every event has an id; a client that
@@ -126,7 +127,11 @@ func (h *Handler) streamEvent(r *http.Request, cm *openboards.Community, e live.
 	case live.Reset:
 		return "reset", []byte("{}"), nil
 	case live.Typing:
-		return "typing", mustJSON(map[string]string{"userId": e.UserID}), nil
+		var d struct {
+			Name string `json:"name"`
+		}
+		json.Unmarshal(e.Data, &d) // a name is a nicety
+		return "typing", mustJSON(map[string]string{"userId": e.UserID, "name": d.Name}), nil
 	case live.MessageAdded, live.MessageChanged:
 		var d struct {
 			ReplyID int64 `json:"replyId"`
@@ -153,6 +158,24 @@ func (h *Handler) streamEvent(r *http.Request, cm *openboards.Community, e live.
 		*pos = v.Queue
 		return "conversation", mustJSON(conversationOut(v)), nil
 	}
+}
+
+// handleChatTyping (an extension) says the client is typing in the
+// conversation now: its stream and the inbox show it for a few seconds.
+// Send it every few seconds while they type; nothing is stored.
+func (h *Handler) handleChatTyping(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
+	id, err := httpapi.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req struct{}
+	if err := httpapi.Decode(r, &req, false); err != nil {
+		return err
+	}
+	if err := h.chat.Typing(r.Context(), cm, id, ""); err != nil {
+		return err
+	}
+	return h.ok(w, struct{}{})
 }
 
 func equalWait(a, b *int) bool {

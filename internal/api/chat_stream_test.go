@@ -130,6 +130,17 @@ func TestChatEventStream(t *testing.T) {
 	}
 	lastID := e.ID
 
+	// The client's typing reaches it with the client's name; nothing is
+	// stored, so a reconnecting client does not get it again.
+	c.ok(t, "POST", fmt.Sprintf("/chat/conversations/%d/typing", conv.ID), nil)
+	e = nextEvent(t, events)
+	typing := decode[map[string]string](t, e.Data)
+	if e.Name != "typing" || typing["name"] != "John" || typing["userId"] != conv.Author.ID {
+		t.Fatalf("typing event %s %s", e.Name, e.Data)
+	}
+	c.fail(t, "POST", fmt.Sprintf("/chat/conversations/%d/typing", other.ID+1000), nil, 404, "not found")
+	c.fail(t, "POST", fmt.Sprintf("/chat/conversations/%d/typing", conv.ID), `{"who":"me"}`, 400, "who")
+
 	// Closing comes as the conversation, closed.
 	c.ok(t, "PATCH", fmt.Sprintf("/chat/conversations/%d/close", conv.ID), nil)
 	for {
@@ -139,8 +150,10 @@ func TestChatEventStream(t *testing.T) {
 		}
 	}
 
+	c.fail(t, "POST", fmt.Sprintf("/chat/conversations/%d/typing", conv.ID), nil, 409, "closed")
+
 	// A client that reconnects with the id of the reply gets what came
-	// after it: the close, not the reply again.
+	// after it: the close, not the reply again (nor the typing).
 	resumed, _ := openStream(t, c, conv.ID, lastID)
 	e = nextEvent(t, resumed)
 	if e.Name != "conversation" || !decode[conversation](t, e.Data).IsClosed {

@@ -10,8 +10,9 @@ import (
 	"testing"
 )
 
-// routes lists every pattern registered in api.go with a path that
-// reaches it. TestRoutes fails when api.go gains a route missing here, so
+// routes lists every pattern registered in api.go, chat.go and webhook.go
+// with a path that reaches it. TestRoutes fails when they gain a route
+// missing here, so
 // a new endpoint cannot go untested by the checks below.
 var routes = []struct {
 	pattern string
@@ -66,6 +67,32 @@ var routes = []struct {
 	{"GET /widgets/schedules", "/widgets/schedules"},
 	{"POST /widgets/schedules", "/widgets/schedules"},
 	{"DELETE /widgets/schedules/{widgetId}", "/widgets/schedules/1"},
+	{"GET /webhooks", "/webhooks"},
+	{"POST /webhooks", "/webhooks"},
+	{"GET /webhooks/{id}", "/webhooks/1"},
+	{"PATCH /webhooks/{id}", "/webhooks/1"},
+	{"DELETE /webhooks/{id}", "/webhooks/1"},
+	{"POST /webhooks/{id}/secret", "/webhooks/1/secret"},
+	{"GET /webhooks/{id}/deliveries", "/webhooks/1/deliveries"},
+	{"GET /webhooks/{id}/deliveries/{deliveryId}", "/webhooks/1/deliveries/1"},
+	{"POST /webhooks/{id}/deliveries/{deliveryId}/redeliver", "/webhooks/1/deliveries/1/redeliver"},
+	{"POST /webhooks/{id}/test", "/webhooks/1/test"},
+	{"POST /webhooks/{id}/replay", "/webhooks/1/replay"},
+	{"POST /chat/conversations", "/chat/conversations"},
+	{"GET /chat/conversations/{id}", "/chat/conversations/1"},
+	{"POST /chat/conversations/{id}/messages", "/chat/conversations/1/messages"},
+	{"GET /chat/conversations/{id}/messages", "/chat/conversations/1/messages"},
+	{"POST /chat/conversations/{id}/previousmessages", "/chat/conversations/1/previousMessages"},
+	{"GET /chat/conversations/{id}/queue", "/chat/conversations/1/queue"},
+	{"GET /chat/conversations/{id}/queueinfo", "/chat/conversations/1/queueInfo"},
+	{"GET /chat/conversations/{id}/takeover", "/chat/conversations/1/takeover"},
+	{"PATCH /chat/conversations/{id}/takeover", "/chat/conversations/1/takeover"},
+	{"PATCH /chat/conversations/{id}/feedback", "/chat/conversations/1/feedback"},
+	{"PATCH /chat/conversations/{id}/latesturl", "/chat/conversations/1/latestUrl"},
+	{"PATCH /chat/conversations/{id}/url", "/chat/conversations/1/url"},
+	{"PATCH /chat/conversations/{id}/close", "/chat/conversations/1/close"},
+	{"GET /chat/conversations/{id}/events", "/chat/conversations/1/events"},
+	{"POST /chat/conversations/{id}/typing", "/chat/conversations/1/typing"},
 }
 
 // public are the routes that need no authentication.
@@ -76,13 +103,15 @@ func TestRoutes(t *testing.T) {
 	b := setup(t)
 
 	t.Run("ListMatchesAPI", func(t *testing.T) {
-		src, err := os.ReadFile("api.go")
-		if err != nil {
-			t.Fatal(err)
-		}
 		var registered, listed []string
-		for _, m := range regexp.MustCompile(`m\.Handle(?:Func)?\("([A-Z]+ [^"]+)"`).FindAllStringSubmatch(string(src), -1) {
-			registered = append(registered, m[1])
+		for _, file := range []string{"api.go", "chat.go", "webhook.go"} {
+			src, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range regexp.MustCompile(`m\.Handle(?:Func)?\("([A-Z]+ [^"]+)"`).FindAllStringSubmatch(string(src), -1) {
+				registered = append(registered, m[1])
+			}
 		}
 		for _, r := range routes {
 			listed = append(listed, r.pattern)

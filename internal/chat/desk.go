@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -255,4 +256,35 @@ func StatusLabel(l openboards.ChatLoad, now time.Time) string {
 	default:
 		return "away"
 	}
+}
+
+// Typing tells the conversation's live subscribers (the client's stream,
+// the inbox's open pages) that userID, a teammate or the client, is typing
+// in it now; they show it for a few seconds. Nothing is stored. The
+// conversation must be open.
+func (s *Service) Typing(ctx context.Context, cm *openboards.Community, id int64, userID string) error {
+	t, err := s.store.FindTicketByID(ctx, cm.ID, id)
+	if err != nil {
+		return err
+	}
+	if !t.IsConversation() {
+		return openboards.Errorf(openboards.CodeNotFound, "conversation %d not found", id)
+	}
+	if t.Status == openboards.TicketCompleted || t.Status == openboards.TicketArchived {
+		return openboards.Errorf(openboards.CodeConflict, "conversation %d is closed", id)
+	}
+	if userID == "" {
+		userID = t.AuthorID
+	}
+	name := ""
+	if userID == t.AuthorID && t.Author != nil {
+		name = t.Author.Name
+	} else if u, err := s.store.FindUserByID(ctx, cm.ID, userID); err == nil {
+		name = u.Name
+	} else {
+		return err
+	}
+	data, _ := json.Marshal(map[string]string{"name": name}) // a map of strings always encodes
+	s.tickets.Announce(live.Event{Type: live.Typing, CommunityID: cm.ID, TicketID: id, UserID: userID, Data: data})
+	return nil
 }

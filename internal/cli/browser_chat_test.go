@@ -46,7 +46,8 @@ func (p *browserPage) pressEnter(what string) {
 const chatMessageWithin = 5 * time.Second
 
 // conversationStream follows a conversation's event stream as the client
-// would, sending the text of each "message" event on the channel.
+// would, sending "name: text" for each "message" event and "typing: name"
+// for each "typing" event on the channel.
 func conversationStream(t *testing.T, c *client, id int64) <-chan string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -81,6 +82,11 @@ func conversationStream(t *testing.T, c *client, id int64) <-chan string {
 				}
 				if json.Unmarshal([]byte(line[len("data: "):]), &m) == nil {
 					texts <- m.Author.Name + ": " + m.Message
+				}
+			case strings.HasPrefix(line, "data: ") && event == "typing":
+				var d struct{ Name string }
+				if json.Unmarshal([]byte(line[len("data: "):]), &d) == nil {
+					texts <- "typing: " + d.Name
 				}
 			case line == "":
 				event = ""
@@ -197,13 +203,28 @@ func TestBrowserLiveChat(t *testing.T) {
 	threadHas("wait for the client's message", sofieNext)
 	t.Logf("the client's message showed in the conversation %v after it was posted", time.Since(sent).Round(time.Millisecond))
 
-	// Ann answers with Enter; the client's stream receives it.
+	// Ann answers with Enter; the client's stream sees her typing, then
+	// receives it.
 	p.do("type the answer", chromedp.Click(chromedp.ID("reply")), chromedp.SendKeys(chromedp.ID("reply"), annReply))
+	for timeout := time.After(chatMessageWithin); ; {
+		var got string
+		select {
+		case got = <-texts:
+		case <-timeout:
+			t.Fatal("the client's stream did not see Ann typing")
+		}
+		if got == "typing: Ann Agent" {
+			break
+		}
+		if !strings.HasPrefix(got, "Sofie Lind: ") {
+			t.Fatalf("before Ann's typing the client's stream received %q", got)
+		}
+	}
 	sent = time.Now()
 	p.pressEnter("send with Enter")
 	threadHas("wait for the answer in the thread", annReply)
 	// teamSays returns the next team message of the client's stream,
-	// after the client's own.
+	// after the client's own and the typing.
 	teamSays := func() string {
 		t.Helper()
 		timeout := time.After(chatMessageWithin)
@@ -213,7 +234,7 @@ func TestBrowserLiveChat(t *testing.T) {
 				if !ok {
 					t.Fatal("the client's stream ended")
 				}
-				if !strings.HasPrefix(got, "Sofie Lind: ") {
+				if !strings.HasPrefix(got, "Sofie Lind: ") && !strings.HasPrefix(got, "typing: ") {
 					return got
 				}
 			case <-timeout:
@@ -229,13 +250,25 @@ func TestBrowserLiveChat(t *testing.T) {
 		p.fail("the composer still holds %q after sending", v)
 	}
 
+	// The client typing shows in the conversation.
+	c.do("POST", fmt.Sprintf("/chat/conversations/%d/typing", sofie), nil, nil)
+	p.do("wait for the typing indicator", chromedp.Poll[chromedp.Void](
+		`(el => el && !el.hidden && el.textContent === 'Sofie Lind is typing…')(document.querySelector('article.ticket .typing-indicator'))`,
+		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(chatMessageWithin)))
+
 	// While Ann types her next message, the client's arrives: the thread
-	// updates and what she typed stays.
+	// updates, what she typed stays, and the indicator goes.
 	p.do("start typing", chromedp.SendKeys(chromedp.ID("reply"), annLater))
 	clientSays(sofieLast)
 	threadHas("wait for the client's message while typing", sofieLast)
 	if v := browserRun(p, "read the composer", chromedp.Evaluate[string](`document.getElementById('reply').value`)); v != annLater {
 		p.fail("the composer holds %q after the live update, want %q", v, annLater)
+	}
+	if browserRun(p, "read the typing indicator", chromedp.Evaluate[bool](`!document.querySelector('article.ticket .typing-indicator').hidden`)) {
+		p.fail("the typing indicator still shows after the client's message")
+	}
+	if browserRun(p, "look for the reload notice", chromedp.Evaluate[bool](`document.querySelector('.live-notice').textContent !== ''`)) {
+		p.fail("the page offers a reload although only the thread changed")
 	}
 	if !browserRun(p, "check the page was not reloaded", chromedp.Evaluate[bool](`window.__sameDocument === true`)) {
 		p.fail("the page was reloaded during the chat")

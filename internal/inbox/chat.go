@@ -26,6 +26,7 @@ func (h *Handler) chatRoutes() {
 	m.Handle("POST /{community}/chat/routing", h.auth(h.admin(h.handleRouting)))
 	m.Handle("POST /{community}/tickets/{id}/take", h.auth(h.editor(h.conversationAction(h.take))))
 	m.Handle("POST /{community}/tickets/{id}/bot", h.auth(h.editor(h.conversationAction(h.toBot))))
+	m.Handle("POST /{community}/tickets/{id}/typing", h.auth(h.editor(h.handleTyping)))
 }
 
 type deskData struct {
@@ -183,6 +184,20 @@ func (h *Handler) handleRouting(w http.ResponseWriter, r *http.Request, in *comm
 		return err
 	}
 	http.Redirect(w, r, h.communityPath(in)+"/chat?done=routing", http.StatusSeeOther)
+	return nil
+}
+
+// handleTyping takes live.js's word that the teammate is typing in a
+// conversation, which the client's stream then shows.
+func (h *Handler) handleTyping(w http.ResponseWriter, r *http.Request, in *community.SignedIn) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return openboards.Errorf(openboards.CodeNotFound, "no conversation %q", r.PathValue("id"))
+	}
+	if err := h.chat.Typing(r.Context(), in.Community, id, in.User.ID); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 

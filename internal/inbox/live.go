@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -18,8 +19,9 @@ import (
 // for, and the stream opens with the id it starts from, so that a browser
 // reconnecting with Last-Event-ID gets what it missed meanwhile, or a 0
 // when the server no longer knows (another node, a restart, too long
-// away). live.js listens to it and refreshes the parts of the page that
-// show tickets.
+// away). A "typing" event ({"ticketId", "userId", "name"}) says someone is
+// typing in a conversation now. live.js listens to it and refreshes the
+// parts of the page that show tickets.
 
 // Timings of the live stream; variables so that tests can shorten them.
 var (
@@ -85,6 +87,15 @@ func (h *Handler) handleLive(w http.ResponseWriter, r *http.Request, in *communi
 				open, send = false, true // send what came, then end
 				break
 			}
+			if e.Type == live.Typing {
+				// Shown at once and for moments only: never gathered,
+				// and no id to resume from.
+				es.Add("typing", "", typingData(e))
+				if !es.Flush() {
+					return nil
+				}
+				continue
+			}
 			ids, last = gatherLive(ids, e), e
 			send = !cooling
 			// Take the rest of its burst (the events of one commit come
@@ -95,6 +106,10 @@ func (h *Handler) handleLive(w http.ResponseWriter, r *http.Request, in *communi
 					if !ok {
 						open, drained = false, true
 						break
+					}
+					if e.Type == live.Typing {
+						es.Add("typing", "", typingData(e))
+						continue
 					}
 					ids, last = gatherLive(ids, e), e
 				default:
@@ -126,6 +141,21 @@ func (h *Handler) handleLive(w http.ResponseWriter, r *http.Request, in *communi
 		gather.Reset(liveGather)
 	}
 	return nil
+}
+
+// typingData is a "typing" event's data: the ticket, who types, and their
+// name.
+func typingData(e live.Event) []byte {
+	var d struct {
+		Name string `json:"name"`
+	}
+	json.Unmarshal(e.Data, &d) // a name is a nicety
+	b, _ := json.Marshal(struct {
+		TicketID int64  `json:"ticketId"`
+		UserID   string `json:"userId"`
+		Name     string `json:"name"`
+	}{e.TicketID, e.UserID, d.Name}) // plain values always encode
+	return b
 }
 
 // gatherLive adds the ticket that e changed to ids, once: 0 for a Reset,

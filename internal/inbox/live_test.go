@@ -3,17 +3,22 @@ package inbox_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
+	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"openboards/internal/chat"
 	"openboards/internal/community"
 	"openboards/internal/inbox"
 	"openboards/internal/live"
@@ -28,6 +33,7 @@ type liveWorld struct {
 	t           *testing.T
 	hub         *live.Hub
 	srv         *httptest.Server
+	store       openboards.Store
 	tickets     *ticket.Service
 	communities *community.Service
 	acme, other *openboards.Community
@@ -47,7 +53,7 @@ func newLiveWorld(t *testing.T, timeout time.Duration) *liveWorld {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	w := &liveWorld{t: t, hub: live.NewHub(), agents: map[int64]*openboards.User{}}
+	w := &liveWorld{t: t, hub: live.NewHub(), store: store, agents: map[int64]*openboards.User{}}
 	w.communities, err = community.NewService(ctx, store, time.Now, "test", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -536,5 +542,91 @@ func TestLiveOff(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("status %d, want 204", resp.StatusCode)
+	}
+}
+
+// TestLiveTyping: a teammate's or a client's typing in a conversation
+// reaches the community's stream at once, as a "typing" event without an
+// id; a plain ticket takes none.
+func TestLiveTyping(t *testing.T) {
+	t.Parallel()
+	w := newLiveWorld(t, 10*time.Second)
+	ctx := context.Background()
+	chats := chat.NewService(w.store, w.tickets, time.Now)
+	v, err := chats.Create(ctx, w.acme, chat.CreateInput{Author: &chat.UserValue{Name: "Kim", Email: "kim@example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := v.Ticket.ID
+	c := w.signIn("Acme")
+	s := w.openLive(c, "Acme")
+	s.started()
+
+	resp, err := c.Get(w.srv.URL + "/Acme/chat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(page)
+	if m == nil {
+		t.Fatal("no csrf token on the desk")
+	}
+	csrf := html.UnescapeString(string(m[1]))
+	post := func(path string) int {
+		t.Helper()
+		resp, err := c.PostForm(w.srv.URL+path, url.Values{"csrf": {csrf}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post(fmt.Sprintf("/Acme/tickets/%d/typing", id)); code != http.StatusNoContent {
+		t.Fatalf("typing: %d", code)
+	}
+	agent := w.agents[w.acme.ID]
+	want := func(userID, name string) {
+		t.Helper()
+		for {
+			e := s.next(5 * time.Second)
+			if e.comment != "" {
+				continue
+			}
+			var d struct {
+				TicketID int64
+				UserID   string
+				Name     string
+			}
+			if e.event != "typing" || e.id != "" || json.Unmarshal([]byte(e.data), &d) != nil || d.TicketID != id || d.UserID != userID || d.Name != name {
+				t.Fatalf("event %+v, want typing of %s in %d", e, name, id)
+			}
+			return
+		}
+	}
+	want(agent.ID, agent.Name)
+	if err := chats.Typing(ctx, w.acme, id, ""); err != nil {
+		t.Fatal(err)
+	}
+	want(v.Ticket.AuthorID, "Kim")
+
+	// A ticket is no conversation; another community's conversation is
+	// not found.
+	tk := w.newTicket(w.acme, "Printer")
+	if code := post(fmt.Sprintf("/Acme/tickets/%d/typing", tk)); code != http.StatusNotFound {
+		t.Fatalf("typing in a ticket: %d", code)
+	}
+	ov, err := chats.Create(ctx, w.other, chat.CreateInput{Author: &chat.UserValue{Email: "x@example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := post(fmt.Sprintf("/Acme/tickets/%d/typing", ov.Ticket.ID)); code != http.StatusNotFound {
+		t.Fatalf("typing in another community's conversation: %d", code)
+	}
+	// The next event is a real change, not a typing event of the refused
+	// requests.
+	w.newTicket(w.acme, "After")
+	if got, _ := s.ticketEvent(5 * time.Second); got == 0 {
+		t.Fatal("no ticket event after the refusals")
 	}
 }

@@ -88,6 +88,10 @@ func (s *Service) InTx(ctx context.Context, cm *openboards.Community, fn func(*W
 	return nil
 }
 
+// Announce publishes live events that change nothing stored (someone
+// typing), at once, to the same subscribers as those of committed changes.
+func (s *Service) Announce(events ...live.Event) { s.pub.Publish(events...) }
+
 // clock returns the time for one operation, in UTC and at the 100 ns
 // precision the API prints, so what is stored is what is shown.
 func (s *Service) clock() time.Time {

@@ -236,6 +236,16 @@
       form.removeAttribute('data-sending');
     });
   });
+  // Typing in a chat composer tells the client, at most every 3 s.
+  var typedAt = 0;
+  document.addEventListener('input', function (e) {
+    var t = e.target;
+    if (!t.getAttribute || !t.getAttribute('data-typing') || !t.value.trim()) return;
+    var now = Date.now();
+    if (now - typedAt < 3000) return;
+    typedAt = now;
+    fetch(t.getAttribute('data-typing'), {method: 'POST', credentials: 'same-origin', body: new URLSearchParams({csrf: csrf})}).catch(function () {});
+  });
   document.addEventListener('keydown', function (e) {
     var t = e.target;
     if (e.key !== 'Enter' || e.shiftKey || e.isComposing || !t.hasAttribute || !t.hasAttribute('data-chat-input')) return;
@@ -268,5 +278,20 @@
   var es = new EventSource(url);
   es.addEventListener('ticket', function (e) {
     schedule(String(parseInt(e.data, 10) || 0));
+  });
+  // Someone else typing in the open conversation shows for 6 s, or until
+  // their message arrives (a refresh puts the indicator back hidden).
+  var me = body.getAttribute('data-user-id'), typingTimer = 0;
+  es.addEventListener('typing', function (e) {
+    var d;
+    try { d = JSON.parse(e.data); } catch (x) { return; }
+    if (!d || d.userId === me) return;
+    var art = document.querySelector('article[data-ticket-id="' + d.ticketId + '"]');
+    var el = art && art.querySelector('.typing-indicator');
+    if (!el) return;
+    el.textContent = (d.name || 'Someone') + ' is typing…';
+    el.hidden = false;
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(function () { el.hidden = true; }, 6000);
   });
 })();
