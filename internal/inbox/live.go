@@ -30,7 +30,7 @@ var (
 	liveHeartbeat = 25 * time.Second
 	// liveGather is how long the stream gathers changes after it sent
 	// some, sending each changed ticket once.
-	liveGather = 50 * time.Millisecond
+	liveGather = 20 * time.Millisecond
 )
 
 // liveRetry is the reconnection delay the stream asks browsers for.

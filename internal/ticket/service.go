@@ -76,7 +76,7 @@ func (s *Service) InTx(ctx context.Context, cm *openboards.Community, fn func(*W
 	now := s.clock()
 	var w *Writer
 	err := s.store.InTx(ctx, func(tx openboards.Tx) error {
-		w = &Writer{tx: tx, cm: cm, now: now, events: s.events}
+		w = &Writer{tx: &writerTx{Tx: tx}, cm: cm, now: now, events: s.events}
 		return fn(w)
 	})
 	if err != nil {
@@ -91,6 +91,27 @@ func (s *Service) InTx(ctx context.Context, cm *openboards.Community, fn func(*W
 // Announce publishes live events that change nothing stored (someone
 // typing), at once, to the same subscribers as those of committed changes.
 func (s *Service) Announce(events ...live.Event) { s.pub.Publish(events...) }
+
+// writerTx is the transaction a Writer writes in. It keeps the
+// community's webhooks once read: every event the transaction records
+// looks them up (a chat message records two), and a ticket transaction
+// never changes them.
+type writerTx struct {
+	openboards.Tx
+	hooks   []*openboards.Webhook
+	hooksOf int64 // the community hooks belong to; 0 before the first read
+}
+
+func (tx *writerTx) FindWebhooks(ctx context.Context, communityID int64) ([]*openboards.Webhook, error) {
+	if tx.hooksOf == communityID && communityID != 0 {
+		return tx.hooks, nil
+	}
+	hooks, err := tx.Tx.FindWebhooks(ctx, communityID)
+	if err == nil {
+		tx.hooks, tx.hooksOf = hooks, communityID
+	}
+	return hooks, err
+}
 
 // clock returns the time for one operation, in UTC and at the 100 ns
 // precision the API prints, so what is stored is what is shown.
