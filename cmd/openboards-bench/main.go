@@ -76,6 +76,7 @@ type options struct {
 	db           string // create/get phases on PostgreSQL when a postgres:// URL
 	nodes        int    // server processes sharing -db
 	webhook      webhookOptions
+	chat         chatOptions
 	floodClients int
 
 	// Modes in which this program is a server for the benchmark.
@@ -88,7 +89,7 @@ type options struct {
 var allPhases = append([]string{"ceiling", "create", "get", "store", "list", "inbox"}, webhookPhases...)
 
 // extraPhases run only when -phases names them.
-var extraPhases = []string{"signin-flood"}
+var extraPhases = append([]string{"signin-flood", "chat"}, chatPhases...)
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	o := &options{}
@@ -97,7 +98,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.server, "server", "", "path of the openboards binary to benchmark (required)")
 	fs.StringVar(&o.out, "out", filepath.Join("bench", "out"), "directory for the JSON report, server logs and profiles")
 	fs.StringVar(&o.jsonPath, "json", "", "JSON report path (default OUT/results.json)")
-	fs.StringVar(&o.phases, "phases", strings.Join(allPhases, ","), "phase groups to run: ceiling, create, get (needs create), store (create without HTTP, in this process), list, inbox (the inbox ticket list page over the list database), webhook-throughput, webhook-latency, webhook-slow; not by default: signin-flood (wrong sign-ins from -flood-clients clients: peak server memory, /healthz latency, 401/429/503 answers)")
+	fs.StringVar(&o.phases, "phases", strings.Join(allPhases, ","), "phase groups to run: ceiling, create, get (needs create), store (create without HTTP, in this process), list, inbox (the inbox ticket list page over the list database), webhook-throughput, webhook-latency, webhook-slow; not by default: signin-flood (wrong sign-ins from -flood-clients clients: peak server memory, /healthz latency, 401/429/503 answers), and chat, which stands for chat-messages (chat message throughput), chat-latency (message to conversation streams, inbox stream and webhook at -chat-rate), chat-relay (message on node 1 to streams on the other nodes of -db) and chat-streams (server memory with -chat-streams streams open)")
 	fs.IntVar(&o.floodClients, "flood-clients", 300, "concurrent clients of the signin-flood phase")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "measured time of each phase")
 	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured load before each phase")
@@ -111,9 +112,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.keep, "keep", false, "keep the create phase's database")
 	fs.DurationVar(&o.waitIdle, "wait-idle", 30*time.Second, "before each phase, wait up to this long for other processes to leave the CPUs idle")
 	fs.IntVar(&o.retries, "retries", 2, "repeat a phase up to this many times while other processes disturb it")
-	fs.StringVar(&o.db, "db", "", "run the create, get and webhook phases on this PostgreSQL database (postgres://...), in a fresh schema dropped afterwards; default: a fresh SQLite file")
+	fs.StringVar(&o.db, "db", "", "run the create, get, webhook and chat phases on this PostgreSQL database (postgres://...), in a fresh schema dropped afterwards (chat-relay needs it); default: a fresh SQLite file")
 	fs.IntVar(&o.nodes, "nodes", 1, "server processes sharing -db, each taking an equal share of the clients")
 	o.webhook.addFlags(fs)
+	o.chat.addFlags(fs)
 	fs.BoolVar(&o.profile, "profile", false, "run the server in-process in this program with pprof, and save CPU and heap profiles of each phase in OUT")
 	fs.BoolVar(&o.serveCeiling, "serve-ceiling", false, "internal: serve the trivial ceiling handler on -addr")
 	fs.StringVar(&o.serveProfiled, "serve-profiled", "", "internal: serve Openboards on database `PATH` with pprof, on -addr")
@@ -153,7 +155,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if _, err := os.Stat(o.server); err != nil {
 		return fmt.Errorf("-server: %w", err)
 	}
-	phases := strings.Split(o.phases, ",")
+	phases := expandChat(strings.Split(o.phases, ","))
 	for _, p := range phases {
 		if !slices.Contains(allPhases, p) && !slices.Contains(extraPhases, p) {
 			return fmt.Errorf("-phases: unknown phase %q (want some of %s)", p, strings.Join(append(slices.Clone(allPhases), extraPhases...), ","))
@@ -169,6 +171,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errors.New("-clients, -list-clients, -flood-clients, -duration and -seed must be positive")
 	}
 	if err := o.webhook.check(phases); err != nil {
+		return err
+	}
+	if err := o.chat.check(phases); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(o.out, 0o750); err != nil {
@@ -197,6 +202,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		{"webhook-latency", b.runWebhookLatency},
 		{"webhook-slow", b.runWebhookSlow},
 		{"signin-flood", b.runSigninFlood},
+		{"chat-messages", b.runChatMessages},
+		{"chat-latency", b.runChatLatency},
+		{"chat-relay", b.runChatRelay},
+		{"chat-streams", b.runChatStreams},
 	}
 	var errs []error
 	for _, s := range steps {

@@ -44,6 +44,8 @@ type result struct {
 	CeilingShare float64 `json:"ceilingShare,omitempty"`
 	Target       string  `json:"target,omitempty"`
 	Met          *bool   `json:"met,omitempty"`
+	// Chat has the figures only the chat phases have (chat.go).
+	Chat *chatDetail `json:"chat,omitempty"`
 
 	method string
 	goal   goal

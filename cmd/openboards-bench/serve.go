@@ -52,7 +52,13 @@ func serveCeiling(ctx context.Context, addr string, stdout io.Writer) error {
 // of the server can be fetched while it is under load.
 func serveProfiled(ctx context.Context, db, addr string, stdout, stderr io.Writer) error {
 	cli.TuneGC(os.Getenv) // the GC setting of serve, so profiles show what serve does
-	cfg := config.Default()
+	// The environment's settings apply as they do to serve (the chat
+	// phases' webhook receiver needs OPENBOARDS_WEBHOOK_ALLOWED_NETWORKS);
+	// the database and address are the benchmark's.
+	cfg, err := config.Default().Load(os.Getenv)
+	if err != nil {
+		return err
+	}
 	cfg.DB, cfg.Addr = db, addr
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	s, err := cli.NewServer(ctx, cfg, log)

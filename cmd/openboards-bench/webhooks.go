@@ -396,7 +396,7 @@ func (b *bench) webhookRun(ctx context.Context, spec webhookRun) (webhookResult,
 		return res, fmt.Errorf("a first POST /tickets failed: %v %.200s", err, body)
 	}
 	for _, rc := range recvs {
-		if err := registerWebhook(ctx, p.url, tok, rc.url); err != nil {
+		if err := registerWebhook(ctx, p.url, tok, rc.url, "ticket_creation"); err != nil {
 			return res, err
 		}
 	}
@@ -692,10 +692,11 @@ func makeReceiverCert(dir string) (tls.Certificate, string, error) {
 	return tls.Certificate{Certificate: [][]byte{leafDER}, PrivateKey: key, Leaf: leaf}, caFile, nil
 }
 
-// registerWebhook subscribes url to ticket_creation with POST /webhooks;
-// the server runs the verification handshake before it answers.
-func registerWebhook(ctx context.Context, base, token, url string) error {
-	body, _ := json.Marshal(map[string]any{"url": url, "verifyToken": webhookVerifyToken, "events": []string{"ticket_creation"}})
+// registerWebhook subscribes url to event (e.g. ticket_creation) with
+// POST /webhooks; the server runs the verification handshake before it
+// answers.
+func registerWebhook(ctx context.Context, base, token, url, event string) error {
+	body, _ := json.Marshal(map[string]any{"url": url, "verifyToken": webhookVerifyToken, "events": []string{event}})
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, "POST", base+"/webhooks", bytes.NewReader(body))
@@ -730,7 +731,7 @@ func registerWebhook(ctx context.Context, base, token, url string) error {
 // arrival is one notification as a receiver got it.
 type arrival struct {
 	at     time.Duration // since the run's base time (monotonic)
-	ticket int64
+	ticket int64         // or what the receiver's key function read
 }
 
 // receiver is one webhook endpoint: an HTTPS server on its own loopback
@@ -740,21 +741,30 @@ type receiver struct {
 	base  time.Time
 	delay time.Duration
 	srv   *http.Server
+	// key reads what an arrival records from a notification body: the
+	// TicketId, unless startKeyedReceiver was given another function.
+	key func(body []byte) (int64, bool)
 
 	mu    sync.Mutex
 	seen  map[string]struct{} // webhook-ids
 	got   []arrival           // first arrival of each webhook-id
 	dups  int
-	bad   int // notifications without a TicketId or webhook-id
+	bad   int // notifications without a key or webhook-id
 	proto string
 }
 
 func startReceiver(cert tls.Certificate, base time.Time, delay time.Duration) (*receiver, error) {
+	return startKeyedReceiver(cert, base, delay, payloadTicketID)
+}
+
+// startKeyedReceiver starts a receiver whose arrivals record what key
+// reads from each notification.
+func startKeyedReceiver(cert tls.Certificate, base time.Time, delay time.Duration, key func([]byte) (int64, bool)) (*receiver, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	rc := &receiver{url: "https://" + ln.Addr().String() + "/hook", base: base, delay: delay, seen: map[string]struct{}{}}
+	rc := &receiver{url: "https://" + ln.Addr().String() + "/hook", base: base, delay: delay, key: key, seen: map[string]struct{}{}}
 	rc.srv = &http.Server{
 		Handler:           rc,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -783,7 +793,7 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	id, ok := payloadTicketID(body)
+	id, ok := rc.key(body)
 	msg := r.Header.Get("webhook-id")
 	rc.mu.Lock()
 	if rc.proto == "" {
