@@ -22,8 +22,11 @@ import (
 // Limits of a Hub.
 const (
 	// subscriberBuffer is how many events a subscriber may fall behind
-	// before what it holds is replaced by one Reset.
+	// before what it holds is replaced by one Reset; ticketBuffer is that
+	// for a subscriber of one ticket, whose events come one or a few at a
+	// time (a live chat's client holds one, so a server holds thousands).
 	subscriberBuffer = 64
+	ticketBuffer     = 16
 	// replayEvents and replayBytes bound the events each community's
 	// stream keeps for subscribers that resume; a resumption from before
 	// the oldest one kept gets Reset.
@@ -145,7 +148,11 @@ func (h *Hub) subscribe(community, ticket int64, lastID string) *Subscription {
 			}
 		}
 	}
-	s.ch = make(chan Event, subscriberBuffer+len(replay)+1)
+	size := subscriberBuffer
+	if ticket != 0 {
+		size = ticketBuffer
+	}
+	s.ch = make(chan Event, size+len(replay)+1)
 	s.Events = s.ch
 	s.From = h.id(from)
 	if reset {

@@ -23,7 +23,7 @@ import (
 // default.
 type Options struct {
 	// Concurrency is how many requests one endpoint may have in flight
-	// (default 16). Deliveries of one ticket never overlap.
+	// (default 64). Deliveries of one ticket never overlap.
 	Concurrency int
 	// Lease is how long a claimed delivery stays with this process before
 	// another may take it over (default 25s). It must exceed the request
@@ -60,7 +60,7 @@ type Options struct {
 
 func (o *Options) defaults() {
 	if o.Concurrency <= 0 {
-		o.Concurrency = 16
+		o.Concurrency = 64
 	}
 	if o.Lease <= 0 {
 		o.Lease = 25 * time.Second
