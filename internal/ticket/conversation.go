@@ -144,20 +144,21 @@ func (w *Writer) conversationStatusChanged(ctx context.Context, t *openboards.Ti
 	return nil
 }
 
-// conversationMessage records conversation_message_added for reply r sent
-// to conversation t, whose status before the reply was prev. A teammate's
-// reply to a closed conversation no longer reaches a live chat: it is
-// marked to go to the client by e-mail.
-func (w *Writer) conversationMessage(ctx context.Context, t *openboards.Ticket, r *openboards.Reply, prev openboards.TicketStatus) error {
+// conversationMessage returns the conversation_message_added change of
+// reply r sent to t, if t is a conversation whose status before the reply
+// was prev, for the caller to record. A teammate's reply to a closed
+// conversation no longer reaches a live chat: it is marked to go to the
+// client by e-mail.
+func (w *Writer) conversationMessage(ctx context.Context, t *openboards.Ticket, r *openboards.Reply, prev openboards.TicketStatus) (openboards.Change, bool, error) {
 	if !t.IsConversation() {
-		return nil
+		return openboards.Change{}, false, nil
 	}
 	if prev == openboards.TicketCompleted && r.Author != nil && r.Author.Status == openboards.StatusTeam {
 		if err := w.tx.CreateReplyMail(ctx, r); err != nil {
-			return err
+			return openboards.Change{}, false, err
 		}
 	}
-	return w.Record(ctx, openboards.Change{Type: openboards.EventConversationMessageAdded, TicketID: t.ID, Reply: r})
+	return openboards.Change{Type: openboards.EventConversationMessageAdded, TicketID: t.ID, Reply: r}, true, nil
 }
 
 // AddEarlierMessage stores r, a message of conversation t (read with

@@ -52,6 +52,25 @@ func (w *Writer) Record(ctx context.Context, c openboards.Change) error {
 	return w.events.Record(ctx, w.tx, w.cm, c, w.now)
 }
 
+// BatchRecorder is a Recorder that records several changes of one ticket,
+// made by one step, reading what they share once.
+type BatchRecorder interface {
+	RecordAll(ctx context.Context, tx openboards.Tx, cm *openboards.Community, cs []openboards.Change, at time.Time) error
+}
+
+// recordAll records the events of changes cs of one ticket, in order.
+func (w *Writer) recordAll(ctx context.Context, cs []openboards.Change) error {
+	if b, ok := w.events.(BatchRecorder); ok {
+		return b.RecordAll(ctx, w.tx, w.cm, cs, w.now)
+	}
+	for _, c := range cs {
+		if err := w.Record(ctx, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Queue adds a live event to publish once the transaction has committed.
 // A zero CommunityID is the Writer's community.
 func (w *Writer) Queue(e live.Event) {
@@ -348,10 +367,15 @@ func (w *Writer) sent(ctx context.Context, t *openboards.Ticket, r *openboards.R
 	if err := w.tx.UpdateTicket(ctx, t.CommunityID, t.ID, u); err != nil {
 		return err
 	}
-	if err := w.Record(ctx, openboards.Change{Type: openboards.EventReplyCreation, TicketID: t.ID, Reply: r}); err != nil {
+	// A conversation's message raises conversation_message_added too; the
+	// two are recorded together, so the ticket is read once for both.
+	changes := []openboards.Change{{Type: openboards.EventReplyCreation, TicketID: t.ID, Reply: r}}
+	if c, ok, err := w.conversationMessage(ctx, t, r, t.Status); err != nil {
 		return err
+	} else if ok {
+		changes = append(changes, c)
 	}
-	if err := w.conversationMessage(ctx, t, r, t.Status); err != nil {
+	if err := w.recordAll(ctx, changes); err != nil {
 		return err
 	}
 	w.queue(live.MessageAdded, t.ID, author.ID, map[string]int64{"replyId": r.ID})

@@ -9,6 +9,7 @@ package webhook
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"openboards/internal/openboards"
@@ -26,36 +27,59 @@ type Outbox struct {
 // Nothing is recorded for a community without endpoints. The ticket is read
 // inside tx, so the payload shows it as the change leaves it.
 func (o *Outbox) Record(ctx context.Context, tx openboards.Tx, cm *openboards.Community, c openboards.Change, at time.Time) error {
+	return o.RecordAll(ctx, tx, cm, []openboards.Change{c}, at)
+}
+
+// RecordAll records the events of changes cs, in order, which are changes
+// of one ticket made together (a chat message's reply_creation and
+// conversation_message_added): the webhooks, the ticket and the chat state
+// are read once for all of them.
+func (o *Outbox) RecordAll(ctx context.Context, tx openboards.Tx, cm *openboards.Community, cs []openboards.Change, at time.Time) error {
+	if len(cs) == 0 {
+		return nil
+	}
 	hooks, err := tx.FindWebhooks(ctx, cm.ID)
 	if err != nil || len(hooks) == 0 {
 		return err
 	}
-	var ids []int64
-	for _, w := range hooks {
-		if w.Status != openboards.WebhookDisabled && w.Subscribes(c.Type) {
-			ids = append(ids, w.ID)
-		}
-	}
-	t, err := tx.FindTicketByID(ctx, cm.ID, c.TicketID)
+	t, err := tx.FindTicketByID(ctx, cm.ID, cs[0].TicketID)
 	if err != nil {
 		return err
 	}
-	if openboards.IsConversationEvent(c.Type) {
-		if c.Conversation, err = tx.FindConversation(ctx, cm.ID, t.ID); err != nil {
+	var cv *openboards.Conversation
+	var queue openboards.QueueInfo
+	for _, c := range cs {
+		if c.TicketID != t.ID {
+			return fmt.Errorf("webhook: record: changes of tickets %d and %d together", t.ID, c.TicketID)
+		}
+		var ids []int64
+		for _, w := range hooks {
+			if w.Status != openboards.WebhookDisabled && w.Subscribes(c.Type) {
+				ids = append(ids, w.ID)
+			}
+		}
+		if openboards.IsConversationEvent(c.Type) {
+			if cv == nil {
+				if cv, err = tx.FindConversation(ctx, cm.ID, t.ID); err != nil {
+					return err
+				}
+				if queue, err = openboards.FindQueueInfo(ctx, tx, cv, at); err != nil {
+					return err
+				}
+			}
+			c.Conversation, c.Queue, c.At = cv, queue, at
+		}
+		body, err := payload.Render(o.InboxBase, cm.Name, c, t)
+		if err != nil {
 			return err
 		}
-		if c.Queue, err = openboards.FindQueueInfo(ctx, tx, c.Conversation, at); err != nil {
+		if err := tx.CreateEvent(ctx, &openboards.Event{
+			CommunityID: cm.ID, TicketID: t.ID, Type: c.Type, Payload: body, CreatedAt: at,
+		}, ids); err != nil {
 			return err
 		}
-		c.At = at
 	}
-	body, err := payload.Render(o.InboxBase, cm.Name, c, t)
-	if err != nil {
-		return err
-	}
-	return tx.CreateEvent(ctx, &openboards.Event{
-		CommunityID: cm.ID, TicketID: t.ID, Type: c.Type, Payload: body, CreatedAt: at,
-	}, ids)
+	return nil
 }
 
 // WakingStore wraps a store so that every transaction that queued
