@@ -21,6 +21,7 @@ type Reader interface {
 	NoteReader
 	LogReader
 	WidgetScheduleReader
+	WidgetSettingsReader
 	WebhookReader
 	EventReader
 	DeliveryReader
@@ -45,6 +46,7 @@ type Tx interface {
 	NoteStore
 	LogStore
 	WidgetScheduleStore
+	WidgetSettingsStore
 	WebhookStore
 	EventStore
 	DeliveryStore

@@ -1,6 +1,14 @@
 package openboards
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
 
 // WidgetSchedule says when a support widget is staffed.
 type WidgetSchedule struct {
@@ -61,4 +69,127 @@ type WidgetScheduleStore interface {
 	// and otherwise replaces the schedule of an existing widget.
 	PutWidgetSchedule(ctx context.Context, s *WidgetSchedule) error
 	DeleteWidgetSchedule(ctx context.Context, communityID, widgetID int64) error
+}
+
+// WidgetSettings are how a support widget looks and whom it serves.
+type WidgetSettings struct {
+	WidgetID    int64
+	CommunityID int64
+	// Name heads the widget's panel; Greeting opens a new chat; Color is
+	// its accent ("#rrggbb"); OfflineText heads the form shown outside the
+	// schedule.
+	Name, Greeting, Color, OfflineText string
+	// AskName and AskEmail: what the panel asks a visitor before a chat.
+	AskName, AskEmail bool
+	// AllowedOrigins are the sites ("https://shop.example.com") that may
+	// embed the widget; empty allows any.
+	AllowedOrigins []string
+	// IdentitySecret signs visitors' identities (identityToken);
+	// RequireVerification treats every visitor without a valid one as
+	// anonymous.
+	IdentitySecret      string
+	RequireVerification bool
+	UpdatedAt           time.Time
+}
+
+// Limits of widget settings.
+const (
+	MaxWidgetNameLen   = 100
+	MaxWidgetTextLen   = 1000
+	MaxWidgetOrigins   = 20
+	maxWidgetOriginLen = 255
+)
+
+// DefaultWidgetSettings are the settings of a widget that was never
+// configured (its identity secret is the caller's to make).
+func DefaultWidgetSettings(communityID, widgetID int64) *WidgetSettings {
+	return &WidgetSettings{
+		WidgetID: widgetID, CommunityID: communityID, Name: "Support", Greeting: "Hi! How can we help?",
+		Color: "#0b57d0", OfflineText: "We are away right now. Leave us a message and we will answer by e-mail.",
+		AskName: true, AskEmail: true, AllowedOrigins: []string{},
+	}
+}
+
+// Check validates the settings in place, trimming the texts and
+// normalising the origins, with errors that name the field.
+func (s *WidgetSettings) Check() error {
+	s.Name, s.Greeting, s.OfflineText = strings.TrimSpace(s.Name), strings.TrimSpace(s.Greeting), strings.TrimSpace(s.OfflineText)
+	if s.Name == "" {
+		return Errorf(CodeInvalid, "name: required")
+	}
+	for _, f := range []struct {
+		field, value string
+		max          int
+	}{{"name", s.Name, MaxWidgetNameLen}, {"greeting", s.Greeting, MaxWidgetTextLen}, {"offlineText", s.OfflineText, MaxWidgetTextLen}} {
+		if err := CheckLen(f.field, f.value, f.max); err != nil {
+			return err
+		}
+		if err := CheckText(f.field, f.value); err != nil {
+			return err
+		}
+	}
+	s.Color = strings.ToLower(strings.TrimSpace(s.Color))
+	if !colorRE.MatchString(s.Color) {
+		return Errorf(CodeInvalid, "color: %q is not a colour like #0b57d0", s.Color)
+	}
+	if len(s.AllowedOrigins) > MaxWidgetOrigins {
+		return Errorf(CodeInvalid, "allowedOrigins: at most %d", MaxWidgetOrigins)
+	}
+	seen := map[string]bool{}
+	origins := []string{}
+	for i, o := range s.AllowedOrigins {
+		n, err := NormalizeOrigin(fmt.Sprintf("allowedOrigins[%d]", i), o)
+		if err != nil {
+			return err
+		}
+		if !seen[n] {
+			seen[n] = true
+			origins = append(origins, n)
+		}
+	}
+	s.AllowedOrigins = origins
+	return nil
+}
+
+var colorRE = regexp.MustCompile(`^#[0-9a-f]{6}$`)
+
+// NormalizeOrigin returns the origin s names ("https://shop.example.com",
+// "http://localhost:8080"): a scheme, a host and an optional port, in lower
+// case, without path, query or trailing slash.
+func NormalizeOrigin(field, s string) (string, error) {
+	s = strings.TrimSuffix(strings.TrimSpace(s), "/")
+	if len(s) > maxWidgetOriginLen {
+		return "", Errorf(CodeInvalid, "%s: at most %d characters", field, maxWidgetOriginLen)
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", Errorf(CodeInvalid, "%s: %q is not an origin like https://shop.example.com", field, s)
+	}
+	return strings.ToLower(u.Scheme + "://" + u.Host), nil
+}
+
+// AllowsOrigin reports whether a page of origin may use the widget: any
+// when no origins are set.
+func (s *WidgetSettings) AllowsOrigin(origin string) bool {
+	if len(s.AllowedOrigins) == 0 {
+		return true
+	}
+	n, err := NormalizeOrigin("origin", origin)
+	return err == nil && slices.Contains(s.AllowedOrigins, n)
+}
+
+// WidgetSettingsReader reads widgets' settings.
+type WidgetSettingsReader interface {
+	// FindWidgetSettings returns a widget's settings, the defaults (without
+	// an identity secret) when it has none stored; CodeNotFound when the
+	// community has no such widget.
+	FindWidgetSettings(ctx context.Context, communityID, widgetID int64) (*WidgetSettings, error)
+}
+
+// WidgetSettingsStore writes widgets' settings.
+type WidgetSettingsStore interface {
+	WidgetSettingsReader
+	// PutWidgetSettings stores a widget's settings; CodeNotFound when the
+	// community has no such widget.
+	PutWidgetSettings(ctx context.Context, s *WidgetSettings) error
 }

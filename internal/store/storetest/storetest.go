@@ -48,6 +48,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Notes", testNotes},
 		{"LogEntries", testLogEntries},
 		{"WidgetSchedules", testWidgetSchedules},
+		{"WidgetSettings", testWidgetSettings},
 		{"Isolation", testIsolation},
 		{"IDsNotReused", testIDsNotReused},
 		{"Transactions", testTransactions},

@@ -1,0 +1,51 @@
+package storetest
+
+import (
+	"testing"
+
+	"openboards/internal/openboards"
+)
+
+func testWidgetSettings(t *testing.T, newStore NewStore) {
+	b := setup(t, newStore)
+	w := &openboards.WidgetSchedule{CommunityID: b.cm1.ID, TimePeriod: openboards.PeriodEveryDay,
+		Times: []openboards.ScheduleTime{{StartAt: "00:00:00", EndAt: "23:59:59"}}}
+	b.tx(func(tx openboards.Tx) error { return tx.PutWidgetSchedule(b.ctx, w) })
+
+	// A widget never configured has the defaults; another community's
+	// widget, or none, is not found.
+	got, err := b.store.FindWidgetSettings(b.ctx, b.cm1.ID, w.WidgetID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff(t, "defaults", openboards.DefaultWidgetSettings(b.cm1.ID, w.WidgetID), got)
+	_, err = b.store.FindWidgetSettings(b.ctx, b.cm2.ID, w.WidgetID)
+	wantCode(t, err, openboards.CodeNotFound)
+	_, err = b.store.FindWidgetSettings(b.ctx, b.cm1.ID, w.WidgetID+100)
+	wantCode(t, err, openboards.CodeNotFound)
+
+	s := &openboards.WidgetSettings{WidgetID: w.WidgetID, CommunityID: b.cm1.ID, Name: "Shop help", Greeting: "Hej!", Color: "#112233",
+		OfflineText: "Closed", AskName: false, AskEmail: true, AllowedOrigins: []string{"https://shop.example.com", "http://localhost:8080"},
+		IdentitySecret: "s3cret", RequireVerification: true, UpdatedAt: at(3)}
+	for range 2 { // stored twice: the second replaces the first
+		b.tx(func(tx openboards.Tx) error { return tx.PutWidgetSettings(b.ctx, s) })
+		s.Name, s.UpdatedAt = "Shop help desk", at(4)
+	}
+	s.Name, s.UpdatedAt = "Shop help", at(3)
+	b.tx(func(tx openboards.Tx) error { return tx.PutWidgetSettings(b.ctx, s) })
+	got, err = b.store.FindWidgetSettings(b.ctx, b.cm1.ID, w.WidgetID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff(t, "stored", s, got)
+
+	// Not for another community's widget; deleting the widget takes its
+	// settings along.
+	err = b.store.InTx(b.ctx, func(tx openboards.Tx) error {
+		return tx.PutWidgetSettings(b.ctx, &openboards.WidgetSettings{WidgetID: w.WidgetID, CommunityID: b.cm2.ID, Name: "x", Color: "#000000"})
+	})
+	wantCode(t, err, openboards.CodeNotFound)
+	b.tx(func(tx openboards.Tx) error { return tx.DeleteWidgetSchedule(b.ctx, b.cm1.ID, w.WidgetID) })
+	_, err = b.store.FindWidgetSettings(b.ctx, b.cm1.ID, w.WidgetID)
+	wantCode(t, err, openboards.CodeNotFound)
+}
