@@ -71,6 +71,15 @@ func commandTable() []*command {
 					summary: "take a teammate's access away; what they wrote stays",
 					example: "openboards teammate remove --community acme --email ann@acme.example"},
 			}},
+		{name: "widget", args: "COMMAND", summary: "create and list a community's support widgets",
+			example: "openboards widget list --community acme", subs: []*command{
+				{name: "create", args: "--community NAME --name N [--origins O,...] [--db DSN] [--json]", run: runWidgetCreate,
+					summary: "create a support widget and print its id and identity secret",
+					example: "openboards widget create --community acme --name Support --origins https://shop.example.com --json"},
+				{name: "list", args: "--community NAME [--db DSN] [--json]", run: runWidgetList,
+					summary: "list a community's widgets with their allowed origins",
+					example: "openboards widget list --community acme"},
+			}},
 		{name: "token", args: "COMMAND", summary: "create, list and revoke a community's API refresh tokens",
 			example: "openboards token list --community acme", subs: []*command{
 				{name: "create", args: "--community NAME --name TOKEN-NAME [--db DSN] [--json]", run: runTokenCreate,

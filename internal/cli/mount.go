@@ -16,6 +16,7 @@ import (
 	"openboards/internal/openboards"
 	"openboards/internal/ticket"
 	"openboards/internal/webhook"
+	"openboards/internal/widget"
 )
 
 // surface is one HTTP surface of the server: its handler, which can list
@@ -33,6 +34,7 @@ type surfaceDeps struct {
 	communities   *community.Service
 	webhooks      *webhook.Service
 	chat          *chat.Service
+	widgets       *widget.Service
 	live          *live.Hub
 	secureCookies bool
 	failures      *limit.Failures // shared by the surfaces that check secrets
@@ -68,6 +70,9 @@ func mountTable() []mount {
 				Chat: d.chat, Live: d.live,
 			}), nil
 		}},
+		{surface: "widget", prefixes: widget.Prefixes(), build: func(d surfaceDeps) (surface, error) {
+			return widget.NewHandler(d.store, d.widgets, d.cfg.BasePath(), d.log), nil
+		}},
 		{surface: "inbox", prefixes: inbox.Prefixes(), communities: true, build: func(d surfaceDeps) (surface, error) {
 			return inbox.NewHandler(d.store, d.tickets, d.communities, inbox.Options{
 				BasePath: d.cfg.BasePath(), SecureCookies: d.secureCookies, Log: d.log, Live: d.live, Webhooks: d.webhooks, Failures: d.failures,
@@ -84,7 +89,7 @@ func mountTable() []mount {
 // them now means no community takes them first.
 func reservedPaths() []string {
 	return []string{
-		"chat", "faq", "help", "widget", "magic-widget.js", "reports", "warehouse", "metrics", "static",
+		"chat", "faq", "help", "magic-widget.js", "reports", "warehouse", "metrics", "static",
 		"signin", "signout", "setup", "invite", "api", "v1", "v2",
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"openboards/internal/ticket"
 	"openboards/internal/webhook"
 	"openboards/internal/webhook/egress"
+	"openboards/internal/widget"
 )
 
 // Server is a running Openboards: its store, services and HTTP listener.
@@ -122,6 +123,7 @@ func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Serve
 	mounts, err := buildSurfaces(mountTable(), surfaceDeps{
 		cfg: cfg, store: wstore, tickets: tickets, communities: communities, webhooks: webhooks, live: feed.hub,
 		chat:          chats,
+		widgets:       widget.NewService(wstore, time.Now),
 		secureCookies: strings.HasPrefix(publicURL, "https://"), failures: failures, log: log,
 	})
 	if err != nil {
