@@ -76,7 +76,7 @@ func mountTable() []mount {
 		{surface: "inbox", prefixes: inbox.Prefixes(), communities: true, build: func(d surfaceDeps) (surface, error) {
 			return inbox.NewHandler(d.store, d.tickets, d.communities, inbox.Options{
 				BasePath: d.cfg.BasePath(), SecureCookies: d.secureCookies, Log: d.log, Live: d.live, Webhooks: d.webhooks, Failures: d.failures,
-				Chat: d.chat,
+				Chat: d.chat, Widgets: d.widgets,
 			})
 		}},
 	}

@@ -36,6 +36,7 @@ import (
 	"openboards/internal/openboards"
 	"openboards/internal/ticket"
 	"openboards/internal/webhook"
+	"openboards/internal/widget"
 )
 
 //go:embed templates/*.html
@@ -68,6 +69,9 @@ type Options struct {
 	// Chat serves live chat; nil gives the handler one on its store and
 	// ticket service, on the system clock.
 	Chat *chat.Service
+	// Widgets keeps the support widgets' settings; nil gives the handler
+	// one on its store.
+	Widgets *widget.Service
 }
 
 // Handler serves the inbox.
@@ -76,6 +80,7 @@ type Handler struct {
 	tickets     *ticket.Service
 	communities *community.Service
 	chat        *chat.Service
+	widgets     *widget.Service
 	opt         Options
 	log         *slog.Logger
 	pages       map[string]*template.Template
@@ -108,6 +113,9 @@ func NewHandler(store openboards.Store, tickets *ticket.Service, communities *co
 	}
 	if h.chat = opt.Chat; h.chat == nil {
 		h.chat = chat.NewService(store, tickets, time.Now)
+	}
+	if h.widgets = opt.Widgets; h.widgets == nil {
+		h.widgets = widget.NewService(store, time.Now)
 	}
 	if err := h.load(); err != nil {
 		return nil, err

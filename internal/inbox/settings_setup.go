@@ -48,6 +48,8 @@ func (h *Handler) setupRoutes() {
 		{"POST /{community}/settings/widgets", h.handleSetupWidgetCreate},
 		{"POST /{community}/settings/widgets/{id}", h.handleSetupWidgetUpdate},
 		{"POST /{community}/settings/widgets/{id}/delete", h.handleSetupWidgetDelete},
+		{"POST /{community}/settings/widgets/{id}/settings", h.handleSetupWidgetSettings},
+		{"POST /{community}/settings/widgets/{id}/secret", h.handleSetupWidgetSecret},
 	} {
 		h.mux.Handle(rt.pattern, h.auth(h.admin(rt.handle)))
 	}
@@ -74,8 +76,9 @@ var (
 	setupGroups = &setupSection{path: "groups", title: "User groups", flashes: map[string]string{
 		"created": "The user group is created.", "updated": "The user group is saved.", "deleted": "The user group is deleted; its teammates stay.",
 	}}
-	setupWidgets = &setupSection{path: "widgets", title: "Widget schedules", flashes: map[string]string{
+	setupWidgets = &setupSection{path: "widgets", title: "Widgets", flashes: map[string]string{
 		"created": "The widget is added.", "updated": "The widget's schedule is saved.", "deleted": "The widget is deleted.",
+		"settings": "The widget's settings are saved.", "secret": "The widget has a new identity secret; tokens signed with the old one are refused.",
 	}}
 )
 

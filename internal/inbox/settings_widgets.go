@@ -1,6 +1,7 @@
 package inbox
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -26,11 +27,22 @@ type setupWidgetsData struct {
 }
 
 type setupWidgetView struct {
-	ID      int64
-	Summary []setupWidgetLine
-	Form    setupWidgetForm
-	Open    bool
-	Action  string
+	ID           int64
+	Summary      []setupWidgetLine
+	Form         setupWidgetForm
+	Open         bool
+	Action       string
+	Settings     setupWidgetSettings
+	SettingsOpen bool
+}
+
+// setupWidgetSettings is a widget's settings form.
+type setupWidgetSettings struct {
+	Name, Greeting, Color, OfflineText string
+	AskName, AskEmail, Require         bool
+	Origins                            string // one per line
+	Secret                             string
+	Snippet                            string
 }
 
 type setupWidgetLine struct{ Label, Times string }
@@ -212,6 +224,19 @@ func (h *Handler) setupWidgetsData(r *http.Request, in *community.SignedIn, kept
 		}
 		v.Form.Action, v.Form.CSRF, v.Form.Submit = v.Action, in.Session.CSRF, "Save the schedule of widget "+id
 		v.Form.name()
+		st, err := h.widgets.Settings(r.Context(), in.Community, ws.WidgetID)
+		if err != nil {
+			return nil, err
+		}
+		v.Settings = setupWidgetSettings{Name: st.Name, Greeting: st.Greeting, Color: st.Color, OfflineText: st.OfflineText,
+			AskName: st.AskName, AskEmail: st.AskEmail, Require: st.RequireVerification, Origins: strings.Join(st.AllowedOrigins, "\n"),
+			Secret: st.IdentitySecret, Snippet: fmt.Sprintf("const options = { community: '%s', widgetId: %d }", in.Community.Name, ws.WidgetID)}
+		if kept.is("settings-" + id) {
+			k := kept.values
+			v.Settings.Name, v.Settings.Greeting, v.Settings.Color, v.Settings.OfflineText = k.Get("name"), k.Get("greeting"), k.Get("color"), k.Get("offlineText")
+			v.Settings.AskName, v.Settings.AskEmail, v.Settings.Require = setupChecked(k, "askName"), setupChecked(k, "askEmail"), setupChecked(k, "require")
+			v.Settings.Origins, v.SettingsOpen = k.Get("origins"), true
+		}
 		d.Widgets = append(d.Widgets, v)
 	}
 	return d, nil
@@ -301,4 +326,37 @@ func (h *Handler) handleSetupWidgetDelete(w http.ResponseWriter, r *http.Request
 	}
 	err = h.tickets.DeleteWidgetSchedule(r.Context(), setupActor(in), id)
 	return h.setupDone(w, r, in, setupWidgets, err, "deleted", setupAgain(h.setupWidgetsData, r, in, "delete-"+strconv.FormatInt(id, 10), r.PostForm))
+}
+
+func (h *Handler) handleSetupWidgetSettings(w http.ResponseWriter, r *http.Request, in *community.SignedIn) error {
+	id, err := setupID(r)
+	if err != nil {
+		return err
+	}
+	f := r.PostForm
+	_, err = h.widgets.Update(r.Context(), in.Community, id, func(s *openboards.WidgetSettings) error {
+		s.Name, s.Greeting, s.Color, s.OfflineText = f.Get("name"), f.Get("greeting"), f.Get("color"), f.Get("offlineText")
+		s.AskName, s.AskEmail, s.RequireVerification = setupChecked(f, "askName"), setupChecked(f, "askEmail"), setupChecked(f, "require")
+		s.AllowedOrigins = []string{}
+		for _, line := range strings.FieldsFunc(f.Get("origins"), func(r rune) bool { return r == '\n' || r == ',' }) {
+			if line = strings.TrimSpace(line); line != "" {
+				s.AllowedOrigins = append(s.AllowedOrigins, line)
+			}
+		}
+		return nil
+	})
+	return h.setupDone(w, r, in, setupWidgets, err, "settings", setupAgain(h.setupWidgetsData, r, in, "settings-"+strconv.FormatInt(id, 10), r.PostForm))
+}
+
+func (h *Handler) handleSetupWidgetSecret(w http.ResponseWriter, r *http.Request, in *community.SignedIn) error {
+	id, err := setupID(r)
+	if err != nil {
+		return err
+	}
+	if r.PostFormValue("confirm") == "" {
+		err = openboards.Errorf(openboards.CodeInvalid, "confirm: tick the box to replace the identity secret of widget %d", id)
+	} else {
+		_, err = h.widgets.RotateSecret(r.Context(), in.Community, id)
+	}
+	return h.setupDone(w, r, in, setupWidgets, err, "secret", setupAgain(h.setupWidgetsData, r, in, "settings-"+strconv.FormatInt(id, 10), r.PostForm))
 }
