@@ -86,62 +86,80 @@ type View struct {
 
 // Create opens a conversation and returns it.
 func (s *Service) Create(ctx context.Context, cm *openboards.Community, in CreateInput) (*View, error) {
-	title := strings.TrimSpace(in.Title)
-	if err := openboards.CheckLen("title", title, openboards.MaxTitleLen); err != nil {
-		return nil, err
-	}
-	if err := checkValue("author", in.Author); err != nil {
-		return nil, err
-	}
-	page, err := pageURL("url", in.URL)
+	p, err := prepareCreate(in)
 	if err != nil {
 		return nil, err
 	}
-	var sentiment *string
-	if in.Sentiment != nil && *in.Sentiment != "" {
-		v, err := openboards.ParseSentiment("sentiment", *in.Sentiment)
-		if err != nil {
-			return nil, err
-		}
-		sentiment = &v
-	} else {
-		v := "question"
-		sentiment = &v
-	}
-	detailed := in.DetailedSource
-	if detailed == "" {
-		detailed = openboards.DetailedSourceChatAPI
-	}
 	var id int64
 	err = s.tickets.InTx(ctx, cm, func(w *ticket.Writer) error {
-		tx := w.Tx()
-		author, err := s.author(ctx, w, "author", in.Author)
-		if err != nil {
-			return err
+		t, err := s.create(ctx, w, p)
+		if err == nil {
+			id = t.ID
 		}
-		nt := ticket.NewTicket{Title: title, Author: author, DetailedSource: detailed, Sentiment: sentiment}
-		if nt.Title == "" {
-			nt.Title = "Chat with " + author.Name
-		}
-		if in.CategoryID != nil {
-			if nt.CategoryID, err = ticket.ChosenCategory(ctx, tx, cm.ID, "categoryId", *in.CategoryID); err != nil {
-				return err
-			}
-		}
-		if nt.CustomFields, err = ticket.FieldValues(ctx, tx, cm.ID, "fields", in.Fields); err != nil {
-			return err
-		}
-		t, _, err := w.CreateConversation(ctx, ticket.NewConversation{Ticket: nt, PageURL: page, BotEnabled: in.IsBotEnabled})
-		if err != nil {
-			return err
-		}
-		id = t.ID
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return s.Get(ctx, cm, id, false, openboards.NewestFirst)
+}
+
+// preparedCreate is a new conversation checked and trimmed.
+type preparedCreate struct {
+	in        CreateInput
+	title     string
+	page      *string
+	sentiment *string
+	detailed  string
+}
+
+// prepareCreate checks what needs no database.
+func prepareCreate(in CreateInput) (preparedCreate, error) {
+	p := preparedCreate{in: in, title: strings.TrimSpace(in.Title), detailed: in.DetailedSource}
+	if err := openboards.CheckLen("title", p.title, openboards.MaxTitleLen); err != nil {
+		return p, err
+	}
+	if err := checkValue("author", in.Author); err != nil {
+		return p, err
+	}
+	var err error
+	if p.page, err = pageURL("url", in.URL); err != nil {
+		return p, err
+	}
+	v := "question"
+	if in.Sentiment != nil && *in.Sentiment != "" {
+		if v, err = openboards.ParseSentiment("sentiment", *in.Sentiment); err != nil {
+			return p, err
+		}
+	}
+	p.sentiment = &v
+	if p.detailed == "" {
+		p.detailed = openboards.DetailedSourceChatAPI
+	}
+	return p, nil
+}
+
+// create opens the conversation p in w's transaction.
+func (s *Service) create(ctx context.Context, w *ticket.Writer, p preparedCreate) (*openboards.Ticket, error) {
+	tx, cm, in := w.Tx(), w.Community(), p.in
+	author, err := s.author(ctx, w, "author", in.Author)
+	if err != nil {
+		return nil, err
+	}
+	nt := ticket.NewTicket{Title: p.title, Author: author, DetailedSource: p.detailed, Sentiment: p.sentiment}
+	if nt.Title == "" {
+		nt.Title = "Chat with " + author.Name
+	}
+	if in.CategoryID != nil {
+		if nt.CategoryID, err = ticket.ChosenCategory(ctx, tx, cm.ID, "categoryId", *in.CategoryID); err != nil {
+			return nil, err
+		}
+	}
+	if nt.CustomFields, err = ticket.FieldValues(ctx, tx, cm.ID, "fields", in.Fields); err != nil {
+		return nil, err
+	}
+	t, _, err := w.CreateConversation(ctx, ticket.NewConversation{Ticket: nt, PageURL: p.page, BotEnabled: in.IsBotEnabled})
+	return t, err
 }
 
 // Get returns a conversation, with its latest (or earliest) 100 messages
@@ -213,6 +231,33 @@ func (s *Service) find(ctx context.Context, r openboards.Reader, cm *openboards.
 // conversation_message_added. With context, they are earlier messages
 // from elsewhere: no events, and no bot sees them.
 func (s *Service) AddMessages(ctx context.Context, cm *openboards.Community, id int64, in []MessageInput, context bool) ([]*openboards.Reply, error) {
+	cleaned, err := s.prepareMessages(in)
+	if err != nil {
+		return nil, err
+	}
+	var out []*openboards.Reply
+	err = s.tickets.InTx(ctx, cm, func(w *ticket.Writer) error {
+		t, err := w.LockTicket(ctx, id)
+		if err != nil {
+			return err
+		}
+		out, err = s.addMessages(ctx, w, t, in, cleaned, context)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// cleanMessage is a message's text trimmed and its time checked.
+type cleanMessage struct {
+	text string
+	at   time.Time
+}
+
+// prepareMessages checks what needs no database.
+func (s *Service) prepareMessages(in []MessageInput) ([]cleanMessage, error) {
 	if len(in) == 0 {
 		return nil, openboards.Errorf(openboards.CodeInvalid, "body: give at least one message")
 	}
@@ -220,11 +265,7 @@ func (s *Service) AddMessages(ctx context.Context, cm *openboards.Community, id 
 		return nil, openboards.Errorf(openboards.CodeInvalid, "body: at most %d messages at once", MaxMessages)
 	}
 	received := s.now()
-	type clean struct {
-		text string
-		at   time.Time
-	}
-	cleaned := make([]clean, len(in))
+	cleaned := make([]cleanMessage, len(in))
 	for i, m := range in {
 		field := fmt.Sprintf("[%d]", i)
 		if err := checkValue(field+".author", m.Author); err != nil {
@@ -248,71 +289,66 @@ func (s *Service) AddMessages(ctx context.Context, cm *openboards.Community, id 
 		}
 		cleaned[i].text = text
 	}
+	return cleaned, nil
+}
+
+// addMessages adds the prepared messages to conversation t (locked) in
+// w's transaction.
+func (s *Service) addMessages(ctx context.Context, w *ticket.Writer, t *openboards.Ticket, in []MessageInput, cleaned []cleanMessage, context bool) ([]*openboards.Reply, error) {
+	tx, cm, id := w.Tx(), w.Community(), t.ID
+	if !t.IsConversation() {
+		return nil, openboards.Errorf(openboards.CodeNotFound, "conversation %d not found", id)
+	}
+	if t.Status == openboards.TicketCompleted {
+		return nil, openboards.Errorf(openboards.CodeConflict, "conversation %d is closed: start a new conversation", id)
+	}
 	var out []*openboards.Reply
-	err := s.tickets.InTx(ctx, cm, func(w *ticket.Writer) error {
-		out = out[:0]
-		tx := w.Tx()
-		t, err := w.LockTicket(ctx, id)
+	for i, m := range in {
+		field := fmt.Sprintf("[%d]", i)
+		if m.ClientID != "" {
+			rid, err := tx.FindMessageByClientID(ctx, cm.ID, id, m.ClientID)
+			if err == nil {
+				r, err := tx.FindReplyByID(ctx, cm.ID, id, rid)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, r)
+				continue
+			}
+			if openboards.ErrorCode(err) != openboards.CodeNotFound {
+				return nil, err
+			}
+		}
+		author, err := s.author(ctx, w, field+".author", m.Author)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if !t.IsConversation() {
-			return openboards.Errorf(openboards.CodeNotFound, "conversation %d not found", id)
+		byTeam := author.Status != openboards.StatusClient
+		if m.IsByTeam != nil && *m.IsByTeam != byTeam {
+			if *m.IsByTeam {
+				return nil, openboards.Errorf(openboards.CodeInvalid, "%s.isByTeam: the author is not a teammate or bot of the community", field)
+			}
+			return nil, openboards.Errorf(openboards.CodeInvalid, "%s.isByTeam: the author is a teammate, not a client", field)
 		}
-		if t.Status == openboards.TicketCompleted {
-			return openboards.Errorf(openboards.CodeConflict, "conversation %d is closed: start a new conversation", id)
+		r := &openboards.Reply{Author: author, Message: cleaned[i].text, HTMLMessage: richtext.FromText(cleaned[i].text)}
+		if context {
+			r.CreatedAt = cleaned[i].at
+			if r.CreatedAt.IsZero() {
+				r.CreatedAt = w.Now()
+			}
+			err = w.AddEarlierMessage(ctx, t, r)
+		} else {
+			err = w.AddReply(ctx, t, r, ticket.ReplyOptions{CreatedAt: cleaned[i].at})
 		}
-		for i, m := range in {
-			field := fmt.Sprintf("[%d]", i)
-			if m.ClientID != "" {
-				rid, err := tx.FindMessageByClientID(ctx, cm.ID, id, m.ClientID)
-				if err == nil {
-					r, err := tx.FindReplyByID(ctx, cm.ID, id, rid)
-					if err != nil {
-						return err
-					}
-					out = append(out, r)
-					continue
-				}
-				if openboards.ErrorCode(err) != openboards.CodeNotFound {
-					return err
-				}
-			}
-			author, err := s.author(ctx, w, field+".author", m.Author)
-			if err != nil {
-				return err
-			}
-			byTeam := author.Status != openboards.StatusClient
-			if m.IsByTeam != nil && *m.IsByTeam != byTeam {
-				if *m.IsByTeam {
-					return openboards.Errorf(openboards.CodeInvalid, "%s.isByTeam: the author is not a teammate or bot of the community", field)
-				}
-				return openboards.Errorf(openboards.CodeInvalid, "%s.isByTeam: the author is a teammate, not a client", field)
-			}
-			r := &openboards.Reply{Author: author, Message: cleaned[i].text, HTMLMessage: richtext.FromText(cleaned[i].text)}
-			if context {
-				r.CreatedAt = cleaned[i].at
-				if r.CreatedAt.IsZero() {
-					r.CreatedAt = w.Now()
-				}
-				err = w.AddEarlierMessage(ctx, t, r)
-			} else {
-				err = w.AddReply(ctx, t, r, ticket.ReplyOptions{CreatedAt: cleaned[i].at})
-			}
-			if err != nil {
-				return err
-			}
-			if m.ClientID != "" {
-				if err := tx.CreateMessageClientID(ctx, cm.ID, id, m.ClientID, r.ID); err != nil {
-					return err
-				}
-			}
-			out = append(out, r)
+		if err != nil {
+			return nil, err
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+		if m.ClientID != "" {
+			if err := tx.CreateMessageClientID(ctx, cm.ID, id, m.ClientID, r.ID); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, r)
 	}
 	return out, nil
 }

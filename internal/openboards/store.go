@@ -22,6 +22,7 @@ type Reader interface {
 	LogReader
 	WidgetScheduleReader
 	WidgetSettingsReader
+	VisitorTokenReader
 	WebhookReader
 	EventReader
 	DeliveryReader
@@ -47,6 +48,7 @@ type Tx interface {
 	LogStore
 	WidgetScheduleStore
 	WidgetSettingsStore
+	VisitorTokenStore
 	WebhookStore
 	EventStore
 	DeliveryStore

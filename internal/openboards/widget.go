@@ -193,3 +193,26 @@ type WidgetSettingsStore interface {
 	// community has no such widget.
 	PutWidgetSettings(ctx context.Context, s *WidgetSettings) error
 }
+
+// VisitorToken lets a website visitor's browser follow the conversation it
+// opened through a widget, and nothing else. Only a hash of the token is
+// stored.
+type VisitorToken struct {
+	Hash        string
+	CommunityID int64
+	WidgetID    int64
+	TicketID    int64
+	CreatedAt   time.Time
+}
+
+// VisitorTokenReader finds visitor tokens.
+type VisitorTokenReader interface {
+	// FindVisitorToken returns the token of hash; CodeNotFound when none.
+	FindVisitorToken(ctx context.Context, hash string) (*VisitorToken, error)
+}
+
+// VisitorTokenStore stores visitor tokens.
+type VisitorTokenStore interface {
+	VisitorTokenReader
+	CreateVisitorToken(ctx context.Context, t *VisitorToken) error
+}

@@ -7,7 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"openboards/internal/chat"
 	"openboards/internal/httpapi"
+	"openboards/internal/limit"
 	"openboards/internal/obs"
 	"openboards/internal/openboards"
 )
@@ -22,6 +24,9 @@ type Handler struct {
 	base    string // the server's base path, e.g. "/v2"; empty for the root
 	store   openboards.Store
 	widgets *Service
+	chat    *chat.Service
+	opened  *limit.Counter // conversations per client address
+	sent    *limit.Counter // messages per client address
 	log     *slog.Logger
 	mux     *httpapi.Mux
 	handler http.Handler
@@ -29,17 +34,18 @@ type Handler struct {
 
 // NewHandler returns the widget surface below basePath (empty for the
 // root); log receives internal errors (nil discards them).
-func NewHandler(store openboards.Store, widgets *Service, basePath string, log *slog.Logger) *Handler {
+func NewHandler(store openboards.Store, widgets *Service, chats *chat.Service, basePath string, log *slog.Logger) *Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{base: strings.TrimRight(basePath, "/"), store: store, widgets: widgets, log: log, mux: httpapi.NewMux()}
+	h := &Handler{base: strings.TrimRight(basePath, "/"), store: store, widgets: widgets, chat: chats, log: log, mux: httpapi.NewMux()}
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		obs.SetRoute(r.Context(), obs.Unmatched)
 		httpapi.WriteError(w, r, h.log, httpapi.Unmatched(h.mux.ServeMux, r))
 	})
 	h.mux.HandleFunc("GET /widget/{community}/{widgetId}/config", h.public(h.handleConfig))
 	h.mux.HandleFunc("OPTIONS /widget/{community}/{widgetId}/{rest...}", h.public(h.handlePreflight))
+	h.visitorRoutes()
 	h.handler = obs.Routed(h.mux)
 	return h
 }

@@ -12,11 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"openboards/internal/chat"
 	"openboards/internal/community"
+	"openboards/internal/live"
 	"openboards/internal/openboards"
 	"openboards/internal/store/postgres"
 	"openboards/internal/store/postgres/pgtest"
 	"openboards/internal/store/sqlite"
+	"openboards/internal/ticket"
 	"openboards/internal/widget"
 )
 
@@ -61,7 +64,7 @@ func newWorld(t *testing.T, basePath string) *world {
 		}
 		*c.dst = cr.Community
 	}
-	w.srv = httptest.NewServer(widget.NewHandler(store, w.svc, basePath, nil))
+	w.srv = httptest.NewServer(widget.NewHandler(store, w.svc, chat.NewService(store, ticket.NewService(store, ticket.NoEvents, live.Discard, time.Now), time.Now), basePath, nil))
 	t.Cleanup(w.srv.Close)
 	return w
 }
@@ -246,4 +249,172 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 func toJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// call sends a visitor request: body as JSON when not nil, token as the
+// bearer when set.
+func call(t *testing.T, method, url, origin, token string, body any) (int, map[string]any) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		rd = strings.NewReader(toJSON(body))
+	}
+	req, _ := http.NewRequest(method, url, rd)
+	req.Header.Set("Content-Type", "application/json")
+	if origin != "" {
+		req.Header.Set("Origin", origin)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var env map[string]any
+	b, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(b, &env); err != nil {
+		t.Fatalf("%s %s: %v: %s", method, url, err, b)
+	}
+	return resp.StatusCode, env
+}
+
+func TestVisitorConversation(t *testing.T) {
+	w := newWorld(t, "")
+	st, err := w.svc.Create(w.ctx, w.acme, "Shop help", []string{"https://shop.example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const origin = "https://shop.example.com"
+	base := w.srv.URL + "/widget/acme/" + itoa(st.WidgetID) + "/conversations"
+
+	// Bad input names the field and opens nothing.
+	for _, bad := range []struct {
+		body any
+		text string
+	}{
+		{map[string]any{"name": "Sofie", "message": "Hi"}, "email: required"},
+		{map[string]any{"name": "Sofie", "email": "not-an-address", "message": "Hi"}, "email"},
+		{map[string]any{"name": strings.Repeat("n", 201), "email": "s@example.com"}, "name"},
+		{map[string]any{"email": "s@example.com", "message": strings.Repeat("m", 17<<10)}, "message: at most"},
+		{map[string]any{"email": "s@example.com", "url": "javascript:alert(1)"}, "url"},
+		{map[string]any{"email": "s@example.com", "unknown": 1}, "unknown"},
+	} {
+		code, env := call(t, "POST", base, origin, "", bad.body)
+		if code != 400 || !strings.Contains(env["errorText"].(string), bad.text) {
+			t.Errorf("%v: %d %v, want 400 with %q", bad.body, code, env["errorText"], bad.text)
+		}
+	}
+	if ts, _ := w.store.FindTickets(w.ctx, openboards.TicketFilter{CommunityID: w.acme.ID, Take: 10}); len(ts) != 0 {
+		t.Fatalf("refused starts opened %d conversations", len(ts))
+	}
+
+	// A visitor opens a chat with a first message from the shop.
+	code, env := call(t, "POST", base, origin, "", map[string]any{"name": "Sofie", "email": "sofie@example.com", "message": " Hello? ",
+		"clientMessageId": "m1", "url": "https://shop.example.com/checkout"})
+	if code != 200 {
+		t.Fatalf("start: %d %v", code, env)
+	}
+	data := env["data"].(map[string]any)
+	token := data["visitorToken"].(string)
+	id := int64(data["conversationId"].(float64))
+	conv := data["conversation"].(map[string]any)
+	msgs := conv["messages"].([]any)
+	if len(token) < 40 || len(msgs) != 1 || msgs[0].(map[string]any)["message"] != "Hello?" || msgs[0].(map[string]any)["fromTeam"] != false ||
+		conv["queuePositionInfo"].(map[string]any)["position"] != float64(1) {
+		t.Fatalf("started %v", data)
+	}
+	tk, err := w.store.FindTicketByID(w.ctx, w.acme.ID, id)
+	if err != nil || tk.Source != openboards.SourceChat || tk.DetailedSource != openboards.DetailedSourceWebsite || tk.Author.Name != "Sofie" {
+		t.Fatalf("the conversation's ticket %+v, %v", tk, err)
+	}
+	cv, _ := w.store.FindConversation(w.ctx, w.acme.ID, id)
+	if cv.InitialPageURL == nil || *cv.InitialPageURL != "https://shop.example.com/checkout" {
+		t.Fatalf("initial page %v", cv.InitialPageURL)
+	}
+
+	// Messages with the token; a retried client id adds nothing.
+	path := base + "/" + itoa(id)
+	for range 2 {
+		code, env = call(t, "POST", path+"/messages", origin, token, map[string]any{"message": "Are you there?", "clientMessageId": "m2"})
+		if code != 200 || env["data"].(map[string]any)["message"] != "Are you there?" {
+			t.Fatalf("message: %d %v", code, env)
+		}
+	}
+	code, env = call(t, "GET", path, origin, token, nil)
+	if code != 200 || len(env["data"].(map[string]any)["messages"].([]any)) != 2 {
+		t.Fatalf("get: %d %v", code, env)
+	}
+
+	// The token follows this conversation only: not another one, not
+	// another widget's path; none at all is a 401.
+	other, err := w.svc.Create(w.ctx, w.acme, "Other", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, env = call(t, "POST", w.srv.URL+"/widget/acme/"+itoa(other.WidgetID)+"/conversations", "", "", map[string]any{"email": "eve@example.com", "message": "x"})
+	if code != 200 {
+		t.Fatalf("second start: %d %v", code, env)
+	}
+	otherID := int64(env["data"].(map[string]any)["conversationId"].(float64))
+	for _, u := range []string{base + "/" + itoa(otherID), w.srv.URL + "/widget/acme/" + itoa(other.WidgetID) + "/conversations/" + itoa(id)} {
+		if code, _ := call(t, "GET", u, origin, token, nil); code != 404 {
+			t.Errorf("GET %s with the first token: %d", u, code)
+		}
+	}
+	if code, _ := call(t, "GET", path, origin, "", nil); code != 401 {
+		t.Errorf("no token: %d", code)
+	}
+	if code, _ := call(t, "GET", path, origin, token+"x", nil); code != 404 {
+		t.Errorf("a wrong token: %d", code)
+	}
+	// Another site may not post.
+	if code, _ := call(t, "POST", path+"/messages", "https://evil.example", token, map[string]any{"message": "hi"}); code != 403 {
+		t.Errorf("another origin: %d", code)
+	}
+	// A teammate's e-mail does not make the visitor the teammate.
+	communities, _ := community.NewService(w.ctx, w.store, time.Now, "openboards.test", nil)
+	mate, err := communities.AddTeammate(w.ctx, w.acme, community.TeammateInput{Email: "ann@acme.example", Name: "Ann", Role: "team_member"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, env = call(t, "POST", base, origin, "", map[string]any{"name": "Mallory", "email": "ann@acme.example", "message": "I am Ann"})
+	if code != 200 {
+		t.Fatalf("start as a teammate's address: %d %v", code, env)
+	}
+	posed, _ := w.store.FindTicketByID(w.ctx, w.acme.ID, int64(env["data"].(map[string]any)["conversationId"].(float64)))
+	if posed.AuthorID == mate.ID || posed.Author.Status != openboards.StatusClient {
+		t.Fatal("a visitor wrote as a teammate")
+	}
+}
+
+func TestVisitorLimits(t *testing.T) {
+	w := newWorld(t, "")
+	st, err := w.svc.Create(w.ctx, w.acme, "Shop help", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := w.srv.URL + "/widget/acme/" + itoa(st.WidgetID) + "/conversations"
+	var token string
+	var id int64
+	for i := range 6 {
+		code, env := call(t, "POST", base, "", "", map[string]any{"email": "v@example.com", "message": "hi"})
+		if code != 200 {
+			t.Fatalf("start %d: %d %v", i, code, env)
+		}
+		token, id = env["data"].(map[string]any)["visitorToken"].(string), int64(env["data"].(map[string]any)["conversationId"].(float64))
+	}
+	code, env := call(t, "POST", base, "", "", map[string]any{"email": "v@example.com", "message": "hi"})
+	if code != 429 || !strings.Contains(env["errorText"].(string), "too many chats opened") {
+		t.Fatalf("seventh start: %d %v", code, env)
+	}
+	for i := range 20 {
+		if code, env := call(t, "POST", base+"/"+itoa(id)+"/messages", "", token, map[string]any{"message": "m"}); code != 200 {
+			t.Fatalf("message %d: %d %v", i, code, env)
+		}
+	}
+	if code, _ := call(t, "POST", base+"/"+itoa(id)+"/messages", "", token, map[string]any{"message": "m"}); code != 429 {
+		t.Fatalf("the 21st message in a minute: %d", code)
+	}
 }

@@ -309,3 +309,23 @@ func (c *Tx) PutWidgetSettings(ctx context.Context, s *openboards.WidgetSettings
 		jsonText(origins), s.IdentitySecret, s.RequireVerification, nanos(s.UpdatedAt))
 	return c.interpret(err, "put widget settings", "")
 }
+
+// FindVisitorToken returns the visitor token of hash.
+func (c *Conn) FindVisitorToken(ctx context.Context, hash string) (*openboards.VisitorToken, error) {
+	t := openboards.VisitorToken{Hash: hash}
+	var created int64
+	err := c.queryRow(ctx, `SELECT community_id, widget_id, ticket_id, created_at FROM visitor_tokens WHERE token_hash = ?`, hash).
+		Scan(&t.CommunityID, &t.WidgetID, &t.TicketID, &created)
+	if err != nil {
+		return nil, c.interpret(err, "find visitor token", "unknown visitor token")
+	}
+	t.CreatedAt = fromNanos(created)
+	return &t, nil
+}
+
+// CreateVisitorToken stores a visitor token.
+func (c *Tx) CreateVisitorToken(ctx context.Context, t *openboards.VisitorToken) error {
+	_, err := c.exec(ctx, `INSERT INTO visitor_tokens (token_hash, community_id, widget_id, ticket_id, created_at) VALUES (?, ?, ?, ?, ?)`,
+		t.Hash, t.CommunityID, t.WidgetID, t.TicketID, nanos(t.CreatedAt))
+	return c.interpret(err, "create visitor token", "")
+}

@@ -49,6 +49,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"LogEntries", testLogEntries},
 		{"WidgetSchedules", testWidgetSchedules},
 		{"WidgetSettings", testWidgetSettings},
+		{"VisitorTokens", testVisitorTokens},
 		{"Isolation", testIsolation},
 		{"IDsNotReused", testIDsNotReused},
 		{"Transactions", testTransactions},

@@ -49,3 +49,25 @@ func testWidgetSettings(t *testing.T, newStore NewStore) {
 	_, err = b.store.FindWidgetSettings(b.ctx, b.cm1.ID, w.WidgetID)
 	wantCode(t, err, openboards.CodeNotFound)
 }
+
+func testVisitorTokens(t *testing.T, newStore NewStore) {
+	b := setup(t, newStore)
+	w := &openboards.WidgetSchedule{CommunityID: b.cm1.ID, TimePeriod: openboards.PeriodEveryDay}
+	b.tx(func(tx openboards.Tx) error { return tx.PutWidgetSchedule(b.ctx, w) })
+	ada := b.user(b.cm1, userOpts{Name: "Ada"})
+	tk := b.ticket(b.cm1, ada, &openboards.Ticket{Source: openboards.SourceChat, DetailedSource: openboards.DetailedSourceWebsite})
+	vt := &openboards.VisitorToken{Hash: "h1", CommunityID: b.cm1.ID, WidgetID: w.WidgetID, TicketID: tk.ID, CreatedAt: at(2)}
+	b.tx(func(tx openboards.Tx) error { return tx.CreateVisitorToken(b.ctx, vt) })
+	got, err := b.store.FindVisitorToken(b.ctx, "h1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff(t, "token", vt, got)
+	_, err = b.store.FindVisitorToken(b.ctx, "h2")
+	wantCode(t, err, openboards.CodeNotFound)
+	// A hash is unique.
+	err = b.store.InTx(b.ctx, func(tx openboards.Tx) error { return tx.CreateVisitorToken(b.ctx, vt) })
+	if err == nil {
+		t.Fatal("the same hash was stored twice")
+	}
+}
