@@ -75,48 +75,22 @@ func (h *Handler) handleChatEvents(w http.ResponseWriter, r *http.Request, cm *o
 	if es == nil {
 		return nil
 	}
-	beat := time.NewTicker(streamHeartbeat)
-	defer beat.Stop()
-	queue := time.NewTicker(streamQueueEvery)
-	defer queue.Stop()
 	pos := v.Queue
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-beat.C:
-			es.Comment("keep-alive")
-		case <-queue.C:
-			if pos.Position < 1 {
-				continue
-			}
-			q, err := h.chat.Queue(ctx, cm, id)
-			if err != nil {
-				return nil // the stream ends; the client reconnects and reads afresh
-			}
-			if q.Position == pos.Position && equalWait(q.WaitTime, pos.WaitTime) {
-				continue
-			}
-			pos = q
-			es.Add("queue", "", mustJSON(queueOut(q)))
-		case e, ok := <-sub.Events:
-			if !ok {
-				return nil
-			}
-			name, data, err := h.streamEvent(r, cm, e, &pos)
-			if err != nil {
-				return nil
-			}
-			if name == "" {
-				continue
-			}
-			es.Add(name, h.opt.Live.EventID(e), data)
-			beat.Reset(streamHeartbeat)
+	es.Follow(ctx, sub.Events, streamHeartbeat, streamQueueEvery, func(e live.Event) (string, string, []byte, error) {
+		name, data, err := h.streamEvent(r, cm, e, &pos)
+		return name, h.opt.Live.EventID(e), data, err
+	}, func() (string, []byte, error) {
+		if pos.Position < 1 {
+			return "", nil, nil
 		}
-		if !es.Flush() {
-			return nil
+		q, err := h.chat.Queue(ctx, cm, id)
+		if err != nil || q.Same(pos) {
+			return "", nil, err
 		}
-	}
+		pos = q
+		return "queue", mustJSON(queueOut(q)), nil
+	})
+	return nil
 }
 
 // streamEvent turns a live event of the conversation into the stream's
@@ -176,10 +150,6 @@ func (h *Handler) handleChatTyping(w http.ResponseWriter, r *http.Request, cm *o
 		return err
 	}
 	return h.ok(w, struct{}{})
-}
-
-func equalWait(a, b *int) bool {
-	return (a == nil) == (b == nil) && (a == nil || *a == *b)
 }
 
 // mustJSON encodes what the stream's own types make; they always encode.

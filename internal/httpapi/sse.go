@@ -1,10 +1,13 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"openboards/internal/live"
 )
 
 // EventStream writes server-sent events (text/event-stream). Open it with
@@ -88,4 +91,50 @@ func (s *EventStream) flush() bool {
 	_, err := s.w.Write(s.buf)
 	s.buf = s.buf[:0]
 	return err == nil && s.rc.Flush() == nil
+}
+
+// Follow sends events on s until ctx ends, events closes or the client
+// goes: each as render makes it (one it names "" is not sent), a comment
+// after heartbeat without events, and every poll what polled makes, if it
+// names anything. An error of render or polled ends the stream: the client
+// reconnects and reads afresh.
+func (s *EventStream) Follow(ctx context.Context, events <-chan live.Event, heartbeat, poll time.Duration,
+	render func(live.Event) (name, id string, data []byte, err error), polled func() (name string, data []byte, err error)) {
+	beat := time.NewTicker(heartbeat)
+	defer beat.Stop()
+	tick := time.NewTicker(poll)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-beat.C:
+			s.Comment("keep-alive")
+		case <-tick.C:
+			name, data, err := polled()
+			if err != nil {
+				return
+			}
+			if name == "" {
+				continue
+			}
+			s.Add(name, "", data)
+		case e, ok := <-events:
+			if !ok {
+				return
+			}
+			name, id, data, err := render(e)
+			if err != nil {
+				return
+			}
+			if name == "" {
+				continue
+			}
+			s.Add(name, id, data)
+			beat.Reset(heartbeat)
+		}
+		if !s.Flush() {
+			return
+		}
+	}
 }

@@ -135,6 +135,11 @@ func FindQueueInfo(ctx context.Context, r ConversationReader, cv *Conversation, 
 	return info, nil
 }
 
+// Same reports whether q and o say the same.
+func (q QueueInfo) Same(o QueueInfo) bool {
+	return q.Position == o.Position && (q.WaitTime == nil) == (o.WaitTime == nil) && (q.WaitTime == nil || *q.WaitTime == *o.WaitTime)
+}
+
 // QueueTreeBits bounds the places of a community's queue: 2^32 - 1
 // conversations may wait there over its lifetime.
 const QueueTreeBits = 32

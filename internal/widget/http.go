@@ -10,6 +10,7 @@ import (
 	"openboards/internal/chat"
 	"openboards/internal/httpapi"
 	"openboards/internal/limit"
+	"openboards/internal/live"
 	"openboards/internal/obs"
 	"openboards/internal/openboards"
 )
@@ -25,6 +26,7 @@ type Handler struct {
 	store   openboards.Store
 	widgets *Service
 	chat    *chat.Service
+	hub     *live.Hub      // nil: no visitor streams
 	opened  *limit.Counter // conversations per client address
 	sent    *limit.Counter // messages per client address
 	log     *slog.Logger
@@ -33,12 +35,13 @@ type Handler struct {
 }
 
 // NewHandler returns the widget surface below basePath (empty for the
-// root); log receives internal errors (nil discards them).
-func NewHandler(store openboards.Store, widgets *Service, chats *chat.Service, basePath string, log *slog.Logger) *Handler {
+// root); hub feeds the visitor streams (nil: none); log receives internal
+// errors (nil discards them).
+func NewHandler(store openboards.Store, widgets *Service, chats *chat.Service, hub *live.Hub, basePath string, log *slog.Logger) *Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{base: strings.TrimRight(basePath, "/"), store: store, widgets: widgets, chat: chats, log: log, mux: httpapi.NewMux()}
+	h := &Handler{base: strings.TrimRight(basePath, "/"), store: store, widgets: widgets, chat: chats, hub: hub, log: log, mux: httpapi.NewMux()}
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		obs.SetRoute(r.Context(), obs.Unmatched)
 		httpapi.WriteError(w, r, h.log, httpapi.Unmatched(h.mux.ServeMux, r))

@@ -1,14 +1,17 @@
 package widget
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"openboards/internal/chat"
 	"openboards/internal/clientip"
 	"openboards/internal/httpapi"
 	"openboards/internal/limit"
+	"openboards/internal/live"
 	"openboards/internal/openboards"
 )
 
@@ -19,6 +22,7 @@ import (
 //	POST /widget/{community}/{widgetId}/conversations
 //	GET  /widget/{community}/{widgetId}/conversations/{id}
 //	POST /widget/{community}/{widgetId}/conversations/{id}/messages
+//	GET  /widget/{community}/{widgetId}/conversations/{id}/events
 
 // Limits per client address of the visitor endpoints.
 var (
@@ -42,6 +46,7 @@ func (h *Handler) visitorRoutes() {
 	h.mux.HandleFunc("POST /widget/{community}/{widgetId}/conversations", h.public(h.handleStart))
 	h.mux.HandleFunc("GET /widget/{community}/{widgetId}/conversations/{id}", h.public(h.handleVisitorGet))
 	h.mux.HandleFunc("POST /widget/{community}/{widgetId}/conversations/{id}/messages", h.public(h.handleVisitorMessage))
+	h.mux.HandleFunc("GET /widget/{community}/{widgetId}/conversations/{id}/events", h.public(h.handleVisitorEvents))
 }
 
 type startRequest struct {
@@ -186,4 +191,126 @@ func visitorToken(r *http.Request) string {
 		return strings.TrimSpace(auth[7:])
 	}
 	return ""
+}
+
+// Timings of the visitor stream; variables so that tests can shorten them.
+var (
+	visitorHeartbeat  = 25 * time.Second
+	visitorQueueEvery = 10 * time.Second
+)
+
+// maxVisitorStreams bounds the visitor streams one server holds.
+const maxVisitorStreams = 20000
+
+var visitorStreams atomic.Int64
+
+// handleVisitorEvents is GET .../conversations/{id}/events: the
+// conversation as it happens, as server-sent events, with the visitor
+// token in the Authorization header or, for EventSource, which cannot
+// send one, in ?token=. Events: "message" (a message as the visitor sees
+// it), "conversation" (closed, reopened, its queue place), "queue" (its
+// place moved), "typing" ({"name"}: a teammate types), "reset" (read it
+// afresh). Every event but typing has an id to resume from
+// (Last-Event-ID).
+func (h *Handler) handleVisitorEvents(w http.ResponseWriter, r *http.Request, cm *openboards.Community, st *openboards.WidgetSettings) error {
+	id, err := httpapi.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	token := visitorToken(r)
+	if token == "" {
+		token = r.URL.Query().Get("token")
+	}
+	if h.hub == nil {
+		return openboards.Errorf(openboards.CodeUnavailable, "this server sends no live events; read the conversation instead")
+	}
+	if visitorStreams.Add(1) > maxVisitorStreams {
+		visitorStreams.Add(-1)
+		return &openboards.Error{Code: openboards.CodeUnavailable, Message: "too many open streams; try again later", RetryAfter: 30 * time.Second}
+	}
+	defer visitorStreams.Add(-1)
+	ctx := r.Context()
+	// Subscribed before the read, so that nothing after it is missed.
+	sub := h.hub.SubscribeTicket(cm.ID, id, r.Header.Get("Last-Event-ID"))
+	defer sub.Cancel()
+	v, err := h.chat.Visitor(ctx, cm, st.WidgetID, id, token)
+	if err != nil {
+		return err
+	}
+	es := httpapi.OpenEventStream(w, 3*time.Second, sub.From)
+	if es == nil {
+		return nil
+	}
+	pos, visitor := v.Queue, v.Ticket.AuthorID
+	es.Follow(ctx, sub.Events, visitorHeartbeat, visitorQueueEvery, func(e live.Event) (string, string, []byte, error) {
+		name, data, err := h.visitorEvent(r, cm, st, e, visitor, &pos)
+		if e.Type == live.Typing {
+			return name, "", data, err
+		}
+		return name, h.hub.EventID(e), data, err
+	}, func() (string, []byte, error) {
+		if pos.Position < 1 {
+			return "", nil, nil
+		}
+		q, err := h.chat.Queue(ctx, cm, id)
+		if err != nil || q.Same(pos) {
+			return "", nil, err
+		}
+		pos = q
+		return "queue", mustJSON(visitorQueueJSON{Position: q.Position, WaitTime: q.WaitTime}), nil
+	})
+	return nil
+}
+
+// visitorEvent turns a live event of the conversation into what its
+// visitor's stream sends; "" for nothing (a note, the visitor's own
+// typing).
+func (h *Handler) visitorEvent(r *http.Request, cm *openboards.Community, st *openboards.WidgetSettings, e live.Event, visitor string, pos *openboards.QueueInfo) (string, []byte, error) {
+	ctx := r.Context()
+	switch e.Type {
+	case live.Reset:
+		return "reset", []byte("{}"), nil
+	case live.Typing:
+		if e.UserID == visitor {
+			return "", nil, nil
+		}
+		var d struct {
+			Name string `json:"name"`
+		}
+		json.Unmarshal(e.Data, &d) // a name is a nicety
+		return "typing", mustJSON(map[string]string{"name": d.Name}), nil
+	case live.MessageAdded, live.MessageChanged:
+		var d struct {
+			ReplyID int64 `json:"replyId"`
+		}
+		if json.Unmarshal(e.Data, &d) != nil || d.ReplyID == 0 {
+			return "", nil, nil // a note
+		}
+		m, err := h.store.FindReplyByID(ctx, cm.ID, e.TicketID, d.ReplyID)
+		if openboards.ErrorCode(err) == openboards.CodeNotFound {
+			return "message.deleted", mustJSON(map[string]int64{"id": d.ReplyID}), nil
+		}
+		if err != nil || m.IsDraft {
+			return "", nil, err
+		}
+		return "message", mustJSON(visitorMessageOut(m, st)), nil
+	default:
+		v, err := h.chat.Get(ctx, cm, e.TicketID, false, openboards.NewestFirst)
+		if err != nil {
+			return "", nil, err
+		}
+		*pos = v.Queue
+		out := visitorOut(v, st)
+		out.Messages = nil
+		return "conversation", mustJSON(out), nil
+	}
+}
+
+// mustJSON encodes the stream's own types, which always encode.
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }

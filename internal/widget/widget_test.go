@@ -1,6 +1,7 @@
 package widget_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"io"
@@ -28,11 +29,15 @@ import (
 func TestOnPostgres(t *testing.T) { pgtest.Rerun(t, "the widget suite") }
 
 type world struct {
-	ctx        context.Context
-	store      openboards.Store
-	svc        *widget.Service
-	acme, beta *openboards.Community
-	srv        *httptest.Server
+	ctx         context.Context
+	store       openboards.Store
+	svc         *widget.Service
+	hub         *live.Hub
+	tickets     *ticket.Service
+	chat        *chat.Service
+	communities *community.Service
+	acme, beta  *openboards.Community
+	srv         *httptest.Server
 }
 
 func newWorld(t *testing.T, basePath string) *world {
@@ -53,7 +58,11 @@ func newWorld(t *testing.T, basePath string) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{ctx: ctx, store: store, svc: widget.NewService(store, time.Now)}
+	w := &world{ctx: ctx, store: store, svc: widget.NewService(store, time.Now), hub: live.NewHub()}
+	t.Cleanup(w.hub.Close)
+	w.tickets = ticket.NewService(store, ticket.NoEvents, w.hub, time.Now)
+	w.chat = chat.NewService(store, w.tickets, time.Now)
+	w.communities = communities
 	for _, c := range []struct {
 		dst  **openboards.Community
 		name string
@@ -64,7 +73,7 @@ func newWorld(t *testing.T, basePath string) *world {
 		}
 		*c.dst = cr.Community
 	}
-	w.srv = httptest.NewServer(widget.NewHandler(store, w.svc, chat.NewService(store, ticket.NewService(store, ticket.NoEvents, live.Discard, time.Now), time.Now), basePath, nil))
+	w.srv = httptest.NewServer(widget.NewHandler(store, w.svc, w.chat, w.hub, basePath, nil))
 	t.Cleanup(w.srv.Close)
 	return w
 }
@@ -416,5 +425,138 @@ func TestVisitorLimits(t *testing.T) {
 	}
 	if code, _ := call(t, "POST", base+"/"+itoa(id)+"/messages", "", token, map[string]any{"message": "m"}); code != 429 {
 		t.Fatalf("the 21st message in a minute: %d", code)
+	}
+}
+
+// stream follows a visitor stream, sending "name data" of each event.
+func stream(t *testing.T, url, lastID string) (<-chan [3]string, int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if lastID != "" {
+		req.Header.Set("Last-Event-ID", lastID)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make(chan [3]string, 32)
+	if resp.StatusCode != 200 {
+		resp.Body.Close()
+		close(out)
+		return out, resp.StatusCode
+	}
+	go func() {
+		defer close(out)
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		var ev [3]string // name, id, data
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case line == "":
+				if ev[0] != "" {
+					out <- ev
+				}
+				ev = [3]string{}
+			case strings.HasPrefix(line, "event: "):
+				ev[0] = line[7:]
+			case strings.HasPrefix(line, "id: "):
+				ev[1] = line[4:]
+			case strings.HasPrefix(line, "data: "):
+				ev[2] = line[6:]
+			}
+		}
+	}()
+	return out, 200
+}
+
+func next(t *testing.T, events <-chan [3]string) [3]string {
+	t.Helper()
+	select {
+	case e, ok := <-events:
+		if !ok {
+			t.Fatal("the stream ended")
+		}
+		return e
+	case <-time.After(10 * time.Second):
+		t.Fatal("no event within 10 s")
+	}
+	return [3]string{}
+}
+
+func TestVisitorStream(t *testing.T) {
+	w := newWorld(t, "")
+	st, err := w.svc.Create(w.ctx, w.acme, "Shop help", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mate, err := w.communities.AddTeammate(w.ctx, w.acme, community.TeammateInput{Email: "ann@acme.example", Name: "Ann", Role: "team_member"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := w.srv.URL + "/widget/acme/" + itoa(st.WidgetID) + "/conversations"
+	code, env := call(t, "POST", base, "", "", map[string]any{"email": "kim@example.com", "name": "Kim", "message": "Hi"})
+	if code != 200 {
+		t.Fatalf("start: %d %v", code, env)
+	}
+	token := env["data"].(map[string]any)["visitorToken"].(string)
+	id := int64(env["data"].(map[string]any)["conversationId"].(float64))
+	url := base + "/" + itoa(id) + "/events?token=" + token
+	if _, code := stream(t, base+"/"+itoa(id)+"/events?token=nope", ""); code != 404 {
+		t.Fatalf("a wrong token's stream: %d", code)
+	}
+	events, _ := stream(t, url, "")
+
+	// An internal note never reaches the visitor; the teammate's answer
+	// that follows it does, by name.
+	if _, err := w.tickets.CreateNote(w.ctx, w.acme, id, ticket.NoteInput{Author: openboards.UserRef{ID: mate.ID}, Message: "VIP customer"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.chat.AddMessages(w.ctx, w.acme, id, []chat.MessageInput{{Author: &chat.UserValue{ID: mate.ID}, Message: "Hello Kim"}}, false); err != nil {
+		t.Fatal(err)
+	}
+	var answer [3]string
+	for answer[0] != "message" {
+		answer = next(t, events)
+		if strings.Contains(answer[2], "VIP") {
+			t.Fatalf("the note reached the visitor: %v", answer)
+		}
+	}
+	if !strings.Contains(answer[2], `"message":"Hello Kim"`) || !strings.Contains(answer[2], `"fromTeam":true`) || !strings.Contains(answer[2], `"author":"Ann"`) ||
+		strings.Contains(answer[2], "ann@acme.example") || answer[1] == "" {
+		t.Fatalf("the answer as the visitor sees it: %v", answer)
+	}
+	// A teammate typing shows by name; the visitor's own typing does not
+	// come back.
+	tk, _ := w.store.FindTicketByID(w.ctx, w.acme.ID, id)
+	if err := w.chat.Typing(w.ctx, w.acme, id, tk.AuthorID); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.chat.Typing(w.ctx, w.acme, id, mate.ID); err != nil {
+		t.Fatal(err)
+	}
+	if e := next(t, events); e[0] != "typing" || e[2] != `{"name":"Ann"}` || e[1] != "" {
+		t.Fatalf("typing: %v", e)
+	}
+	// Closing reaches it; a stream resumed from the answer gets the close.
+	if _, err := w.chat.Close(w.ctx, w.acme, id); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if e := next(t, events); e[0] == "conversation" && strings.Contains(e[2], `"isClosed":true`) {
+			break
+		}
+	}
+	resumed, _ := stream(t, url, answer[1])
+	for {
+		e := next(t, resumed)
+		if e[0] == "message" {
+			t.Fatalf("the resumed stream sent the answer again: %v", e)
+		}
+		if e[0] == "conversation" && strings.Contains(e[2], `"isClosed":true`) {
+			break
+		}
 	}
 }
