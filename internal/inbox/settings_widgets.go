@@ -41,6 +41,7 @@ type setupWidgetSettings struct {
 	Name, Greeting, Color, OfflineText string
 	AskName, AskEmail, Require         bool
 	Origins                            string // one per line
+	TimeZone                           string
 	Secret                             string
 	Snippet                            string
 }
@@ -230,12 +231,12 @@ func (h *Handler) setupWidgetsData(r *http.Request, in *community.SignedIn, kept
 		}
 		v.Settings = setupWidgetSettings{Name: st.Name, Greeting: st.Greeting, Color: st.Color, OfflineText: st.OfflineText,
 			AskName: st.AskName, AskEmail: st.AskEmail, Require: st.RequireVerification, Origins: strings.Join(st.AllowedOrigins, "\n"),
-			Secret: st.IdentitySecret, Snippet: fmt.Sprintf("const options = { community: '%s', widgetId: %d }", in.Community.Name, ws.WidgetID)}
+			Secret: st.IdentitySecret, TimeZone: st.TimeZone, Snippet: fmt.Sprintf("const options = { community: '%s', widgetId: %d }", in.Community.Name, ws.WidgetID)}
 		if kept.is("settings-" + id) {
 			k := kept.values
 			v.Settings.Name, v.Settings.Greeting, v.Settings.Color, v.Settings.OfflineText = k.Get("name"), k.Get("greeting"), k.Get("color"), k.Get("offlineText")
 			v.Settings.AskName, v.Settings.AskEmail, v.Settings.Require = setupChecked(k, "askName"), setupChecked(k, "askEmail"), setupChecked(k, "require")
-			v.Settings.Origins, v.SettingsOpen = k.Get("origins"), true
+			v.Settings.Origins, v.Settings.TimeZone, v.SettingsOpen = k.Get("origins"), k.Get("timeZone"), true
 		}
 		d.Widgets = append(d.Widgets, v)
 	}
@@ -337,6 +338,7 @@ func (h *Handler) handleSetupWidgetSettings(w http.ResponseWriter, r *http.Reque
 	_, err = h.widgets.Update(r.Context(), in.Community, id, func(s *openboards.WidgetSettings) error {
 		s.Name, s.Greeting, s.Color, s.OfflineText = f.Get("name"), f.Get("greeting"), f.Get("color"), f.Get("offlineText")
 		s.AskName, s.AskEmail, s.RequireVerification = setupChecked(f, "askName"), setupChecked(f, "askEmail"), setupChecked(f, "require")
+		s.TimeZone = f.Get("timeZone")
 		s.AllowedOrigins = []string{}
 		for _, line := range strings.FieldsFunc(f.Get("origins"), func(r rune) bool { return r == '\n' || r == ',' }) {
 			if line = strings.TrimSpace(line); line != "" {

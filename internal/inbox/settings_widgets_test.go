@@ -30,7 +30,7 @@ func TestSetupWidgetSettings(t *testing.T) {
 	csrf := a.csrf(page)
 	path := fmt.Sprintf("/acme/settings/widgets/%d", st.WidgetID)
 	form := url.Values{"csrf": {csrf}, "name": {"Shop help"}, "greeting": {"Hej!"}, "color": {"#112233"}, "offlineText": {"Closed"},
-		"askEmail": {"1"}, "origins": {"https://shop.example.com\nnot an origin"}, "require": {"1"}}
+		"askEmail": {"1"}, "origins": {"https://shop.example.com\nnot an origin"}, "require": {"1"}, "timeZone": {"Europe/Oslo"}}
 	r := a.post(path+"/settings", form)
 	if r.StatusCode != http.StatusBadRequest || !strings.Contains(r.body, "allowedOrigins[1]") || !strings.Contains(r.body, "not an origin") {
 		t.Fatalf("bad origin: %d\n%s", r.StatusCode, r.body)
@@ -44,7 +44,8 @@ func TestSetupWidgetSettings(t *testing.T) {
 	}
 	got, _ := widgets.Settings(h.ctx, h.acme, st.WidgetID)
 	if got.Name != "Shop help" || got.AskName || !got.AskEmail || !got.RequireVerification || got.Color != "#112233" ||
-		strings.Join(got.AllowedOrigins, " ") != "https://shop.example.com https://www.shop.example.com" || got.IdentitySecret != st.IdentitySecret {
+		strings.Join(got.AllowedOrigins, " ") != "https://shop.example.com https://www.shop.example.com" || got.IdentitySecret != st.IdentitySecret ||
+		got.TimeZone != "Europe/Oslo" {
 		t.Fatalf("saved %+v", got)
 	}
 	// The secret is replaced only when the box is ticked.

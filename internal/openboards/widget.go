@@ -2,6 +2,7 @@ package openboards
 
 import (
 	"context"
+	_ "time/tzdata" // every server knows every time zone
 	"fmt"
 	"net/url"
 	"regexp"
@@ -89,7 +90,9 @@ type WidgetSettings struct {
 	// anonymous.
 	IdentitySecret      string
 	RequireVerification bool
-	UpdatedAt           time.Time
+	// TimeZone is the IANA time zone the schedule is read in.
+	TimeZone  string
+	UpdatedAt time.Time
 }
 
 // Limits of widget settings.
@@ -106,7 +109,7 @@ func DefaultWidgetSettings(communityID, widgetID int64) *WidgetSettings {
 	return &WidgetSettings{
 		WidgetID: widgetID, CommunityID: communityID, Name: "Support", Greeting: "Hi! How can we help?",
 		Color: "#0b57d0", OfflineText: "We are away right now. Leave us a message and we will answer by e-mail.",
-		AskName: true, AskEmail: true, AllowedOrigins: []string{},
+		AskName: true, AskEmail: true, AllowedOrigins: []string{}, TimeZone: "UTC",
 	}
 }
 
@@ -127,6 +130,12 @@ func (s *WidgetSettings) Check() error {
 		if err := CheckText(f.field, f.value); err != nil {
 			return err
 		}
+	}
+	if s.TimeZone = strings.TrimSpace(s.TimeZone); s.TimeZone == "" {
+		s.TimeZone = "UTC"
+	}
+	if _, err := LoadTimeZone("timeZone", s.TimeZone); err != nil {
+		return err
 	}
 	s.Color = strings.ToLower(strings.TrimSpace(s.Color))
 	if !colorRE.MatchString(s.Color) {
@@ -176,6 +185,45 @@ func (s *WidgetSettings) AllowsOrigin(origin string) bool {
 	}
 	n, err := NormalizeOrigin("origin", origin)
 	return err == nil && slices.Contains(s.AllowedOrigins, n)
+}
+
+// LoadTimeZone returns the IANA time zone name names ("Europe/Oslo",
+// "UTC"); the zone database is built in, so every server knows them all.
+func LoadTimeZone(field, name string) (*time.Location, error) {
+	if name == "" || len(name) > 64 || strings.ContainsAny(name, "\x00\\") || strings.Contains(name, "..") {
+		return nil, Errorf(CodeInvalid, "%s: %q is not a time zone like Europe/Oslo", field, name)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil || name == "Local" {
+		return nil, Errorf(CodeInvalid, "%s: %q is not a time zone like Europe/Oslo", field, name)
+	}
+	return loc, nil
+}
+
+// OpenAt reports whether the widget is staffed at t, read in loc: t's
+// weekday and time of day fall in one of its ranges (ends included).
+func (s *WidgetSchedule) OpenAt(t time.Time, loc *time.Location) bool {
+	local := t.In(loc)
+	var ranges []ScheduleTime
+	switch s.TimePeriod {
+	case PeriodEveryDay:
+		ranges = s.Times
+	case PeriodWeekdays:
+		if wd := local.Weekday(); wd != time.Saturday && wd != time.Sunday {
+			ranges = s.Times
+		}
+	case PeriodCustom:
+		if s.CustomTimes != nil {
+			ranges = s.CustomTimes.Days()[(int(local.Weekday())+6)%7].Times
+		}
+	}
+	now := local.Format("15:04:05")
+	for _, r := range ranges {
+		if r.StartAt <= now && now <= r.EndAt {
+			return true
+		}
+	}
+	return false
 }
 
 // WidgetSettingsReader reads widgets' settings.

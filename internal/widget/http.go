@@ -151,11 +151,19 @@ type configJSON struct {
 	AskName             bool   `json:"askName"`
 	AskEmail            bool   `json:"askEmail"`
 	RequireVerification bool   `json:"requireVerification"`
+	TimeZone            string `json:"timeZone"`
+	// Online says whether the schedule staffs the widget now; outside it
+	// the panel offers the offline form.
+	Online bool `json:"online"`
 }
 
 func (h *Handler) handleConfig(w http.ResponseWriter, r *http.Request, cm *openboards.Community, st *openboards.WidgetSettings) error {
+	online, err := h.widgets.Online(r.Context(), cm, st)
+	if err != nil {
+		return err
+	}
 	w.Header().Set("Cache-Control", "max-age=60")
-	httpapi.WriteData(w, configJSON{
+	httpapi.WriteData(w, configJSON{TimeZone: st.TimeZone, Online: online,
 		Community: cm.Name, WidgetID: st.WidgetID, Name: st.Name, Greeting: st.Greeting, Color: st.Color,
 		OfflineText: st.OfflineText, AskName: st.AskName, AskEmail: st.AskEmail, RequireVerification: st.RequireVerification,
 	})

@@ -126,6 +126,23 @@ func (s *Service) List(ctx context.Context, cm *openboards.Community) ([]*openbo
 	return out, nil
 }
 
+// Online reports whether the widget of st is staffed now, by its schedule
+// read in its time zone.
+func (s *Service) Online(ctx context.Context, cm *openboards.Community, st *openboards.WidgetSettings) (bool, error) {
+	list, err := s.store.FindWidgetSchedules(ctx, cm.ID, &st.WidgetID)
+	if err != nil {
+		return false, err
+	}
+	if len(list) == 0 {
+		return false, openboards.Errorf(openboards.CodeNotFound, "widget %d not found", st.WidgetID)
+	}
+	loc, err := openboards.LoadTimeZone("timeZone", st.TimeZone)
+	if err != nil {
+		return false, err
+	}
+	return list[0].OpenAt(s.now(), loc), nil
+}
+
 // newSecret returns 32 random bytes in hex.
 func newSecret() string {
 	var b [32]byte

@@ -114,6 +114,7 @@ func TestSettings(t *testing.T) {
 		}, "allowedOrigins[1]"},
 		{func(s *openboards.WidgetSettings) { s.AllowedOrigins = []string{"https://shop.example.com/path"} }, "allowedOrigins[0]"},
 		{func(s *openboards.WidgetSettings) { s.AllowedOrigins = make([]string, 21) }, "allowedOrigins: at most 20"},
+		{func(s *openboards.WidgetSettings) { s.TimeZone = "Mars/Olympus" }, "timeZone"},
 	} {
 		_, err := w.svc.Update(w.ctx, w.acme, st.WidgetID, func(s *openboards.WidgetSettings) error { bad.change(s); return nil })
 		wantCode(t, err, openboards.CodeInvalid, bad.field)
@@ -208,6 +209,18 @@ func TestConfigEndpoint(t *testing.T) {
 	}
 	if _, ok := data["identitySecret"]; ok || strings.Contains(toJSON(env), st.IdentitySecret) {
 		t.Fatal("the config shows the identity secret")
+	}
+	// Staffed all day, in UTC until set otherwise; a schedule with no
+	// times is offline.
+	if data["online"] != true || data["timeZone"] != "UTC" {
+		t.Fatalf("online %v in %v", data["online"], data["timeZone"])
+	}
+	closed := &openboards.WidgetSchedule{WidgetID: st.WidgetID, CommunityID: w.acme.ID, TimePeriod: openboards.PeriodCustom, CustomTimes: &openboards.CustomTimes{}}
+	if err := w.store.InTx(w.ctx, func(tx openboards.Tx) error { return tx.PutWidgetSchedule(w.ctx, closed) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, env := get(t, "GET", cfgURL, ""); env["data"].(map[string]any)["online"] != false {
+		t.Fatalf("a closed schedule's config: %v", env)
 	}
 
 	// Once origins are set, others are refused; a request without Origin

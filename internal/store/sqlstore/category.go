@@ -264,14 +264,14 @@ func (c *Tx) DeleteWidgetSchedule(ctx context.Context, communityID, widgetID int
 
 // FindWidgetSettings returns a widget's settings, or its defaults.
 func (c *Conn) FindWidgetSettings(ctx context.Context, communityID, widgetID int64) (*openboards.WidgetSettings, error) {
-	var name, greeting, color, offline, origins, secret sql.NullString
+	var name, greeting, color, offline, origins, secret, zone sql.NullString
 	var askName, askEmail, require sql.NullBool
 	var updated sql.NullInt64
 	err := c.queryRow(ctx, `SELECT s.name, s.greeting, s.color, s.offline_text, s.ask_name, s.ask_email, s.allowed_origins,
-			s.identity_secret, s.require_verification, s.updated_at
+			s.identity_secret, s.require_verification, s.updated_at, s.time_zone
 		FROM widgets w LEFT JOIN widget_settings s ON s.widget_id = w.id
 		WHERE w.community_id = ? AND w.id = ?`, communityID, widgetID).
-		Scan(&name, &greeting, &color, &offline, &askName, &askEmail, &origins, &secret, &require, &updated)
+		Scan(&name, &greeting, &color, &offline, &askName, &askEmail, &origins, &secret, &require, &updated, &zone)
 	if err != nil {
 		return nil, c.interpret(err, "find widget settings", "widget %d not found", widgetID)
 	}
@@ -281,7 +281,7 @@ func (c *Conn) FindWidgetSettings(ctx context.Context, communityID, widgetID int
 	}
 	s.Name, s.Greeting, s.Color, s.OfflineText = name.String, greeting.String, color.String, offline.String
 	s.AskName, s.AskEmail, s.RequireVerification = askName.Bool, askEmail.Bool, require.Bool
-	s.IdentitySecret, s.UpdatedAt = secret.String, fromNanos(updated.Int64)
+	s.IdentitySecret, s.UpdatedAt, s.TimeZone = secret.String, fromNanos(updated.Int64), zone.String
 	if err := json.Unmarshal([]byte(origins.String), &s.AllowedOrigins); err != nil {
 		return nil, c.interpret(err, "find widget settings", "")
 	}
@@ -300,13 +300,13 @@ func (c *Tx) PutWidgetSettings(ctx context.Context, s *openboards.WidgetSettings
 		origins = []string{}
 	}
 	_, err = c.exec(ctx, `INSERT INTO widget_settings (widget_id, community_id, name, greeting, color, offline_text, ask_name, ask_email,
-			allowed_origins, identity_secret, require_verification, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			allowed_origins, identity_secret, require_verification, updated_at, time_zone) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (widget_id) DO UPDATE SET name = excluded.name, greeting = excluded.greeting, color = excluded.color,
 			offline_text = excluded.offline_text, ask_name = excluded.ask_name, ask_email = excluded.ask_email,
 			allowed_origins = excluded.allowed_origins, identity_secret = excluded.identity_secret,
-			require_verification = excluded.require_verification, updated_at = excluded.updated_at`,
+			require_verification = excluded.require_verification, updated_at = excluded.updated_at, time_zone = excluded.time_zone`,
 		s.WidgetID, s.CommunityID, s.Name, s.Greeting, s.Color, s.OfflineText, s.AskName, s.AskEmail,
-		jsonText(origins), s.IdentitySecret, s.RequireVerification, nanos(s.UpdatedAt))
+		jsonText(origins), s.IdentitySecret, s.RequireVerification, nanos(s.UpdatedAt), s.TimeZone)
 	return c.interpret(err, "put widget settings", "")
 }
 

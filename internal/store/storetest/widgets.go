@@ -26,7 +26,7 @@ func testWidgetSettings(t *testing.T, newStore NewStore) {
 
 	s := &openboards.WidgetSettings{WidgetID: w.WidgetID, CommunityID: b.cm1.ID, Name: "Shop help", Greeting: "Hej!", Color: "#112233",
 		OfflineText: "Closed", AskName: false, AskEmail: true, AllowedOrigins: []string{"https://shop.example.com", "http://localhost:8080"},
-		IdentitySecret: "s3cret", RequireVerification: true, UpdatedAt: at(3)}
+		IdentitySecret: "s3cret", RequireVerification: true, TimeZone: "Europe/Oslo", UpdatedAt: at(3)}
 	for range 2 { // stored twice: the second replaces the first
 		b.tx(func(tx openboards.Tx) error { return tx.PutWidgetSettings(b.ctx, s) })
 		s.Name, s.UpdatedAt = "Shop help desk", at(4)
