@@ -2,13 +2,13 @@ package openboards
 
 import (
 	"context"
-	_ "time/tzdata" // every server knows every time zone
 	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
+	_ "time/tzdata" // every server knows every time zone
 )
 
 // WidgetSchedule says when a support widget is staffed.
