@@ -37,9 +37,7 @@ type deskData struct {
 	Me        deskLoad
 	Team      []deskLoad
 	CanEdit   bool
-	Capacity  int
 	MaxCap    int
-	Online    bool
 	Mine      []listItem
 	Statuses  []openboards.PresenceStatus
 	Presence  openboards.PresenceStatus
@@ -100,26 +98,20 @@ func (h *Handler) handleDesk(w http.ResponseWriter, r *http.Request, in *communi
 	if d.NextWait != nil {
 		data.NextWait = "about " + minutes(time.Duration(*d.NextWait)*time.Minute)
 	}
-	for _, l := range d.Loads {
-		u := names[l.UserID]
-		if u == nil || !u.Role.CanBeAssigned() {
-			continue
-		}
-		dl := deskLoad{Name: u.Name, Status: chat.StatusLabel(l, d.At), Online: l.Online(d.At), Holding: l.Holding, Limit: l.Capacity}
-		if l.UserID == in.User.ID {
-			data.Me, data.Capacity, data.Presence, data.Online = dl, l.Capacity, l.Status, dl.Online
-		}
-		data.Team = append(data.Team, dl)
+	load := func(name string, l openboards.ChatLoad) deskLoad {
+		return deskLoad{Name: name, Status: chat.StatusLabel(l, d.At), Online: l.Online(d.At), Holding: l.Holding, Limit: l.Capacity}
 	}
-	if data.Capacity == 0 {
-		me := d.Load(in.User.ID)
-		data.Capacity, data.Presence = me.Capacity, me.Status
-		data.Me = deskLoad{Name: in.User.Name, Status: chat.StatusLabel(me, d.At), Limit: me.Capacity}
+	me := d.Load(in.User.ID)
+	data.Me, data.Presence = load(in.User.Name, me), me.Status
+	for _, l := range d.Loads {
+		if u := names[l.UserID]; u != nil && u.Role.CanBeAssigned() {
+			data.Team = append(data.Team, load(u.Name, l))
+		}
 	}
 	// The teammate's own conversations, newest activity first.
-	src, open, me := openboards.SourceChat, openboards.TicketOpen, in.User.ID
+	src, open, self := openboards.SourceChat, openboards.TicketOpen, in.User.ID
 	mine, err := h.store.FindTickets(ctx, openboards.TicketFilter{CommunityID: in.Community.ID, Source: &src, Status: &open,
-		AssigneeSet: true, AssigneeID: &me, OrderBy: openboards.OrderLastActivityDesc, Take: pageSize})
+		AssigneeSet: true, AssigneeID: &self, OrderBy: openboards.OrderLastActivityDesc, Take: pageSize})
 	if err != nil {
 		return err
 	}
@@ -276,7 +268,7 @@ func (h *Handler) conversationView(r *http.Request, in *community.SignedIn, t *o
 	if err != nil {
 		return nil, err
 	}
-	q, err := h.chat.Queue(ctx, in.Community, t.ID)
+	q, err := openboards.FindQueueInfo(ctx, h.store, cv, h.chat.Now())
 	if err != nil {
 		return nil, err
 	}
