@@ -30,9 +30,13 @@ import (
 // liveWorld is an inbox with live updates on: its ticket service publishes
 // the changes it commits into hub, as the server wires it.
 type liveWorld struct {
-	t           *testing.T
-	hub         *live.Hub
-	srv         *httptest.Server
+	t   *testing.T
+	hub *live.Hub
+	srv *httptest.Server
+	// signin serves the same inbox without the timeouts, for signing in:
+	// hashing a password may outlast srv's short timeouts on a loaded
+	// machine, and the session cookie (host-wide) then works on srv.
+	signin      *httptest.Server
 	store       openboards.Store
 	tickets     *ticket.Service
 	communities *community.Service
@@ -67,6 +71,8 @@ func newLiveWorld(t *testing.T, timeout time.Duration) *liveWorld {
 	w.srv.Config.ReadTimeout, w.srv.Config.WriteTimeout = timeout, timeout
 	w.srv.Start()
 	t.Cleanup(w.srv.Close)
+	w.signin = httptest.NewServer(h)
+	t.Cleanup(w.signin.Close)
 	for _, c := range []struct {
 		dst  **openboards.Community
 		name string
@@ -100,7 +106,7 @@ func (w *liveWorld) client() *http.Client {
 func (w *liveWorld) signIn(name string) *http.Client {
 	w.t.Helper()
 	c := w.client()
-	resp, err := c.PostForm(w.srv.URL+"/signin", url.Values{
+	resp, err := c.PostForm(w.signin.URL+"/signin", url.Values{
 		"community": {name}, "email": {"agent@" + strings.ToLower(name) + ".example"}, "password": {livePassword},
 	})
 	if err != nil {
