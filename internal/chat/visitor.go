@@ -18,17 +18,22 @@ import (
 
 // VisitorStart is a conversation a website visitor opens through a widget.
 type VisitorStart struct {
-	WidgetID    int64
-	Name, Email string
-	URL         *string
+	WidgetID int64
+	// Name, Email and CustomIdentifier are who the visitor says (or the
+	// site vouches) they are.
+	Name, Email, CustomIdentifier string
+	URL                           *string
 	// Message, when given, is the first message, with ClientID its
 	// clientMessageId.
 	Message, ClientID string
-	// MatchByEmail lets an existing client with the e-mail address be the
-	// author (a widget that does not require verified visitors). A
-	// teammate's address is never matched: such a visitor, and every
-	// visitor without MatchByEmail, is a new anonymous client.
-	MatchByEmail bool
+	// Identified lets the e-mail address or the custom identifier name an
+	// existing client, who becomes the author: the site vouched for them
+	// (a verified identity), or the widget takes visitors at their word.
+	// A teammate is never matched: such a visitor, and every visitor not
+	// Identified, is a new anonymous client.
+	Identified bool
+	CategoryID *int64
+	Fields     []ticket.FieldValueInput
 }
 
 // maxVisitorName bounds a visitor's name.
@@ -44,28 +49,32 @@ func HashVisitorToken(token string) string {
 // message and the visitor's token, in one transaction, and returns the
 // conversation and the token (shown once; the store keeps its hash).
 func (s *Service) StartVisitor(ctx context.Context, cm *openboards.Community, in VisitorStart) (*View, string, error) {
-	name, email := strings.TrimSpace(in.Name), strings.TrimSpace(in.Email)
-	if err := openboards.CheckLen("name", name, maxVisitorName); err != nil {
+	in.Name, in.Email, in.CustomIdentifier = strings.TrimSpace(in.Name), strings.TrimSpace(in.Email), strings.TrimSpace(in.CustomIdentifier)
+	if err := openboards.CheckLen("name", in.Name, maxVisitorName); err != nil {
 		return nil, "", err
 	}
-	if err := openboards.CheckText("name", name); err != nil {
+	if err := openboards.CheckText("name", in.Name); err != nil {
 		return nil, "", err
 	}
-	if email != "" {
-		if err := openboards.CheckEmail("email", email); err != nil {
+	if in.Email != "" {
+		if err := openboards.CheckEmail("email", in.Email); err != nil {
 			return nil, "", err
 		}
+	}
+	if err := openboards.CheckLen("customIdentifier", in.CustomIdentifier, openboards.MaxCustomIdentifierLen); err != nil {
+		return nil, "", err
 	}
 	var raw [32]byte
 	rand.Read(raw[:]) // never fails (crypto/rand)
 	token := base64.RawURLEncoding.EncodeToString(raw[:])
 	var id int64
 	err := s.tickets.InTx(ctx, cm, func(w *ticket.Writer) error {
-		author, err := s.visitor(ctx, w, name, email, in.MatchByEmail)
+		author, err := s.visitor(ctx, w, in)
 		if err != nil {
 			return err
 		}
-		p, err := prepareCreate(CreateInput{Author: &UserValue{ID: author.ID}, URL: in.URL, DetailedSource: openboards.DetailedSourceWebsite})
+		p, err := prepareCreate(CreateInput{Author: &UserValue{ID: author.ID}, URL: in.URL, DetailedSource: openboards.DetailedSourceWebsite,
+			CategoryID: in.CategoryID, Fields: in.Fields})
 		if err != nil {
 			return err
 		}
@@ -108,19 +117,34 @@ func (s *Service) latest(ctx context.Context, cm *openboards.Community, id int64
 }
 
 // visitor finds or makes the client a visitor writes as.
-func (s *Service) visitor(ctx context.Context, w *ticket.Writer, name, email string, match bool) (*openboards.User, error) {
-	if match && email != "" {
-		u, err := w.Tx().FindUserByEmail(ctx, w.Community().ID, email)
-		switch {
-		case err == nil && u.Status == openboards.StatusClient:
-			return u, nil
-		case err == nil:
-			// A teammate's address: the visitor is not them.
-		case openboards.ErrorCode(err) != openboards.CodeNotFound:
-			return nil, err
-		default:
-			return s.author(ctx, w, "email", &UserValue{Email: email, Name: name})
+func (s *Service) visitor(ctx context.Context, w *ticket.Writer, in VisitorStart) (*openboards.User, error) {
+	name := in.Name
+	if in.Identified && (in.Email != "" || in.CustomIdentifier != "") {
+		// A teammate is never matched, by either detail.
+		tx, cm := w.Tx(), w.Community()
+		var found []*openboards.User
+		if in.Email != "" {
+			u, err := tx.FindUserByEmail(ctx, cm.ID, in.Email)
+			if err != nil && openboards.ErrorCode(err) != openboards.CodeNotFound {
+				return nil, err
+			}
+			found = append(found, u)
 		}
+		if ci := openboards.NormalizeCustomIdentifier(in.CustomIdentifier); ci != "" {
+			u, err := tx.FindUserByCustomIdentifier(ctx, cm.ID, ci)
+			if err != nil && openboards.ErrorCode(err) != openboards.CodeNotFound {
+				return nil, err
+			}
+			found = append(found, u)
+		}
+		for _, u := range found {
+			if u != nil && u.Status != openboards.StatusClient {
+				in.Identified = false
+			}
+		}
+	}
+	if in.Identified && (in.Email != "" || in.CustomIdentifier != "") {
+		return s.author(ctx, w, "user", &UserValue{Email: in.Email, CustomIdentifier: in.CustomIdentifier, Name: name})
 	}
 	if name == "" {
 		name = "Visitor"
@@ -179,4 +203,12 @@ func (s *Service) checkVisitor(ctx context.Context, cm *openboards.Community, wi
 		return openboards.Errorf(openboards.CodeNotFound, "conversation %d not found", id)
 	}
 	return err
+}
+
+// CheckVisitor checks that token follows conversation id of widget
+// widgetID of community cm; the visitor's other actions (typing, the page
+// they are on, feedback, ending the chat) are the conversation's own,
+// once this passes.
+func (s *Service) CheckVisitor(ctx context.Context, cm *openboards.Community, widgetID, id int64, token string) error {
+	return s.checkVisitor(ctx, cm, widgetID, id, token)
 }

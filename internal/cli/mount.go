@@ -71,7 +71,7 @@ func mountTable() []mount {
 			}), nil
 		}},
 		{surface: "widget", prefixes: widget.Prefixes(), build: func(d surfaceDeps) (surface, error) {
-			return widget.NewHandler(d.store, d.widgets, d.chat, d.live, d.cfg.BasePath(), d.log), nil
+			return widget.NewHandler(d.store, widget.Options{Widgets: d.widgets, Chat: d.chat, Tickets: d.tickets, Live: d.live, BasePath: d.cfg.BasePath(), Log: d.log}), nil
 		}},
 		{surface: "inbox", prefixes: inbox.Prefixes(), communities: true, build: func(d surfaceDeps) (surface, error) {
 			return inbox.NewHandler(d.store, d.tickets, d.communities, inbox.Options{

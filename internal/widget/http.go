@@ -13,6 +13,7 @@ import (
 	"openboards/internal/live"
 	"openboards/internal/obs"
 	"openboards/internal/openboards"
+	"openboards/internal/ticket"
 )
 
 // The widget's public surface, /widget/{community}/{widgetId}/..., which
@@ -26,22 +27,34 @@ type Handler struct {
 	store   openboards.Store
 	widgets *Service
 	chat    *chat.Service
+	tickets *ticket.Service
 	hub     *live.Hub      // nil: no visitor streams
 	opened  *limit.Counter // conversations per client address
 	sent    *limit.Counter // messages per client address
+	acted   *limit.Counter // other visitor requests per client address
 	log     *slog.Logger
 	mux     *httpapi.Mux
 	handler http.Handler
 }
 
-// NewHandler returns the widget surface below basePath (empty for the
-// root); hub feeds the visitor streams (nil: none); log receives internal
-// errors (nil discards them).
-func NewHandler(store openboards.Store, widgets *Service, chats *chat.Service, hub *live.Hub, basePath string, log *slog.Logger) *Handler {
+// Options are what the widget surface works with.
+type Options struct {
+	Widgets *Service
+	Chat    *chat.Service
+	Tickets *ticket.Service // the offline form's tickets
+	Live    *live.Hub       // feeds the visitor streams; nil: none
+	// BasePath is the server's base path (empty for the root).
+	BasePath string
+	Log      *slog.Logger // internal errors; nil discards them
+}
+
+// NewHandler returns the widget surface.
+func NewHandler(store openboards.Store, o Options) *Handler {
+	log := o.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{base: strings.TrimRight(basePath, "/"), store: store, widgets: widgets, chat: chats, hub: hub, log: log, mux: httpapi.NewMux()}
+	h := &Handler{base: strings.TrimRight(o.BasePath, "/"), store: store, widgets: o.Widgets, chat: o.Chat, tickets: o.Tickets, hub: o.Live, log: log, mux: httpapi.NewMux()}
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		obs.SetRoute(r.Context(), obs.Unmatched)
 		httpapi.WriteError(w, r, h.log, httpapi.Unmatched(h.mux.ServeMux, r))

@@ -1,6 +1,7 @@
 package widget
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"openboards/internal/limit"
 	"openboards/internal/live"
 	"openboards/internal/openboards"
+	"openboards/internal/ticket"
 )
 
 // The visitor endpoints: a website visitor opens a conversation, reads it
@@ -23,11 +25,19 @@ import (
 //	GET  /widget/{community}/{widgetId}/conversations/{id}
 //	POST /widget/{community}/{widgetId}/conversations/{id}/messages
 //	GET  /widget/{community}/{widgetId}/conversations/{id}/events
+//	POST /widget/{community}/{widgetId}/conversations/{id}/page
+//	POST /widget/{community}/{widgetId}/conversations/{id}/typing
+//	POST /widget/{community}/{widgetId}/conversations/{id}/feedback
+//	POST /widget/{community}/{widgetId}/conversations/{id}/close
+//	POST /widget/{community}/{widgetId}/tickets (the offline form)
 
 // Limits per client address of the visitor endpoints.
 var (
 	conversationsPerClient = limit.Rule{Max: 6, Window: 12 * time.Hour}
 	messagesPerClient      = limit.Rule{Max: 20, Window: time.Minute}
+	// actionsPerClient bounds the rest: typing, page changes, feedback,
+	// closing.
+	actionsPerClient = limit.Rule{Max: 120, Window: time.Minute}
 )
 
 // maxVisitorBody bounds a visitor request's body: a message is at most
@@ -43,18 +53,49 @@ const maxTrackedClients = 100_000
 func (h *Handler) visitorRoutes() {
 	h.opened = limit.NewCounter("chats opened", conversationsPerClient, maxTrackedClients, nil)
 	h.sent = limit.NewCounter("messages", messagesPerClient, maxTrackedClients, nil)
+	h.acted = limit.NewCounter("requests", actionsPerClient, maxTrackedClients, nil)
 	h.mux.HandleFunc("POST /widget/{community}/{widgetId}/conversations", h.public(h.handleStart))
 	h.mux.HandleFunc("GET /widget/{community}/{widgetId}/conversations/{id}", h.public(h.handleVisitorGet))
 	h.mux.HandleFunc("POST /widget/{community}/{widgetId}/conversations/{id}/messages", h.public(h.handleVisitorMessage))
 	h.mux.HandleFunc("GET /widget/{community}/{widgetId}/conversations/{id}/events", h.public(h.handleVisitorEvents))
+	h.mux.HandleFunc("POST /widget/{community}/{widgetId}/conversations/{id}/page", h.public(h.handleVisitorPage))
+	h.mux.HandleFunc("POST /widget/{community}/{widgetId}/conversations/{id}/typing", h.public(h.handleVisitorTyping))
+	h.mux.HandleFunc("POST /widget/{community}/{widgetId}/conversations/{id}/feedback", h.public(h.handleVisitorFeedback))
+	h.mux.HandleFunc("POST /widget/{community}/{widgetId}/conversations/{id}/close", h.public(h.handleVisitorClose))
+	h.mux.HandleFunc("POST /widget/{community}/{widgetId}/tickets", h.public(h.handleOfflineTicket))
 }
 
 type startRequest struct {
+	// Name and Email are what the visitor typed in the start form.
 	Name            string  `json:"name"`
 	Email           string  `json:"email"`
 	Message         string  `json:"message"`
 	ClientMessageID string  `json:"clientMessageId"`
 	URL             *string `json:"url"`
+	// User is who the page says the visitor is (the user option).
+	User       *userValue   `json:"user"`
+	CategoryID *int64       `json:"categoryId"`
+	Fields     []fieldValue `json:"fields"`
+}
+
+// fieldValue is a custom field the page sets on the conversation.
+type fieldValue struct {
+	ID    int64   `json:"id"`
+	Value *string `json:"value"`
+}
+
+// maxFields bounds the custom fields one conversation is opened with.
+const maxFields = 50
+
+func fieldInputs(in []fieldValue) ([]ticket.FieldValueInput, error) {
+	if len(in) > maxFields {
+		return nil, openboards.Errorf(openboards.CodeInvalid, "fields: at most %d", maxFields)
+	}
+	var out []ticket.FieldValueInput
+	for _, f := range in {
+		out = append(out, ticket.FieldValueInput{ID: f.ID, Value: f.Value})
+	}
+	return out, nil
 }
 
 // visitorMessageJSON is a message as its visitor sees it: who wrote it by
@@ -83,6 +124,10 @@ type startJSON struct {
 	ConversationID int64                   `json:"conversationId"`
 	VisitorToken   string                  `json:"visitorToken"`
 	Conversation   visitorConversationJSON `json:"conversation"`
+	// Verified says the page's identityToken was accepted; Refused, when
+	// one was given and was not, says why (for the site's developers).
+	Verified bool   `json:"verified"`
+	Refused  string `json:"identityRefused,omitempty"`
 }
 
 func visitorMessageOut(m *openboards.Reply, st *openboards.WidgetSettings) visitorMessageJSON {
@@ -114,18 +159,39 @@ func (h *Handler) handleStart(w http.ResponseWriter, r *http.Request, cm *openbo
 	if err := checkVisitorMessage(req.Message, false); err != nil {
 		return err
 	}
-	if st.AskEmail && strings.TrimSpace(req.Email) == "" && !st.RequireVerification {
+	fields, err := fieldInputs(req.Fields)
+	if err != nil {
+		return err
+	}
+	in := chat.VisitorStart{WidgetID: st.WidgetID, Name: req.Name, Email: req.Email, URL: req.URL, Message: req.Message,
+		ClientID: req.ClientMessageID, Identified: !st.RequireVerification, CategoryID: req.CategoryID, Fields: fields}
+	var out startJSON
+	if u := req.User; u != nil {
+		who, err := verifyIdentity(st.IdentitySecret, *u, h.chat.Now())
+		switch {
+		case err == nil:
+			out.Verified, in.Identified = true, true
+		case u.IdentityToken != "":
+			out.Refused = err.Error()
+		}
+		if out.Verified || !st.RequireVerification {
+			in.Name, in.Email, in.CustomIdentifier = cmp.Or(who.Name, in.Name), cmp.Or(who.Email, in.Email), who.CustomIdentifier
+		} else {
+			in.Name = cmp.Or(u.Name, in.Name)
+		}
+	}
+	if st.AskEmail && strings.TrimSpace(in.Email) == "" && in.Identified && in.CustomIdentifier == "" {
 		return openboards.Errorf(openboards.CodeInvalid, "email: required by this widget")
 	}
 	if err := h.opened.Take(clientip.FromRequest(r)); err != nil {
 		return err
 	}
-	v, token, err := h.chat.StartVisitor(r.Context(), cm, chat.VisitorStart{WidgetID: st.WidgetID, Name: req.Name, Email: req.Email,
-		URL: req.URL, Message: req.Message, ClientID: req.ClientMessageID, MatchByEmail: !st.RequireVerification})
+	v, token, err := h.chat.StartVisitor(r.Context(), cm, in)
 	if err != nil {
 		return err
 	}
-	httpapi.WriteData(w, startJSON{ConversationID: v.Ticket.ID, VisitorToken: token, Conversation: visitorOut(v, st)})
+	out.ConversationID, out.VisitorToken, out.Conversation = v.Ticket.ID, token, visitorOut(v, st)
+	httpapi.WriteData(w, out)
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"openboards/internal/clientip"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -73,7 +74,10 @@ func newWorld(t *testing.T, basePath string) *world {
 		}
 		*c.dst = cr.Community
 	}
-	w.srv = httptest.NewServer(widget.NewHandler(store, w.svc, w.chat, w.hub, basePath, nil))
+	// The test's requests pass as coming through a proxy on loopback, so
+	// that a test may name the visitor's address (X-Forwarded-For).
+	loopback, _ := clientip.ParsePrefixes("127.0.0.0/8,::1")
+	w.srv = httptest.NewServer(clientip.New(loopback).Handler(widget.NewHandler(store, widget.Options{Widgets: w.svc, Chat: w.chat, Tickets: w.tickets, Live: w.hub, BasePath: basePath})))
 	t.Cleanup(w.srv.Close)
 	return w
 }
@@ -273,6 +277,9 @@ func toJSON(v any) string {
 	return string(b)
 }
 
+// forwardedFor, when set, is the visitor address call's requests give.
+var forwardedFor string
+
 // call sends a visitor request: body as JSON when not nil, token as the
 // bearer when set.
 func call(t *testing.T, method, url, origin, token string, body any) (int, map[string]any) {
@@ -288,6 +295,9 @@ func call(t *testing.T, method, url, origin, token string, body any) (int, map[s
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if forwardedFor != "" {
+		req.Header.Set("X-Forwarded-For", forwardedFor)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
