@@ -77,7 +77,61 @@ type stream struct {
 	floor int64
 	kept  []Event // ids in (floor, seq], but for Typing, oldest first
 	bytes int     // the size of kept, by eventSize
-	subs  map[*Subscription]struct{}
+	// subs are the subscribers of the whole community; tickets those of
+	// one ticket, by ticket, so that an event reaches its ticket's
+	// subscribers without a look at the others: a server holds thousands
+	// of them (one per live chat) and publishes hundreds of events a
+	// second, under the hub's lock.
+	subs    map[*Subscription]struct{}
+	tickets map[int64]map[*Subscription]struct{}
+}
+
+// add makes s a subscriber of st.
+func (st *stream) add(s *Subscription) {
+	if s.ticket == 0 {
+		st.subs[s] = struct{}{}
+		return
+	}
+	m := st.tickets[s.ticket]
+	if m == nil {
+		m = map[*Subscription]struct{}{}
+		st.tickets[s.ticket] = m
+	}
+	m[s] = struct{}{}
+}
+
+// remove ends s's subscription of st.
+func (st *stream) remove(s *Subscription) {
+	if s.ticket == 0 {
+		delete(st.subs, s)
+		return
+	}
+	m := st.tickets[s.ticket]
+	delete(m, s)
+	if len(m) == 0 {
+		delete(st.tickets, s.ticket)
+	}
+}
+
+// all calls fn for every subscriber of st.
+func (st *stream) all(fn func(*Subscription)) {
+	for s := range st.subs {
+		fn(s)
+	}
+	for _, m := range st.tickets {
+		for s := range m {
+			fn(s)
+		}
+	}
+}
+
+// count is the number of subscribers of st.
+func (st *stream) count() int {
+	n := len(st.subs)
+	for _, m := range st.tickets {
+		n += len(m)
+	}
+	return n
 }
 
 // NewHub returns a hub with no subscribers, whose ids differ from those
@@ -161,7 +215,7 @@ func (h *Hub) subscribe(community, ticket int64, lastID string) *Subscription {
 	for _, e := range replay {
 		s.ch <- e
 	}
-	st.subs[s] = struct{}{}
+	st.add(s)
 	return s
 }
 
@@ -177,7 +231,7 @@ func (s *Subscription) Cancel() {
 	s.closed = true
 	close(s.ch)
 	if st := h.streams[s.community]; st != nil {
-		delete(st.subs, s)
+		st.remove(s)
 	}
 }
 
@@ -209,9 +263,10 @@ func (h *Hub) Publish(events ...Event) {
 			h.keep(st, e)
 		}
 		for s := range st.subs {
-			if s.wants(e) {
-				s.send(e)
-			}
+			s.send(e)
+		}
+		for s := range st.tickets[e.TicketID] {
+			s.send(e)
 		}
 	}
 }
@@ -260,11 +315,11 @@ func (h *Hub) Close() {
 	}
 	h.closed = true
 	for _, st := range h.streams {
-		for s := range st.subs {
+		st.all(func(s *Subscription) {
 			s.closed = true
 			close(s.ch)
-		}
-		st.subs = nil
+		})
+		st.subs, st.tickets = nil, nil
 	}
 }
 
@@ -274,7 +329,7 @@ func (h *Hub) Subscribers() int {
 	defer h.mu.Unlock()
 	n := 0
 	for _, st := range h.streams {
-		n += len(st.subs)
+		n += st.count()
 	}
 	return n
 }
@@ -284,7 +339,7 @@ func (h *Hub) Subscribers() int {
 func (h *Hub) stream(community int64) *stream {
 	st := h.streams[community]
 	if st == nil {
-		st = &stream{subs: map[*Subscription]struct{}{}}
+		st = &stream{subs: map[*Subscription]struct{}{}, tickets: map[int64]map[*Subscription]struct{}{}}
 		h.streams[community] = st
 	}
 	return st
@@ -325,10 +380,10 @@ func (h *Hub) dropOldest(st *stream) {
 func (h *Hub) reset(st *stream) {
 	h.bytes -= st.bytes
 	st.kept, st.bytes, st.floor = nil, 0, st.seq
-	for s := range st.subs {
+	st.all(func(s *Subscription) {
 		s.drain()
 		s.ch <- s.reset(st.seq)
-	}
+	})
 }
 
 func eventSize(e Event) int { return eventOverhead + len(e.UserID) + len(e.Data) }

@@ -432,6 +432,21 @@ func TestHubUnsubscribe(t *testing.T) {
 	}
 	h.Publish(changed(1, 6)) // no one listens: nothing happens
 
+	// Two subscribers of one ticket: cancelling one leaves the other.
+	t1, t2 := h.SubscribeTicket(1, 8, ""), h.SubscribeTicket(1, 8, "")
+	if n := h.Subscribers(); n != 2 {
+		t.Fatalf("%d subscribers, want 2", n)
+	}
+	t1.Cancel()
+	h.Publish(changed(1, 8))
+	if got := receive(t, t2); got.TicketID != 8 {
+		t.Fatalf("got %+v", got)
+	}
+	t2.Cancel()
+	if n := h.Subscribers(); n != 0 {
+		t.Fatalf("%d subscribers, want 0", n)
+	}
+
 	c := h.SubscribeTicket(1, 6, "")
 	defer c.Cancel()
 	h.Close()
