@@ -51,7 +51,7 @@ func serveCeiling(ctx context.Context, addr string, stdout io.Writer) error {
 // handlers on a second loopback listener, so that CPU and heap profiles
 // of the server can be fetched while it is under load.
 func serveProfiled(ctx context.Context, db, addr string, stdout, stderr io.Writer) error {
-	cli.TuneGC(os.Getenv) // the GC setting of serve, so profiles show what serve does
+	follow := cli.TuneGC(os.Getenv) // the GC setting of serve, so profiles show what serve does
 	// The environment's settings apply as they do to serve (the chat
 	// phases' webhook receiver needs OPENBOARDS_WEBHOOK_ALLOWED_NETWORKS);
 	// the database and address are the benchmark's.
@@ -65,6 +65,7 @@ func serveProfiled(ctx context.Context, db, addr string, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
+	s.FollowConns = follow
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err

@@ -37,10 +37,15 @@ type Server struct {
 	// MetricsURL is where /metrics is served (http://HOST:PORT/metrics), or
 	// "" without a metrics address.
 	MetricsURL string
+	// FollowConns keeps the soft memory limit in step with the open
+	// connections while Run serves (see TuneGC); serve sets it unless the
+	// operator set GOMEMLIMIT.
+	FollowConns bool
 
 	cfg        config.Config
 	log        *slog.Logger
 	ln         net.Listener
+	conns      *limit.Listener // ln, which counts the open connections
 	http       *http.Server
 	metricsLn  net.Listener // nil without a metrics address
 	metrics    *http.Server
@@ -88,9 +93,10 @@ func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Serve
 		store.Close()
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	ln = limit.NewListener(ln, limit.ListenerOptions{
+	conns := limit.NewListener(ln, limit.ListenerOptions{
 		MaxConns: cfg.MaxConns, MaxConnsPerIP: cfg.MaxConnsPerIP, Exempt: clients.Trusted, Metrics: refusals,
 	})
+	ln = conns
 	var mln net.Listener
 	if cfg.MetricsAddr != "" {
 		if mln, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
@@ -140,7 +146,7 @@ func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Serve
 	mux := http.NewServeMux()
 	mux.Handle("/", clients.Handler(newRouter(cfg.BasePath(), mounts, layer.Wrap)))
 	s := &Server{
-		Store: store, cfg: cfg, log: log, ln: ln, dispatcher: dispatcher, client: client,
+		Store: store, cfg: cfg, log: log, ln: ln, conns: conns, dispatcher: dispatcher, client: client,
 		http: &http.Server{
 			Handler:           mux,
 			ReadHeaderTimeout: 10 * time.Second,
@@ -208,6 +214,9 @@ func (s *Server) Run(ctx context.Context) error {
 		defer close(routed)
 		s.chat.RunRouting(dctx, s.log)
 	}()
+	if s.FollowConns {
+		go followConns(dctx, s.conns)
+	}
 	if pg, ok := s.Store.(*postgres.Store); ok {
 		// Other nodes' commits wake this node's dispatcher too.
 		go pg.Listen(dctx, postgres.DeliveriesChannel, s.dispatcher.Wake)
@@ -275,12 +284,13 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	TuneGC(env.Getenv)
+	follow := TuneGC(env.Getenv)
 	log := serveLogger(cfg, env.Stderr)
 	s, err := NewServer(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
+	s.FollowConns = follow
 	// One line, so that whoever waits for it learns both addresses.
 	metricsAt := ""
 	if s.MetricsURL != "" {
@@ -295,14 +305,57 @@ func runServe(ctx context.Context, args []string, env Env) error {
 
 // TuneGC trades memory for CPU unless the operator set GOGC or GOMEMLIMIT:
 // the server's live heap is small (tens of MiB), so collecting at 5× it
-// instead of 2× cuts the collector's CPU several times, and a 100 MiB soft
-// limit makes it collect sooner should the heap ever grow toward that.
-// serve calls it, and so does the benchmark's profiled server.
-func TuneGC(getenv func(string) string) {
+// instead of 2× cuts the collector's CPU several times, and a soft memory
+// limit, memoryLimit, makes it collect sooner when 5× would grow the heap
+// beyond that. It reports whether it set the limit, which the server then
+// keeps in step with its open connections (Server.FollowConns). serve
+// calls it, and so does the benchmark's profiled server.
+func TuneGC(getenv func(string) string) (limited bool) {
 	if getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
-	if getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(100 << 20)
+	if getenv("GOMEMLIMIT") != "" {
+		return false
+	}
+	debug.SetMemoryLimit(memoryLimit(0))
+	return true
+}
+
+// The soft memory limit. A fixed one fits a fixed live heap, but what the
+// server holds live grows with its open connections: an event stream (a
+// live chat's visitor, integration or inbox page) holds its goroutines'
+// stacks, net/http's buffers of the connection and a hub subscription for
+// as long as it is open, about 40 KiB in the widget-streams benchmark.
+// Under a limit that the live memory reaches, the collector runs back to
+// back and takes the CPUs (at 100 MiB, from about 2,000 streams on). So the
+// limit is a base for everything else plus an allowance per open
+// connection, above what each holds: it never binds on what the
+// connections legitimately hold, and a server with few connections still
+// collects at the base, as before. An operator who wants a fixed limit
+// sets GOMEMLIMIT, which turns this off.
+const (
+	baseMemoryLimit = 100 << 20
+	connMemory      = 48 << 10
+)
+
+// memoryLimit is the soft memory limit with open connections open.
+func memoryLimit(open int) int64 { return baseMemoryLimit + int64(open)*connMemory }
+
+// followConns sets the soft memory limit for the connections open on ln
+// every second until ctx ends.
+func followConns(ctx context.Context, ln *limit.Listener) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	last := memoryLimit(0)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if m := memoryLimit(ln.Open()); m != last {
+			debug.SetMemoryLimit(m)
+			last = m
+		}
 	}
 }
