@@ -49,6 +49,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net"
 	"net/http"
@@ -61,6 +62,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"openboards/internal/config"
 )
 
 const (
@@ -187,6 +190,8 @@ type chatDetail struct {
 	// all open, before the load (the largest node).
 	RSSBeforeStreamsMiB float64 `json:"rssBeforeStreamsMiB,omitempty"`
 	RSSStreamsOpenMiB   float64 `json:"rssStreamsOpenMiB,omitempty"`
+	// RSSPerStreamKiB is the difference of the two over the streams.
+	RSSPerStreamKiB float64 `json:"rssPerStreamKiB,omitempty"`
 }
 
 // phases
@@ -202,7 +207,7 @@ func (b *bench) runChatMessages(ctx context.Context) error {
 	if b.o.db != "" {
 		nodes = b.o.nodes
 	}
-	srv, err := b.startChatServers(ctx, "chat-messages", dir, b.o.db, nodes, nil, false)
+	srv, err := b.startChatServers(ctx, "chat-messages", dir, b.o.db, nodes, nil, chatSetup{})
 	if err != nil {
 		return err
 	}
@@ -378,6 +383,9 @@ func (b *bench) chatRow(phase string, spec chatRunSpec, res *chatRunResult, l ch
 	if len(l.fromAck) > 0 {
 		d.LatencyMinMs = ms(l.fromAck[0])
 	}
+	if d.Streams > 0 && res.rssOpen > 0 {
+		d.RSSPerStreamKiB = math.Round((res.rssOpen-res.rssBefore)*1024/float64(d.Streams)*10) / 10
+	}
 	if subscriber == hookSubscriber {
 		d.Webhook = res.metrics
 	}
@@ -401,7 +409,9 @@ func (b *bench) printChatLoad(res *chatRunResult) {
 	fmt.Fprintf(b.w, "  %d conversation streams and %d inbox streams held, %d lost; %d reset events, %d inbox \"anything may have changed\" events\n",
 		len(res.convStreams), len(res.inboxStreams), res.lost, res.resets, res.inboxAll)
 	if res.rssOpen > 0 {
-		fmt.Fprintf(b.w, "  server RSS %.0f MiB before the streams were opened, %.0f MiB with them open before the load\n", res.rssBefore, res.rssOpen)
+		n := len(res.convStreams) + len(res.inboxStreams)
+		fmt.Fprintf(b.w, "  server RSS %.0f MiB before the streams were opened, %.0f MiB with them open before the load (%.1f KiB a stream)\n",
+			res.rssBefore, res.rssOpen, (res.rssOpen-res.rssBefore)*1024/float64(n))
 	}
 	if res.lostErr != "" {
 		fmt.Fprintf(b.w, "  a lost stream: %s\n", res.lostErr)
@@ -442,6 +452,10 @@ type chatRunSpec struct {
 	// remote holds the streams on every node but the first, which the
 	// messages are posted to; else they are on the first node.
 	remote bool
+	// widget has visitors open the conversations through a support widget
+	// and hold their streams, and the teammate write the messages; no
+	// inbox stream is held.
+	widget bool
 }
 
 // chatRunResult is what one run measured.
@@ -490,7 +504,20 @@ func (b *bench) chatRun(ctx context.Context, spec chatRunSpec) (*chatRunResult, 
 	if spec.webhook {
 		extra = []string{"--metrics-addr", "127.0.0.1:0"}
 	}
-	srv, err := b.startChatServers(ctx, spec.phase, dir, spec.pg, spec.nodes, env, true, extra...)
+	// Each stream is a connection on this side and on the server's: both
+	// need the file descriptors, and the server's cap must let them in.
+	streams := spec.conversations + 1
+	if err := raiseOpenFiles(streams + maxChatWorkers + 256); err != nil {
+		return nil, err
+	}
+	if conns := streams + maxChatWorkers + 64; conns > config.Default().MaxConns {
+		env = maps.Clone(env)
+		if env == nil {
+			env = map[string]string{}
+		}
+		env["OPENBOARDS_MAX_CONNS"] = strconv.Itoa(conns)
+	}
+	srv, err := b.startChatServers(ctx, spec.phase, dir, spec.pg, spec.nodes, env, chatSetup{inbox: true, widget: spec.widget}, extra...)
 	if err != nil {
 		return nil, err
 	}
@@ -498,7 +525,12 @@ func (b *bench) chatRun(ctx context.Context, spec chatRunSpec) (*chatRunResult, 
 	res.db = srv.db
 	fmt.Fprintf(b.w, "%s: %d conversations on %s; POST .../messages open loop at %.0f messages/s to node 1; %s warm-up + %s window...\n",
 		spec.phase, spec.conversations, srv.db, spec.rate, b.o.warmup, b.o.duration)
-	convs, err := createConversations(ctx, srv.nodes[0].addr, srv.token, spec.conversations)
+	var convs []chatConv
+	if spec.widget {
+		convs, err = createVisitorConversations(ctx, srv.nodes[0].addr, srv.widgetPath, spec.conversations)
+	} else {
+		convs, err = createConversations(ctx, srv.nodes[0].addr, srv.token, spec.conversations)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -522,14 +554,15 @@ func (b *bench) chatRun(ctx context.Context, spec chatRunSpec) (*chatRunResult, 
 	defer hc.CloseIdleConnections()
 	for _, n := range holders {
 		for _, c := range convs {
-			u := fmt.Sprintf("%s/chat/conversations/%d/events", n.url, c.id)
-			res.convStreams = append(res.convStreams, openChatStream(sctx, hc, base, u, "Authorization", "Bearer "+srv.token, c.id))
+			res.convStreams = append(res.convStreams, openChatStream(sctx, hc, base, n.url+c.events, "Authorization", "Bearer "+c.bearer, c.id))
 		}
-		u := n.url + "/" + url.PathEscape(srv.community) + "/live"
-		res.inboxStreams = append(res.inboxStreams, openChatStream(sctx, hc, base, u, "Cookie", srv.cookie, 0))
+		if !spec.widget {
+			u := n.url + "/" + url.PathEscape(srv.community) + "/live"
+			res.inboxStreams = append(res.inboxStreams, openChatStream(sctx, hc, base, u, "Cookie", srv.cookie, 0))
+		}
 	}
-	streams := append(slices.Clone(res.convStreams), res.inboxStreams...)
-	if err := waitOpen(streams, streamOpenTimeout); err != nil {
+	all := append(slices.Clone(res.convStreams), res.inboxStreams...)
+	if err := waitOpen(all, streamOpenTimeout); err != nil {
 		stats.finish()
 		return nil, err
 	}
@@ -572,7 +605,7 @@ func (b *bench) chatRun(ctx context.Context, spec chatRunSpec) (*chatRunResult, 
 	}
 
 	closeStreams()
-	for _, s := range streams {
+	for _, s := range all {
 		<-s.done
 		s.mu.Lock()
 		if s.err != nil {
@@ -617,14 +650,23 @@ type chatServers struct {
 	community string
 	token     string
 	cookie    string // of a signed-in teammate, for the inbox streams
-	drop      func()
+	// widgetPath is the widget's public path, /widget/{community}/{id},
+	// with chatSetup.widget.
+	widgetPath string
+	drop       func()
+}
+
+// chatSetup says what startChatServers makes besides the community.
+type chatSetup struct {
+	inbox  bool // a teammate with a password, signed in
+	widget bool // a support widget that takes any origin
 }
 
 // startChatServers makes a community on a fresh database (a file in dir,
-// or a fresh schema of the PostgreSQL database pg), with a teammate who
-// has a password if inbox is set, and starts n servers on it with the
-// variables of env set and the serve flags extra.
-func (b *bench) startChatServers(ctx context.Context, name, dir, pg string, n int, env map[string]string, inbox bool, extra ...string) (*chatServers, error) {
+// or a fresh schema of the PostgreSQL database pg), with what setup asks
+// for, and starts n servers on it with the variables of env set and the
+// serve flags extra.
+func (b *bench) startChatServers(ctx context.Context, name, dir, pg string, n int, env map[string]string, setup chatSetup, extra ...string) (*chatServers, error) {
 	s := &chatServers{db: "SQLite"}
 	db := filepath.Join(dir, "openboards.db")
 	if pg != "" {
@@ -654,7 +696,7 @@ func (b *bench) startChatServers(ctx context.Context, name, dir, pg string, n in
 		return nil, fmt.Errorf("community create: %w", err)
 	}
 	s.community = cred.CommunityName
-	if inbox {
+	if setup.inbox {
 		// As the inbox phase does: through the command line, before the
 		// servers open the database.
 		if err := b.cli(ctx, nil, "teammate", "add", "--db", db, "--community", s.community,
@@ -663,6 +705,11 @@ func (b *bench) startChatServers(ctx context.Context, name, dir, pg string, n in
 		}
 		if err := b.cli(ctx, strings.NewReader(inboxPassword+"\n"), "teammate", "password", "--db", db,
 			"--community", s.community, "--email", inboxEmail); err != nil {
+			return nil, err
+		}
+	}
+	if setup.widget {
+		if s.widgetPath, err = b.createWidget(ctx, db, s.community); err != nil {
 			return nil, err
 		}
 	}
@@ -685,7 +732,7 @@ func (b *bench) startChatServers(ctx context.Context, name, dir, pg string, n in
 	if s.token, err = accessToken(ctx, s.nodes[0].url, cred.ClientID, cred.RefreshToken); err != nil {
 		return nil, err
 	}
-	if inbox {
+	if setup.inbox {
 		if s.cookie, err = signIn(ctx, s.nodes[0].url, s.community, inboxEmail, inboxPassword); err != nil {
 			return nil, err
 		}
@@ -809,7 +856,8 @@ func createConversations(ctx context.Context, addr, token string, n int) ([]chat
 					errs <- err
 					return
 				}
-				convs[i] = chatConv{id: env.Data.ID, email: email, path: fmt.Sprintf("/chat/conversations/%d/messages", env.Data.ID)}
+				convs[i] = chatConv{id: env.Data.ID, email: email, path: fmt.Sprintf("/chat/conversations/%d/messages", env.Data.ID),
+					events: fmt.Sprintf("/chat/conversations/%d/events", env.Data.ID), bearer: token}
 			}
 		}()
 	}
@@ -823,11 +871,13 @@ func createConversations(ctx context.Context, addr, token string, n int) ([]chat
 
 // messages
 
-// chatConv is a conversation of a run and the client who writes in it.
+// chatConv is a conversation of a run and who writes in it.
 type chatConv struct {
 	id    int64
-	email string
+	email string // of the author of the generator's messages
 	path  string // POST path of its messages
+	// events is the path of its stream, followed with the bearer token.
+	events, bearer string
 }
 
 // appendChatMessage appends the body of POST .../messages: one message,

@@ -24,10 +24,11 @@ import (
 // generator takes as little as it can of the CPUs the server also needs.
 // Every server this program measures answers with a Content-Length.
 type conn struct {
-	addr string
-	c    net.Conn
-	br   *bufio.Reader
-	body []byte
+	addr  string
+	local net.IP // the address it is dialled from; nil: the system's choice
+	c     net.Conn
+	br    *bufio.Reader
+	body  []byte
 }
 
 // errChunked reports an answer this client cannot read.
@@ -37,7 +38,11 @@ var errChunked = errors.New("response without Content-Length")
 // answer. The body is valid until the next call.
 func (c *conn) do(req []byte) (int, []byte, error) {
 	if c.c == nil {
-		nc, err := net.DialTimeout("tcp", c.addr, 5*time.Second)
+		d := net.Dialer{Timeout: 5 * time.Second}
+		if c.local != nil {
+			d.LocalAddr = &net.TCPAddr{IP: c.local}
+		}
+		nc, err := d.Dial("tcp", c.addr)
 		if err != nil {
 			return 0, nil, err
 		}

@@ -77,6 +77,7 @@ type options struct {
 	nodes        int    // server processes sharing -db
 	webhook      webhookOptions
 	chat         chatOptions
+	widget       widgetOptions
 	floodClients int
 
 	// Modes in which this program is a server for the benchmark.
@@ -89,7 +90,7 @@ type options struct {
 var allPhases = append([]string{"ceiling", "create", "get", "store", "list", "inbox"}, webhookPhases...)
 
 // extraPhases run only when -phases names them.
-var extraPhases = append([]string{"signin-flood", "chat"}, chatPhases...)
+var extraPhases = slices.Concat([]string{"signin-flood", "chat"}, chatPhases, widgetPhases)
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	o := &options{}
@@ -98,7 +99,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.server, "server", "", "path of the openboards binary to benchmark (required)")
 	fs.StringVar(&o.out, "out", filepath.Join("bench", "out"), "directory for the JSON report, server logs and profiles")
 	fs.StringVar(&o.jsonPath, "json", "", "JSON report path (default OUT/results.json)")
-	fs.StringVar(&o.phases, "phases", strings.Join(allPhases, ","), "phase groups to run: ceiling, create, get (needs create), store (create without HTTP, in this process), list, inbox (the inbox ticket list page over the list database), webhook-throughput, webhook-latency, webhook-slow; not by default: signin-flood (wrong sign-ins from -flood-clients clients: peak server memory, /healthz latency, 401/429/503 answers), and chat, which stands for chat-messages (chat message throughput), chat-latency (message to conversation streams, inbox stream and webhook at -chat-rate), chat-relay (message on node 1 to streams on the other nodes of -db) and chat-streams (server memory with -chat-streams streams open)")
+	fs.StringVar(&o.phases, "phases", strings.Join(allPhases, ","), "phase groups to run: ceiling, create, get (needs create), store (create without HTTP, in this process), list, inbox (the inbox ticket list page over the list database), webhook-throughput, webhook-latency, webhook-slow; not by default: signin-flood (wrong sign-ins from -flood-clients clients: peak server memory, /healthz latency, 401/429/503 answers), and chat, which stands for chat-messages (chat message throughput), chat-latency (message to conversation streams, inbox stream and webhook at -chat-rate), chat-relay (message on node 1 to streams on the other nodes of -db) and chat-streams (server memory with -chat-streams streams open), and widget-streams (-widget-streams visitor streams of the support widget open: server memory, and a teammate's message to its visitor at -widget-rate)")
 	fs.IntVar(&o.floodClients, "flood-clients", 300, "concurrent clients of the signin-flood phase")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "measured time of each phase")
 	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured load before each phase")
@@ -116,6 +117,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.nodes, "nodes", 1, "server processes sharing -db, each taking an equal share of the clients")
 	o.webhook.addFlags(fs)
 	o.chat.addFlags(fs)
+	o.widget.addFlags(fs)
 	fs.BoolVar(&o.profile, "profile", false, "run the server in-process in this program with pprof, and save CPU and heap profiles of each phase in OUT")
 	fs.BoolVar(&o.serveCeiling, "serve-ceiling", false, "internal: serve the trivial ceiling handler on -addr")
 	fs.StringVar(&o.serveProfiled, "serve-profiled", "", "internal: serve Openboards on database `PATH` with pprof, on -addr")
@@ -176,6 +178,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := o.chat.check(phases); err != nil {
 		return err
 	}
+	if err := o.widget.check(phases); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(o.out, 0o750); err != nil {
 		return err
 	}
@@ -206,6 +211,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		{"chat-latency", b.runChatLatency},
 		{"chat-relay", b.runChatRelay},
 		{"chat-streams", b.runChatStreams},
+		{"widget-streams", b.runWidgetStreams},
 	}
 	var errs []error
 	for _, s := range steps {

@@ -100,3 +100,19 @@ func machineCPU() time.Duration {
 	}
 	return time.Duration(busy) * clockTick
 }
+
+// raiseOpenFiles lifts this program's open-file limit to at least n, up
+// to the hard limit, and sets it explicitly, so that the servers it
+// starts inherit it (the Go runtime raises its own soft limit at start
+// but gives children the original one unless the program sets a limit).
+func raiseOpenFiles(n int) error {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return err
+	}
+	if lim.Max < uint64(n) {
+		return fmt.Errorf("the hard open-file limit is %d, below the %d this run needs (raise ulimit -Hn)", lim.Max, n)
+	}
+	lim.Cur = max(lim.Cur, uint64(n))
+	return syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
+}
