@@ -71,7 +71,7 @@ func mountTable() []mount {
 			}), nil
 		}},
 		{surface: "widget", prefixes: widget.Prefixes(), build: func(d surfaceDeps) (surface, error) {
-			return widget.NewHandler(d.store, widget.Options{Widgets: d.widgets, Chat: d.chat, Tickets: d.tickets, Live: d.live, BasePath: d.cfg.BasePath(), Log: d.log}), nil
+			return widget.NewHandler(d.store, widget.Options{Widgets: d.widgets, Chat: d.chat, Tickets: d.tickets, Live: d.live, BasePath: d.cfg.BasePath(), Log: d.log})
 		}},
 		{surface: "inbox", prefixes: inbox.Prefixes(), communities: true, build: func(d surfaceDeps) (surface, error) {
 			return inbox.NewHandler(d.store, d.tickets, d.communities, inbox.Options{
@@ -89,7 +89,7 @@ func mountTable() []mount {
 // them now means no community takes them first.
 func reservedPaths() []string {
 	return []string{
-		"chat", "faq", "help", "magic-widget.js", "reports", "warehouse", "metrics", "static",
+		"chat", "faq", "help", "reports", "warehouse", "metrics", "static",
 		"signin", "signout", "setup", "invite", "api", "v1", "v2",
 	}
 }

@@ -3,6 +3,7 @@ package widget
 import (
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +34,7 @@ type Handler struct {
 	sent    *limit.Counter // messages per client address
 	acted   *limit.Counter // other visitor requests per client address
 	log     *slog.Logger
+	assets  *assets
 	mux     *httpapi.Mux
 	handler http.Handler
 }
@@ -49,25 +51,32 @@ type Options struct {
 }
 
 // NewHandler returns the widget surface.
-func NewHandler(store openboards.Store, o Options) *Handler {
+func NewHandler(store openboards.Store, o Options) (*Handler, error) {
+	files, err := loadAssets()
+	if err != nil {
+		return nil, err
+	}
 	log := o.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{base: strings.TrimRight(o.BasePath, "/"), store: store, widgets: o.Widgets, chat: o.Chat, tickets: o.Tickets, hub: o.Live, log: log, mux: httpapi.NewMux()}
+	h := &Handler{base: strings.TrimRight(o.BasePath, "/"), store: store, widgets: o.Widgets, chat: o.Chat, tickets: o.Tickets, hub: o.Live, log: log, mux: httpapi.NewMux(), assets: files}
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		obs.SetRoute(r.Context(), obs.Unmatched)
 		httpapi.WriteError(w, r, h.log, httpapi.Unmatched(h.mux.ServeMux, r))
 	})
+	h.mux.HandleFunc("GET /magic-widget.js", h.handleLoader)
+	h.mux.HandleFunc("GET /widget/assets/{name}", h.handleAsset)
+	h.mux.HandleFunc("GET /widget/{community}/{widgetId}/panel", h.public(h.handlePanel))
 	h.mux.HandleFunc("GET /widget/{community}/{widgetId}/config", h.public(h.handleConfig))
 	h.mux.HandleFunc("OPTIONS /widget/{community}/{widgetId}/{rest...}", h.public(h.handlePreflight))
 	h.visitorRoutes()
 	h.handler = obs.Routed(h.mux)
-	return h
+	return h, nil
 }
 
 // Prefixes returns the first path segments the widget surface owns.
-func Prefixes() []string { return []string{"widget"} }
+func Prefixes() []string { return []string{"widget", "magic-widget.js"} }
 
 // Routes returns the route patterns, in registration order.
 func (h *Handler) Routes() []string { return h.mux.Patterns() }
@@ -134,14 +143,21 @@ func (h *Handler) resolve(r *http.Request) (*openboards.Community, *openboards.W
 func allowOrigin(w http.ResponseWriter, r *http.Request, st *openboards.WidgetSettings) error {
 	w.Header().Add("Vary", "Origin")
 	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return nil
+	if origin == "" || sameOrigin(r, origin) {
+		return nil // not from a page, or from the widget's own panel
 	}
 	if !st.AllowsOrigin(origin) {
 		return openboards.Errorf(openboards.CodeForbidden, "origin: %q may not use this widget; add it to the widget's allowed origins", origin)
 	}
 	w.Header().Set("Access-Control-Allow-Origin", origin)
 	return nil
+}
+
+// sameOrigin reports whether origin is this server's own: the panel's
+// requests come from it.
+func sameOrigin(r *http.Request, origin string) bool {
+	u, err := url.Parse(origin)
+	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host)
 }
 
 func (h *Handler) handlePreflight(w http.ResponseWriter, r *http.Request, _ *openboards.Community, _ *openboards.WidgetSettings) error {
@@ -171,14 +187,19 @@ type configJSON struct {
 }
 
 func (h *Handler) handleConfig(w http.ResponseWriter, r *http.Request, cm *openboards.Community, st *openboards.WidgetSettings) error {
-	online, err := h.widgets.Online(r.Context(), cm, st)
+	cfg, err := h.config(r, cm, st)
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Cache-Control", "max-age=60")
-	httpapi.WriteData(w, configJSON{TimeZone: st.TimeZone, Online: online,
+	httpapi.WriteData(w, cfg)
+	return nil
+}
+
+func (h *Handler) config(r *http.Request, cm *openboards.Community, st *openboards.WidgetSettings) (configJSON, error) {
+	online, err := h.widgets.Online(r.Context(), cm, st)
+	return configJSON{TimeZone: st.TimeZone, Online: online,
 		Community: cm.Name, WidgetID: st.WidgetID, Name: st.Name, Greeting: st.Greeting, Color: st.Color,
 		OfflineText: st.OfflineText, AskName: st.AskName, AskEmail: st.AskEmail, RequireVerification: st.RequireVerification,
-	})
-	return nil
+	}, err
 }

@@ -77,7 +77,11 @@ func newWorld(t *testing.T, basePath string) *world {
 	// The test's requests pass as coming through a proxy on loopback, so
 	// that a test may name the visitor's address (X-Forwarded-For).
 	loopback, _ := clientip.ParsePrefixes("127.0.0.0/8,::1")
-	w.srv = httptest.NewServer(clientip.New(loopback).Handler(widget.NewHandler(store, widget.Options{Widgets: w.svc, Chat: w.chat, Tickets: w.tickets, Live: w.hub, BasePath: basePath})))
+	h, err := widget.NewHandler(store, widget.Options{Widgets: w.svc, Chat: w.chat, Tickets: w.tickets, Live: w.hub, BasePath: basePath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.srv = httptest.NewServer(clientip.New(loopback).Handler(h))
 	t.Cleanup(w.srv.Close)
 	return w
 }
