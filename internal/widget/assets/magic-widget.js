@@ -56,7 +56,7 @@
     button.setAttribute("aria-expanded", !!isOpen);
     // aria-expanded tells whether it opens or closes the panel.
     button.setAttribute("aria-label", cfg.name + (unread ? ` (${unread} new)` : ""));
-    badge.textContent = unread > 9 ? "9+" : unread;
+    badge.textContent = unread;
     css(badge, { display: unread && !isOpen ? "block" : "none" });
   };
 
@@ -74,9 +74,10 @@
 
   const launch = () => {
     host = css(d.createElement("div"), { all: "initial", position: "fixed", bottom: "16px", [left() ? "left" : "right"]: "16px", "z-index": "2147483000" });
+    host.dataset.openboardsWidget = "";
     button = css(d.createElement("button"), {
       all: "initial", display: "flex", "align-items": "center", "justify-content": "center", width: "56px", height: "56px",
-      "border-radius": "50%", cursor: "pointer", background: cfg.color, color: "#fff", "box-shadow": "0 4px 16px #0004", outline: "revert"
+      "border-radius": "50%", cursor: "pointer", background: cfg.color, color: "#fff", "box-shadow": "0 8px 32px #0004", outline: "revert"
     });
     const ns = "http://www.w3.org/2000/svg", svg = d.createElementNS(ns, "svg"), icon = d.createElementNS(ns, "path");
     for (const [k, v] of [["viewBox", "0 0 24 24"], ["width", 28], ["height", 28]]) svg.setAttribute(k, v);
@@ -127,7 +128,7 @@
     lastURL = location.href;
     setInterval(() => location.href !== lastURL && post({ t: "page", url: lastURL = location.href }), 1000);
     w.addEventListener("resize", place);
-    w.visualViewport && w.visualViewport.addEventListener("resize", place);
+    w.visualViewport?.addEventListener("resize", place);
     opts.open ? toggle(true) : (w.requestIdleCallback || setTimeout)(load, { timeout: 3000 });
   };
 

@@ -123,9 +123,12 @@
       return false;
     }
     const li = bubble(m.message, m.fromTeam, m.author);
+    li.dataset.id = m.id;
     shown.set(m.id, li);
-    const first = list.querySelector(".pending");
-    list.insertBefore(li, first); // before the messages still being sent
+    // In the server's order (ids grow with it), whatever order they came
+    // in, and before the messages still being sent.
+    const next = [...list.children].find((el) => el.classList.contains("pending") || +el.dataset.id > m.id);
+    list.insertBefore(li, next || null);
     li.scrollIntoView({ block: "end" });
     return true;
   };
@@ -133,9 +136,14 @@
     for (const el of shown.values()) el.remove();
     shown.clear();
     msgs.forEach(place);
+    setQueue(lastQueue);
   };
+  // The queue place shows until someone of the team has answered.
+  let lastQueue = null;
   const setQueue = (q) => {
-    $("queue").textContent = q && q.position > 0 ? t("queue", { n: q.position }) + (q.waitTime != null ? t("wait", { m: q.waitTime }) : "") : "";
+    lastQueue = q;
+    const answered = list.querySelector(".team");
+    $("queue").textContent = q && q.position > 0 && !answered ? t("queue", { n: q.position }) + (q.waitTime != null ? t("wait", { m: q.waitTime }) : "") : "";
   };
 
   // --- the outbox -------------------------------------------------------
@@ -212,7 +220,11 @@
     switch (ev.event) {
       case "message":
         if (!data.fromTeam && !shown.has(data.id) && (state.outbox.length || flushing)) held.push(data);
-        else if (place(data) && data.fromTeam) emit("messageReceived", { id: data.id, message: data.message, author: data.author });
+        else if (place(data) && data.fromTeam) {
+          $("typing").textContent = "";
+          setQueue(lastQueue);
+          emit("messageReceived", { id: data.id, message: data.message, author: data.author });
+        }
         break;
       case "message.deleted":
         shown.get(data.id)?.remove();
@@ -505,7 +517,7 @@
     }
   });
   const focusFirst = () => {
-    const target = ["first", "name", "email", "compose", "offlineName", "offlineEmail", "again"]
+    const target = ["name", "email", "first", "compose", "offlineName", "offlineEmail", "offlineMessage", "again"]
       .map($).find((el) => el.offsetParent !== null && !el.value);
     (target || focusables()[0] || $("close")).focus();
   };
