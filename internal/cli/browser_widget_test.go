@@ -411,6 +411,18 @@ func TestBrowserWidget(t *testing.T) {
 	if v := browserRun(p, "read the violations", chromedp.Evaluate[[]string](`window.__violations`)); len(v) != 0 {
 		p.fail("the strict page reported CSP violations: %v", v)
 	}
+	// The conversation followed the visitor to this page.
+	for deadline := time.Now().Add(chatMessageWithin); ; {
+		var pages struct{ InitialPageURL, LatestPageURL *string }
+		c.do("GET", fmt.Sprintf("/chat/conversations/%d", st.ID), nil, &pages)
+		if pages.LatestPageURL != nil && strings.HasPrefix(*pages.LatestPageURL, hosts.URL+"/strict") && strings.HasPrefix(*pages.InitialPageURL, hosts.URL+"/snippet") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the conversation's pages are %v and %v, want the snippet page then the strict one", pages.InitialPageURL, pages.LatestPageURL)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 
 	// Outside the schedule: the offline form leaves a ticket.
 	closed := newWidget("After hours")

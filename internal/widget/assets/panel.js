@@ -334,6 +334,7 @@
   // --- views ------------------------------------------------------------
   const identity = (u) => (u ? u.customIdentifier || u.email || "" : "");
   const ended = () => {
+    if (!$("ended").hidden) return; // already shown: keep what the visitor did there
     show("ended");
     $("feedback").hidden = false;
     $("feedbackDone").hidden = true;
@@ -360,6 +361,8 @@
     if (state.id) {
       try {
         chat(await refresh());
+        // The visitor came to this page with the conversation open.
+        if (pageURL) mine("/page", { url: pageURL }).catch(() => { /* the next page says it again */ });
         return;
       } catch (e) {
         if (e.status !== 401 && e.status !== 404) {
