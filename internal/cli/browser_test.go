@@ -73,7 +73,7 @@ const streamsScript = `(function () {
 })();`
 
 // chromiumPath finds the browser, or skips the test.
-func chromiumPath(t *testing.T) string {
+func chromiumPath(t testing.TB) string {
 	t.Helper()
 	if p := os.Getenv("OPENBOARDS_TEST_CHROMIUM"); p != "" {
 		return p

@@ -59,7 +59,7 @@ func (s *syncBuffer) String() string {
 var servingURL = regexp.MustCompile(`at (http://127\.0\.0\.1:\d+)`)
 
 // runCLI runs one command in-process and returns its standard output.
-func runCLI(t *testing.T, args ...string) []byte {
+func runCLI(t testing.TB, args ...string) []byte {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	env := Env{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}

@@ -26,7 +26,7 @@ type liveNode struct {
 	done chan error
 }
 
-func startLiveNode(t *testing.T, db string) *liveNode {
+func startLiveNode(t testing.TB, db string) *liveNode {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DB, cfg.Addr = db, "127.0.0.1:0"

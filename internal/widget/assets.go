@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"embed"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -15,14 +16,15 @@ import (
 
 	"github.com/evanw/esbuild/pkg/api"
 
-	"openboards/internal/httpapi"
 	"openboards/internal/openboards"
 )
 
 // The widget's browser code: the loader a site embeds (/magic-widget.js)
-// and the panel, the document of the loader's iframe with its script and
-// style sheet. The sources in assets/ are plain and commented; they are
-// minified once, when first served, and kept compressed beside.
+// and the panel, the document of the loader's iframe. The sources in
+// assets/ are plain and commented; they are minified once, when first
+// served, and the loader is kept compressed beside. The panel's script and
+// style sheet are inlined into its document, allowed by their hashes in
+// its CSP: opening the panel costs one request, not three.
 
 //go:embed assets
 var assetFS embed.FS
@@ -34,10 +36,15 @@ type asset struct {
 	hash       string // of the body, the version in its URL and its ETag
 }
 
-// assets are the files served, by name.
+// assets are the loader and the panel's parts.
 type assets struct {
-	files map[string]*asset
-	panel *template.Template
+	loader *asset
+	panel  *template.Template
+	// js and css are the panel's, minified; csp the policy that allows
+	// them.
+	js  template.JS
+	css template.CSS
+	csp string
 }
 
 var (
@@ -53,7 +60,8 @@ func loadAssets() (*assets, error) {
 }
 
 func buildAssets() (*assets, error) {
-	a := &assets{files: map[string]*asset{}}
+	a := &assets{}
+	min := map[string][]byte{}
 	for name, loader := range map[string]api.Loader{"magic-widget.js": api.LoaderJS, "panel.js": api.LoaderJS, "panel.css": api.LoaderCSS} {
 		src, err := assetFS.ReadFile("assets/" + name)
 		if err != nil {
@@ -64,12 +72,18 @@ func buildAssets() (*assets, error) {
 		if len(out.Errors) > 0 {
 			return nil, fmt.Errorf("widget: minify %s: %s", name, out.Errors[0].Text)
 		}
-		typ := "text/javascript; charset=utf-8"
-		if loader == api.LoaderCSS {
-			typ = "text/css; charset=utf-8"
-		}
-		a.files[name] = newAsset(typ, out.Code)
+		min[name] = out.Code
 	}
+	a.loader = newAsset("text/javascript; charset=utf-8", min["magic-widget.js"])
+	// Inlined, neither may hold what ends its element early.
+	for _, name := range []string{"panel.js", "panel.css"} {
+		if bytes.Contains(bytes.ToLower(min[name]), []byte("</")) {
+			return nil, fmt.Errorf("widget: %s holds \"</\", which would end its element in the panel's page", name)
+		}
+	}
+	a.js, a.css = template.JS(min["panel.js"]), template.CSS(min["panel.css"])
+	a.csp = fmt.Sprintf("default-src 'none'; script-src '%s'; style-src '%s'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'",
+		cspHash(min["panel.js"]), cspHash(min["panel.css"]))
 	page, err := assetFS.ReadFile("assets/panel.html")
 	if err != nil {
 		return nil, err
@@ -78,6 +92,12 @@ func buildAssets() (*assets, error) {
 		return nil, err
 	}
 	return a, nil
+}
+
+// cspHash is a CSP source that allows the inline element whose content is b.
+func cspHash(b []byte) string {
+	sum := sha256.Sum256(b)
+	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
 }
 
 func newAsset(typ string, body []byte) *asset {
@@ -128,27 +148,7 @@ func acceptsGzip(r *http.Request) bool {
 // handleLoader serves /magic-widget.js. Its address never changes (sites
 // paste it), so caches keep it for minutes, not for ever.
 func (h *Handler) handleLoader(w http.ResponseWriter, r *http.Request) {
-	h.assets.files["magic-widget.js"].serve(w, r, "public, max-age=300")
-}
-
-// handleAsset serves the panel's script and style sheet; the panel links
-// them with their version, so a versioned address is kept for a year.
-func (h *Handler) handleAsset(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
-	f := h.assets.files[name]
-	if f == nil || name == "magic-widget.js" {
-		h.fail(w, r, openboards.Errorf(openboards.CodeNotFound, "no widget file %q", name))
-		return
-	}
-	cc := "no-cache"
-	if r.URL.Query().Get("v") == f.hash {
-		cc = "public, max-age=31536000, immutable"
-	}
-	f.serve(w, r, cc)
-}
-
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	httpapi.WriteError(w, r, h.log, err)
+	h.assets.loader.serve(w, r, "public, max-age=300")
 }
 
 // panelConfig is what the panel's script starts from, in the page.
@@ -176,13 +176,25 @@ func (h *Handler) handlePanel(w http.ResponseWriter, r *http.Request, cm *openbo
 	hdr.Set("Content-Type", "text/html; charset=utf-8")
 	hdr.Set("Cache-Control", "no-store")
 	hdr.Set("Referrer-Policy", "no-referrer")
-	hdr.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "+
-		"base-uri 'none'; form-action 'none'; frame-ancestors "+ancestors)
-	js, css := h.assets.files["panel.js"], h.assets.files["panel.css"]
-	return h.assets.panel.Execute(w, map[string]any{
+	hdr.Set("Content-Security-Policy", h.assets.csp+"; frame-ancestors "+ancestors)
+	var page bytes.Buffer
+	if err := h.assets.panel.Execute(&page, map[string]any{
 		"Name":   st.Name,
-		"JS":     h.base + "/widget/assets/panel.js?v=" + js.hash,
-		"CSS":    h.base + "/widget/assets/panel.css?v=" + css.hash,
+		"JS":     h.assets.js,
+		"CSS":    h.assets.css,
 		"Config": template.JS(raw), // json.Marshal escapes <, > and &: nothing ends the element early
-	})
+	}); err != nil {
+		return err
+	}
+	hdr.Add("Vary", "Accept-Encoding")
+	if !acceptsGzip(r) {
+		_, err = w.Write(page.Bytes())
+		return err
+	}
+	hdr.Set("Content-Encoding", "gzip")
+	zw := gzip.NewWriter(w)
+	if _, err := zw.Write(page.Bytes()); err != nil {
+		return err
+	}
+	return zw.Close()
 }

@@ -2,6 +2,8 @@ package widget_test
 
 import (
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/base64"
 	"io"
 	"net/http"
 	"regexp"
@@ -72,40 +74,34 @@ func TestAssets(t *testing.T) {
 		t.Fatalf("conditional GET: %v %v", again, err)
 	}
 
-	// The panel's document: framed only by the widget's sites, its own
-	// script and styles only, versioned.
-	resp, _, page := fetch(t, w.srv.URL+"/v2/widget/acme/"+itoa(st.WidgetID)+"/panel", false)
+	// The panel's document: framed only by the widget's sites, running
+	// only its own script and styles, inlined and allowed by their hashes.
+	resp, size, page := fetch(t, w.srv.URL+"/v2/widget/acme/"+itoa(st.WidgetID)+"/panel", true)
 	csp := resp.Header.Get("Content-Security-Policy")
 	if resp.StatusCode != 200 || !strings.Contains(csp, "frame-ancestors https://shop.example.com http://localhost:8080") ||
-		!strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe") {
+		!strings.Contains(csp, "script-src 'sha256-") || strings.Contains(csp, "unsafe") || strings.Contains(csp, "'self'; style") {
 		t.Fatalf("panel: %d, CSP %q", resp.StatusCode, csp)
 	}
 	if strings.Contains(page, st.IdentitySecret) {
 		t.Fatal("the panel's page shows the identity secret")
 	}
-	total := 0
-	for _, m := range regexp.MustCompile(`(?:src|href)="(/v2/widget/assets/[^"]+)"`).FindAllStringSubmatch(page, -1) {
-		url := strings.ReplaceAll(m[1], "&amp;", "&")
-		resp, size, body := fetch(t, w.srv.URL+url, true)
-		if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Cache-Control"), "immutable") {
-			t.Fatalf("%s: %d %v", url, resp.StatusCode, resp.Header)
+	inline := regexp.MustCompile(`(?s)<(script|style)>(.*?)</(?:script|style)>`).FindAllStringSubmatch(page, -1)
+	if len(inline) != 2 {
+		t.Fatalf("the panel's page has %d inline elements, want its script and its styles", len(inline))
+	}
+	for _, m := range inline {
+		sum := sha256.Sum256([]byte(m[2]))
+		if !strings.Contains(csp, "'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'") {
+			t.Errorf("the inline %s is not allowed by the CSP", m[1])
 		}
-		if strings.Contains(body, "eval(") || strings.Contains(body, "new Function") {
-			t.Errorf("%s evaluates text", url)
+		if strings.Contains(m[2], "eval(") || strings.Contains(m[2], "new Function") {
+			t.Errorf("the panel's %s evaluates text", m[1])
 		}
-		total += size
 	}
-	if total == 0 || total > maxPanelGzip {
-		t.Errorf("the panel's script and style sheet are %d bytes gzipped, want 1 to %d", total, maxPanelGzip)
+	if size > maxPanelGzip {
+		t.Errorf("the panel's page is %d bytes gzipped, more than %d", size, maxPanelGzip)
 	}
-	t.Logf("panel: %d bytes gzipped", total)
-	// An unversioned or unknown file.
-	if resp, _, _ := fetch(t, w.srv.URL+"/v2/widget/assets/panel.js", false); resp.Header.Get("Cache-Control") != "no-cache" {
-		t.Errorf("an unversioned panel.js is cached: %q", resp.Header.Get("Cache-Control"))
-	}
-	if resp, _, _ := fetch(t, w.srv.URL+"/v2/widget/assets/secrets.txt", false); resp.StatusCode != 404 {
-		t.Errorf("an unknown file: %d", resp.StatusCode)
-	}
+	t.Logf("panel: %d bytes gzipped, script and styles included", size)
 	// A widget without origins may be framed anywhere.
 	open, _ := w.svc.Create(w.ctx, w.acme, "Open", nil)
 	if resp, _, _ := fetch(t, w.srv.URL+"/v2/widget/acme/"+itoa(open.WidgetID)+"/panel", false); !strings.Contains(resp.Header.Get("Content-Security-Policy"), "frame-ancestors *") {

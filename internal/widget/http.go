@@ -66,7 +66,6 @@ func NewHandler(store openboards.Store, o Options) (*Handler, error) {
 		httpapi.WriteError(w, r, h.log, httpapi.Unmatched(h.mux.ServeMux, r))
 	})
 	h.mux.HandleFunc("GET /magic-widget.js", h.handleLoader)
-	h.mux.HandleFunc("GET /widget/assets/{name}", h.handleAsset)
 	h.mux.HandleFunc("GET /widget/{community}/{widgetId}/panel", h.public(h.handlePanel))
 	h.mux.HandleFunc("GET /widget/{community}/{widgetId}/config", h.public(h.handleConfig))
 	h.mux.HandleFunc("OPTIONS /widget/{community}/{widgetId}/{rest...}", h.public(h.handlePreflight))

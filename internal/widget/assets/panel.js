@@ -55,7 +55,7 @@
   read();
   state.outbox = state.outbox || [];
 
-  let parentOrigin = null, options = {}, pageURL = "", isOpen = false, started = null, stale = false;
+  let parentOrigin = null, options = {}, pageURL = "", isOpen = false, started = null, stale = false, configRead = false;
   const tell = (msg) => parentOrigin && parent.postMessage(msg, parentOrigin);
   const emit = (name, data) => tell({ t: "event", name, data });
 
@@ -379,7 +379,12 @@
         state.outbox = [];
       }
     }
-    try { Object.assign(cfg, await call("GET", "/config")); } catch { /* the config the page came with */ }
+    // The page came with the config; later (a new chat after one ended)
+    // it is read again, as the schedule may have moved on.
+    if (configRead) {
+      try { Object.assign(cfg, await call("GET", "/config")); } catch { /* the config the page came with */ }
+    }
+    configRead = true;
     if (cfg.online) startForm();
     else {
       $("offlineText").textContent = cfg.offlineText;
