@@ -19,6 +19,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"openboards/internal/openboards"
@@ -143,6 +144,13 @@ func hostPages(t *testing.T, server string) *httptest.Server {
 		w.Header().Set("Content-Security-Policy", fmt.Sprintf("default-src 'none'; script-src %[1]s; connect-src %[1]s; frame-src %[1]s", server))
 		page(w, "Strict shop", "", fmt.Sprintf(`<script async src="%s" data-community="acme" data-widget-id="%s"></script>`,
 			html.EscapeString(loader), html.EscapeString(r.URL.Query().Get("widget"))))
+	})
+	h.HandleFunc("/hidden", func(w http.ResponseWriter, r *http.Request) {
+		page(w, "Closed shop", "", fmt.Sprintf(`<script>
+  const s = document.createElement("script"); s.async = true;
+  s.src = %q; document.body.appendChild(s);
+  window.magicWidgetAsyncInit = function () { window.__init = magicWidget.initializeAsync({ community: 'acme', widgetId: %s, hideWhenOffline: true }) }
+</script>`, loader, r.URL.Query().Get("widget")))
 	})
 	h.HandleFunc("/identified", func(w http.ResponseWriter, r *http.Request) {
 		user, _ := json.Marshal(map[string]string{"customIdentifier": "cust-42", "name": "Kim Customer", "email": "kim@customer.example",
@@ -488,6 +496,14 @@ func TestBrowserWidget(t *testing.T) {
 		if !tc.kim {
 			continue
 		}
+		// With the panel closed, a message from the team is an event for
+		// the page.
+		p.do("close the panel and listen", chromedp.Evaluate[chromedp.Void](
+			`magicWidget.close(); window.__received = []; magicWidget.on('messageReceived', m => __received.push(m.message))`))
+		c.do("POST", fmt.Sprintf("/chat/conversations/%d/messages", st.ID), []map[string]any{{"message": "Your order ships today.", "author": map[string]any{"isBot": true}}}, nil)
+		p.do("wait for the event", chromedp.Poll[chromedp.Void](`window.__received.includes('Your order ships today.')`,
+			chromedp.WithPollingInterval(20*time.Millisecond), chromedp.WithPollingTimeout(chatMessageWithin)))
+		p.do("open the panel again", chromedp.Evaluate[chromedp.Void](`magicWidget.open()`))
 		// Kim ends the chat (the button asks once more) and rates it.
 		p.do("end the chat", chromedp.Click(chromedp.ID("end"), chromedp.FromNode(frame)))
 		inPanel[bool](p, frame, "wait for the confirmation", `document.getElementById('end').textContent === 'End the chat?'`)
@@ -509,6 +525,16 @@ func TestBrowserWidget(t *testing.T) {
 		if !ended.IsClosed || ended.Feedback == nil || !ended.Feedback.IsPositive || ended.Feedback.Text != "Quick answer, thanks" {
 			t.Fatalf("the ended conversation %+v", ended)
 		}
+	}
+
+	// With hideWhenOffline, a closed widget shows nothing at all.
+	p.do("open a closed widget that hides", chromedp.Navigate(hosts.URL+"/hidden?widget="+strconv.FormatInt(closed.WidgetID, 10)),
+		// Until its initialisation has finished.
+		chromedp.Evaluate[chromedp.Void](`new Promise(done => { const t = setInterval(() => {
+			if (window.__init) { clearInterval(t); __init.then(() => done(true), () => done(false)); } }, 10) })`,
+			func(p *runtime.EvaluateParams) { yes := true; p.AwaitPromise = &yes }))
+	if n := browserRun(p, "count the widget's elements", chromedp.Evaluate[int](`document.querySelectorAll('[data-openboards-widget], iframe').length`)); n != 0 {
+		p.fail("a closed widget with hideWhenOffline shows %d elements", n)
 	}
 
 	p.mu.Lock()
