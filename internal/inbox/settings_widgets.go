@@ -231,7 +231,7 @@ func (h *Handler) setupWidgetsData(r *http.Request, in *community.SignedIn, kept
 		}
 		v.Settings = setupWidgetSettings{Name: st.Name, Greeting: st.Greeting, Color: st.Color, OfflineText: st.OfflineText,
 			AskName: st.AskName, AskEmail: st.AskEmail, Require: st.RequireVerification, Origins: strings.Join(st.AllowedOrigins, "\n"),
-			Secret: st.IdentitySecret, TimeZone: st.TimeZone, Snippet: fmt.Sprintf("const options = { community: '%s', widgetId: %d }", in.Community.Name, ws.WidgetID)}
+			Secret: st.IdentitySecret, TimeZone: st.TimeZone, Snippet: widgetSnippet(h.serverURL(r), in.Community.Name, ws.WidgetID)}
 		if kept.is("settings-" + id) {
 			k := kept.values
 			v.Settings.Name, v.Settings.Greeting, v.Settings.Color, v.Settings.OfflineText = k.Get("name"), k.Get("greeting"), k.Get("color"), k.Get("offlineText")
@@ -361,4 +361,26 @@ func (h *Handler) handleSetupWidgetSecret(w http.ResponseWriter, r *http.Request
 		_, err = h.widgets.RotateSecret(r.Context(), in.Community, id)
 	}
 	return h.setupDone(w, r, in, setupWidgets, err, "secret", setupAgain(h.setupWidgetsData, r, in, "settings-"+strconv.FormatInt(id, 10), r.PostForm))
+}
+
+// serverURL is this server's address as the request reached it: the host
+// of the loader a site's snippet names.
+func (h *Handler) serverURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil || h.opt.SecureCookies {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + strings.TrimRight(h.opt.BasePath, "/")
+}
+
+// widgetSnippet is the documented embed snippet for widget id of community.
+func widgetSnippet(server, community string, id int64) string {
+	return fmt.Sprintf(`<script>
+  const s = document.createElement("script"); s.async = true;
+  s.src = %q; document.body.appendChild(s);
+</script>
+<script>
+  const options = { community: '%s', widgetId: %d }
+  window.magicWidgetAsyncInit = function () { magicWidget.initializeAsync(options) }
+</script>`, server+"/magic-widget.js", community, id)
 }

@@ -1,6 +1,7 @@
 package inbox_test
 
 import (
+	"html"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -22,7 +23,9 @@ func TestSetupWidgetSettings(t *testing.T) {
 	}
 	a := h.signedIn("ada@acme.test")
 	page := a.ok("/acme/settings/widgets")
-	for _, want := range []string{"Settings of widget", st.IdentitySecret, fmt.Sprintf("widgetId: %d", st.WidgetID)} {
+	// The snippet names this server's loader.
+	loader := html.EscapeString(fmt.Sprintf("s.src = %q", h.srv.URL+"/magic-widget.js"))
+	for _, want := range []string{"Settings of widget", st.IdentitySecret, fmt.Sprintf("widgetId: %d", st.WidgetID), loader, "magicWidgetAsyncInit"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the widgets page lacks %q", want)
 		}
