@@ -1,8 +1,8 @@
 package inbox_test
 
 import (
-	"html"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
