@@ -266,10 +266,10 @@
         cache: "no-store", signal: ctl.signal
       });
       if (r.status === 401 || r.status === 404) {
+        // The conversation is gone (or its token): start afresh.
         clearTimeout(watchdog);
         stream = null;
-        forget();
-        begin();
+        reset();
         return;
       }
       if (!r.ok) throw new Error(`HTTP ${r.status}`);
@@ -481,7 +481,8 @@
       $("again").focus();
     });
   });
-  $("again").addEventListener("click", () => {
+  // reset leaves the conversation for a new one.
+  const reset = () => {
     disconnect();
     forget();
     state.outbox = [];
@@ -489,8 +490,10 @@
     for (const el of sending.values()) el.remove();
     sending.clear();
     list.querySelectorAll(".failed").forEach((el) => el.remove());
+    reconnecting(false);
     begin();
-  });
+  };
+  $("again").addEventListener("click", reset);
 
   $("offlineForm").addEventListener("submit", (e) => {
     e.preventDefault();
@@ -558,13 +561,7 @@
       if (state.id) mine("/page", { url: m.url }).catch(() => { /* the next page says it again */ });
     } else if (m.t === "identify") {
       options.user = m.user;
-      if (state.id && state.who !== identity(m.user)) {
-        disconnect();
-        forget();
-        state.outbox = [];
-        renderAll([]);
-        begin();
-      } else if (!state.id) startForm();
+      if (state.id && state.who !== identity(m.user)) reset(); else if (!state.id && cfg.online) startForm();
     }
   });
 
