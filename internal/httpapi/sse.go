@@ -26,59 +26,79 @@ type EventStream struct {
 // reconnects still resumes from there. It returns nil when the client has
 // gone.
 func OpenEventStream(w http.ResponseWriter, retry time.Duration, from string) *EventStream {
-	hdr := w.Header()
-	hdr.Set("Content-Type", "text/event-stream")
-	hdr.Set("Cache-Control", "no-store")
-	hdr.Set("X-Accel-Buffering", "no") // stream through nginx unbuffered
+	setStreamHeaders(w.Header())
 	s := &EventStream{w: w, rc: http.NewResponseController(w)}
 	// Setting deadlines fails, harmlessly, on writers that have none,
 	// such as test recorders.
 	s.rc.SetReadDeadline(time.Time{})
 	s.rc.SetWriteDeadline(time.Time{})
 	w.WriteHeader(http.StatusOK)
-	s.buf = append(s.buf, "retry: "...)
-	s.buf = strconv.AppendInt(s.buf, retry.Milliseconds(), 10)
-	s.buf = append(s.buf, '\n')
-	if from != "" {
-		s.buf = append(s.buf, "id: "...)
-		s.buf = append(s.buf, from...)
-		s.buf = append(s.buf, '\n')
-	}
-	s.buf = append(s.buf, '\n')
+	s.buf = appendPreamble(s.buf, retry, from)
 	if !s.flush() {
 		return nil
 	}
 	return s
 }
 
+// setStreamHeaders sets the headers of an event stream that no proxy
+// buffers or caches.
+func setStreamHeaders(hdr http.Header) {
+	hdr.Set("Content-Type", "text/event-stream")
+	hdr.Set("Cache-Control", "no-store")
+	hdr.Set("X-Accel-Buffering", "no") // stream through nginx unbuffered
+}
+
+// appendPreamble appends what a stream starts with: retry, and the id it
+// starts from unless that is "".
+func appendPreamble(b []byte, retry time.Duration, from string) []byte {
+	b = append(b, "retry: "...)
+	b = strconv.AppendInt(b, retry.Milliseconds(), 10)
+	b = append(b, '\n')
+	if from != "" {
+		b = append(b, "id: "...)
+		b = append(b, from...)
+		b = append(b, '\n')
+	}
+	return append(b, '\n')
+}
+
 // Add appends one event to what the next Flush sends: its name (none for
 // the default "message"), its id (none to keep the last) and its data,
 // one "data:" line per line of data.
 func (s *EventStream) Add(event, id string, data []byte) {
-	if event != "" {
-		s.buf = append(s.buf, "event: "...)
-		s.buf = append(s.buf, event...)
-		s.buf = append(s.buf, '\n')
-	}
-	if id != "" {
-		s.buf = append(s.buf, "id: "...)
-		s.buf = append(s.buf, id...)
-		s.buf = append(s.buf, '\n')
-	}
-	for line := range strings.SplitSeq(string(data), "\n") {
-		s.buf = append(s.buf, "data: "...)
-		s.buf = append(s.buf, line...)
-		s.buf = append(s.buf, '\n')
-	}
-	s.buf = append(s.buf, '\n')
+	s.buf = appendEvent(s.buf, event, id, data)
 }
 
 // Comment appends a comment line, which clients ignore: a heartbeat that
 // keeps proxies from closing an idle stream.
 func (s *EventStream) Comment(text string) {
-	s.buf = append(s.buf, ": "...)
-	s.buf = append(s.buf, text...)
-	s.buf = append(s.buf, "\n\n"...)
+	s.buf = appendComment(s.buf, text)
+}
+
+// appendEvent appends the lines of one event, as Add describes them.
+func appendEvent(b []byte, event, id string, data []byte) []byte {
+	if event != "" {
+		b = append(b, "event: "...)
+		b = append(b, event...)
+		b = append(b, '\n')
+	}
+	if id != "" {
+		b = append(b, "id: "...)
+		b = append(b, id...)
+		b = append(b, '\n')
+	}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		b = append(b, "data: "...)
+		b = append(b, line...)
+		b = append(b, '\n')
+	}
+	return append(b, '\n')
+}
+
+func appendComment(b []byte, text string) []byte {
+	b = append(b, ": "...)
+	b = append(b, text...)
+	return append(b, "\n\n"...)
 }
 
 // Flush sends what was added; false when the client has gone.

@@ -2,6 +2,7 @@ package widget
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -294,36 +295,45 @@ func (h *Handler) handleVisitorEvents(w http.ResponseWriter, r *http.Request, cm
 		visitorStreams.Add(-1)
 		return &openboards.Error{Code: openboards.CodeUnavailable, Message: "too many open streams; try again later", RetryAfter: 30 * time.Second}
 	}
-	defer visitorStreams.Add(-1)
 	ctx := r.Context()
 	// Subscribed before the read, so that nothing after it is missed.
 	sub := h.hub.SubscribeTicket(cm.ID, id, r.Header.Get("Last-Event-ID"))
-	defer sub.Cancel()
 	v, err := h.chat.Visitor(ctx, cm, st.WidgetID, id, token)
 	if err != nil {
+		sub.Cancel()
+		visitorStreams.Add(-1)
 		return err
 	}
-	es := httpapi.OpenEventStream(w, 3*time.Second, sub.From)
-	if es == nil {
-		return nil
-	}
+	// The stream outlives the handler (ServeEventStream parks it on its
+	// connection), so what follows keeps only what it needs, and reads
+	// with the context it is given.
 	pos, visitor := v.Queue, v.Ticket.AuthorID
-	es.Follow(ctx, sub.Events, visitorHeartbeat, visitorQueueEvery, func(e live.Event) (string, string, []byte, error) {
-		name, data, err := h.visitorEvent(r, cm, st, e, visitor, &pos)
-		if e.Type == live.Typing {
-			return name, "", data, err
-		}
-		return name, h.hub.EventID(e), data, err
-	}, func() (string, []byte, error) {
-		if pos.Position < 1 {
-			return "", nil, nil
-		}
-		q, err := h.chat.Queue(ctx, cm, id)
-		if err != nil || q.Same(pos) {
-			return "", nil, err
-		}
-		pos = q
-		return "queue", mustJSON(visitorQueueJSON{Position: q.Position, WaitTime: q.WaitTime}), nil
+	httpapi.ServeEventStream(w, r, httpapi.Feed{
+		Retry: 3 * time.Second, From: sub.From, Events: sub.Events,
+		Heartbeat: visitorHeartbeat, PollEvery: visitorQueueEvery,
+		Render: func(ctx context.Context, e live.Event) (string, string, []byte, error) {
+			name, data, err := h.visitorEvent(ctx, cm, st, e, visitor, &pos)
+			if e.Type == live.Typing {
+				return name, "", data, err
+			}
+			return name, h.hub.EventID(e), data, err
+		},
+		Poll: func(ctx context.Context) (string, []byte, error) {
+			if pos.Position < 1 {
+				return "", nil, nil
+			}
+			q, err := h.chat.Queue(ctx, cm, id)
+			if err != nil || q.Same(pos) {
+				return "", nil, err
+			}
+			pos = q
+			return "queue", mustJSON(visitorQueueJSON{Position: q.Position, WaitTime: q.WaitTime}), nil
+		},
+		Done: func() {
+			sub.Cancel()
+			visitorStreams.Add(-1)
+		},
+		Log: h.log,
 	})
 	return nil
 }
@@ -331,8 +341,7 @@ func (h *Handler) handleVisitorEvents(w http.ResponseWriter, r *http.Request, cm
 // visitorEvent turns a live event of the conversation into what its
 // visitor's stream sends; "" for nothing (a note, the visitor's own
 // typing).
-func (h *Handler) visitorEvent(r *http.Request, cm *openboards.Community, st *openboards.WidgetSettings, e live.Event, visitor string, pos *openboards.QueueInfo) (string, []byte, error) {
-	ctx := r.Context()
+func (h *Handler) visitorEvent(ctx context.Context, cm *openboards.Community, st *openboards.WidgetSettings, e live.Event, visitor string, pos *openboards.QueueInfo) (string, []byte, error) {
 	switch e.Type {
 	case live.Reset:
 		return "reset", []byte("{}"), nil
