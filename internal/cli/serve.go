@@ -17,6 +17,7 @@ import (
 	"openboards/internal/clientip"
 	"openboards/internal/community"
 	"openboards/internal/config"
+	"openboards/internal/httpapi"
 	"openboards/internal/limit"
 	"openboards/internal/metrics"
 	"openboards/internal/obs"
@@ -317,43 +318,54 @@ func TuneGC(getenv func(string) string) (limited bool) {
 	if getenv("GOMEMLIMIT") != "" {
 		return false
 	}
-	debug.SetMemoryLimit(memoryLimit(0))
+	debug.SetMemoryLimit(memoryLimit(0, 0))
 	return true
 }
 
 // The soft memory limit. A fixed one fits a fixed live heap, but what the
-// server holds live grows with its open connections: an event stream (a
-// live chat's visitor, integration or inbox page) holds its goroutines'
-// stacks, net/http's buffers of the connection and a hub subscription for
-// as long as it is open, about 40 KiB in the widget-streams benchmark.
-// Under a limit that the live memory reaches, the collector runs back to
-// back and takes the CPUs (at 100 MiB, from about 2,000 streams on). So the
-// limit is a base for everything else plus an allowance per open
-// connection, above what each holds: it never binds on what the
-// connections legitimately hold, and a server with few connections still
-// collects at the base, as before. An operator who wants a fixed limit
-// sets GOMEMLIMIT, which turns this off.
+// server holds live grows with its open connections: an event stream that
+// net/http serves (an integration's or an inbox page's) holds its
+// handler's goroutine and stack, net/http's buffers of the connection and
+// a hub subscription for as long as it is open, about 40 KiB; a parked
+// one (a live chat's visitor, httpapi.ServeEventStream) holds a small
+// goroutine, its connection and the subscription, a few KiB (with 10,000
+// open in the widget-streams benchmark, 8 MB of goroutine stacks and a
+// live heap of 65 MB in all). Under a limit that the live memory reaches,
+// the collector runs back to back and takes the CPUs (at 100 MiB, from
+// about 2,000 net/http streams on); above what they hold, the heap grows
+// to the limit with garbage (GOGC is 400). So the limit is a base for
+// everything else plus an allowance per open connection, and a smaller
+// one per parked stream, above what each holds: it never binds on what
+// the connections legitimately hold, a server with few connections still
+// collects at the base, as before, and one that holds 10,000 parked
+// streams collects at 217 MiB. An operator who wants a fixed limit sets
+// GOMEMLIMIT, which turns this off.
 const (
 	baseMemoryLimit = 100 << 20
 	connMemory      = 48 << 10
+	parkedMemory    = 12 << 10
 )
 
-// memoryLimit is the soft memory limit with open connections open.
-func memoryLimit(open int) int64 { return baseMemoryLimit + int64(open)*connMemory }
+// memoryLimit is the soft memory limit with open connections open, parked
+// of which carry parked event streams.
+func memoryLimit(open, parked int) int64 {
+	parked = min(parked, open)
+	return baseMemoryLimit + int64(open-parked)*connMemory + int64(parked)*parkedMemory
+}
 
-// followConns sets the soft memory limit for the connections open on ln
-// every second until ctx ends.
+// followConns sets the soft memory limit for the connections open on ln,
+// and the event streams parked on them, every second until ctx ends.
 func followConns(ctx context.Context, ln *limit.Listener) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
-	last := memoryLimit(0)
+	last := memoryLimit(0, 0)
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		if m := memoryLimit(ln.Open()); m != last {
+		if m := memoryLimit(ln.Open(), httpapi.ParkedStreams()); m != last {
 			debug.SetMemoryLimit(m)
 			last = m
 		}
