@@ -1095,6 +1095,17 @@ func streamClient() *http.Client {
 // openChatStream opens a stream of url with the header (Authorization or
 // Cookie) and reads it until ctx ends, recording its events' arrivals on
 // the clock of base.
+// openingStreams bounds the streams being opened at once: visitors
+// arrive over seconds, not all in one millisecond, and a server that
+// admitted thousands of opening requests at the same instant would hold
+// them all, with their buffers and grown stacks, while its few database
+// connections served them in turn. (A reconnect storm after a restart is
+// spread by the clients' jittered backoff.)
+var openingStreams = make(chan struct{}, maxOpeningStreams)
+
+// maxOpeningStreams is how many streams are opened at once.
+const maxOpeningStreams = 256
+
 func openChatStream(ctx context.Context, hc *http.Client, base time.Time, url, header, value string, conv int64) *chatStream {
 	s := &chatStream{conv: conv, open: make(chan struct{}), done: make(chan struct{})}
 	go func() {
@@ -1117,7 +1128,14 @@ func openChatStream(ctx context.Context, hc *http.Client, base time.Time, url, h
 		}
 		req.Header.Set(header, value)
 		req.Header.Set("Accept", "text/event-stream")
+		select {
+		case openingStreams <- struct{}{}:
+		case <-ctx.Done():
+			fail(ctx.Err())
+			return
+		}
 		resp, err := hc.Do(req)
+		<-openingStreams
 		if err != nil {
 			fail(err)
 			return

@@ -212,3 +212,18 @@ func (s *Service) checkVisitor(ctx context.Context, cm *openboards.Community, wi
 func (s *Service) CheckVisitor(ctx context.Context, cm *openboards.Community, widgetID, id int64, token string) error {
 	return s.checkVisitor(ctx, cm, widgetID, id, token)
 }
+
+// VisitorFollow checks the token as Visitor does and returns what a
+// visitor's stream starts from, reading as little as it can: the author
+// of the conversation and whether it waits in the queue (its place is
+// read by the stream's first poll).
+func (s *Service) VisitorFollow(ctx context.Context, cm *openboards.Community, widgetID, id int64, token string) (author string, queued bool, err error) {
+	if err := s.checkVisitor(ctx, cm, widgetID, id, token); err != nil {
+		return "", false, err
+	}
+	t, cv, err := s.find(ctx, s.store, cm, id)
+	if err != nil {
+		return "", false, err
+	}
+	return t.AuthorID, openboards.WaitsInQueue(t, cv), nil
+}

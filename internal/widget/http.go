@@ -35,8 +35,11 @@ type Handler struct {
 	acted   *limit.Counter // other visitor requests per client address
 	log     *slog.Logger
 	assets  *assets
-	mux     *httpapi.Mux
-	handler http.Handler
+	// resolved keeps the widgets of recent requests: every page view of
+	// every site asks for its widget, more than once.
+	resolved resolvedCache
+	mux      *httpapi.Mux
+	handler  http.Handler
 }
 
 // Options are what the widget surface works with.
@@ -122,6 +125,19 @@ func (h *Handler) resolve(r *http.Request) (*openboards.Community, *openboards.W
 	if err != nil || id <= 0 || name == "" || len(name) > maxCommunityName {
 		return nil, nil, openboards.Errorf(openboards.CodeNotFound, "there is no widget %q of community %q", r.PathValue("widgetId"), name)
 	}
+	key := resolvedKey{strings.ToLower(name), id}
+	if cm, st, ok := h.resolved.get(key, h.widgets.Generation()); ok {
+		return cm, st, nil
+	}
+	gen := h.widgets.Generation()
+	cm, st, err := h.lookup(r, name, id)
+	if err == nil {
+		h.resolved.put(key, gen, cm, st)
+	}
+	return cm, st, err
+}
+
+func (h *Handler) lookup(r *http.Request, name string, id int64) (*openboards.Community, *openboards.WidgetSettings, error) {
 	cm, err := h.store.FindCommunityByName(r.Context(), name)
 	if openboards.ErrorCode(err) == openboards.CodeNotFound {
 		return nil, nil, openboards.Errorf(openboards.CodeNotFound, "there is no widget %d of community %q", id, name)

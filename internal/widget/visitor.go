@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"math"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -266,6 +267,10 @@ var (
 	visitorQueueEvery = 10 * time.Second
 )
 
+// unknownPlace stands for a place in the queue not read yet: positive, so
+// the stream polls, and never equal to a place read.
+const unknownPlace = math.MaxInt
+
 // maxVisitorStreams bounds the visitor streams one server holds.
 const maxVisitorStreams = 20000
 
@@ -298,7 +303,7 @@ func (h *Handler) handleVisitorEvents(w http.ResponseWriter, r *http.Request, cm
 	ctx := r.Context()
 	// Subscribed before the read, so that nothing after it is missed.
 	sub := h.hub.SubscribeTicket(cm.ID, id, r.Header.Get("Last-Event-ID"))
-	v, err := h.chat.Visitor(ctx, cm, st.WidgetID, id, token)
+	visitor, queued, err := h.chat.VisitorFollow(ctx, cm, st.WidgetID, id, token)
 	if err != nil {
 		sub.Cancel()
 		visitorStreams.Add(-1)
@@ -306,8 +311,13 @@ func (h *Handler) handleVisitorEvents(w http.ResponseWriter, r *http.Request, cm
 	}
 	// The stream outlives the handler (ServeEventStream parks it on its
 	// connection), so what follows keeps only what it needs, and reads
-	// with the context it is given.
-	pos, visitor := v.Queue, v.Ticket.AuthorID
+	// with the context it is given. A waiting conversation's place is
+	// not read here (the visitor has just read it): the first poll sends
+	// it, once.
+	pos := openboards.QueueInfo{Position: openboards.NotQueued}
+	if queued {
+		pos.Position = unknownPlace
+	}
 	httpapi.ServeEventStream(w, r, httpapi.Feed{
 		Retry: 3 * time.Second, From: sub.From, Events: sub.Events,
 		Heartbeat: visitorHeartbeat, PollEvery: visitorQueueEvery,

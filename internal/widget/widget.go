@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"openboards/internal/openboards"
@@ -17,7 +18,12 @@ import (
 type Service struct {
 	store openboards.Store
 	now   func() time.Time
+	gen   atomic.Uint64 // counts the changes made through it
 }
+
+// Generation counts the settings changes made through s: what was read
+// before a change is stale once it moves on.
+func (s *Service) Generation() uint64 { return s.gen.Load() }
 
 // NewService returns a Service on store; now is the clock.
 func NewService(store openboards.Store, now func() time.Time) *Service {
@@ -55,6 +61,7 @@ func (s *Service) Create(ctx context.Context, cm *openboards.Community, name str
 		out = st
 		return nil
 	})
+	s.gen.Add(1) // also after a failure: what was read may have changed
 	return out, err
 }
 
@@ -106,6 +113,7 @@ func (s *Service) update(ctx context.Context, cm *openboards.Community, widgetID
 		out = st
 		return nil
 	})
+	s.gen.Add(1) // also after a failure: what was read may have changed
 	return out, err
 }
 
