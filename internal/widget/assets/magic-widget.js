@@ -90,6 +90,9 @@
     });
     button.append(svg, badge);
     button.onclick = () => toggle(!isOpen);
+    // A pointer on its way to the launcher, or the focus on it, loads the
+    // panel ahead of the click.
+    button.onpointerenter = button.onfocus = load;
     host.attachShadow({ mode: "closed" }).append(button);
     d.body.append(host);
     draw();
