@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"sync/atomic"
@@ -62,41 +63,48 @@ func (h *Handler) handleChatEvents(w http.ResponseWriter, r *http.Request, cm *o
 		streams.Add(-1)
 		return &openboards.Error{Code: openboards.CodeUnavailable, Message: "too many open streams; try again later", RetryAfter: 30 * time.Second}
 	}
-	defer streams.Add(-1)
 	// Subscribed first, so that nothing after the read below is missed.
 	sub := h.opt.Live.SubscribeTicket(cm.ID, id, r.Header.Get("Last-Event-ID"))
-	defer sub.Cancel()
-	ctx := r.Context()
-	v, err := h.chat.Get(ctx, cm, id, false, openboards.NewestFirst)
+	v, err := h.chat.Get(r.Context(), cm, id, false, openboards.NewestFirst)
 	if err != nil {
+		sub.Cancel()
+		streams.Add(-1)
 		return err
 	}
-	es := httpapi.OpenEventStream(w, streamRetry, sub.From)
-	if es == nil {
-		return nil
-	}
+	// The stream outlives the handler (ServeEventStream parks it on its
+	// connection): what follows keeps only what it needs and reads with
+	// the context it is given.
 	pos := v.Queue
-	es.Follow(ctx, sub.Events, streamHeartbeat, streamQueueEvery, func(e live.Event) (string, string, []byte, error) {
-		name, data, err := h.streamEvent(r, cm, e, &pos)
-		return name, h.opt.Live.EventID(e), data, err
-	}, func() (string, []byte, error) {
-		if pos.Position < 1 {
-			return "", nil, nil
-		}
-		q, err := h.chat.Queue(ctx, cm, id)
-		if err != nil || q.Same(pos) {
-			return "", nil, err
-		}
-		pos = q
-		return "queue", mustJSON(queueOut(q)), nil
+	httpapi.ServeEventStream(w, r, httpapi.Feed{
+		Retry: streamRetry, From: sub.From, Events: sub.Events,
+		Heartbeat: streamHeartbeat, PollEvery: streamQueueEvery,
+		Render: func(ctx context.Context, e live.Event) (string, string, []byte, error) {
+			name, data, err := h.streamEvent(ctx, cm, e, &pos)
+			return name, h.opt.Live.EventID(e), data, err
+		},
+		Poll: func(ctx context.Context) (string, []byte, error) {
+			if pos.Position < 1 {
+				return "", nil, nil
+			}
+			q, err := h.chat.Queue(ctx, cm, id)
+			if err != nil || q.Same(pos) {
+				return "", nil, err
+			}
+			pos = q
+			return "queue", mustJSON(queueOut(q)), nil
+		},
+		Done: func() {
+			sub.Cancel()
+			streams.Add(-1)
+		},
+		Log: h.log,
 	})
 	return nil
 }
 
 // streamEvent turns a live event of the conversation into the stream's
 // event name and data; "" for one the stream does not send.
-func (h *Handler) streamEvent(r *http.Request, cm *openboards.Community, e live.Event, pos *openboards.QueueInfo) (string, []byte, error) {
-	ctx := r.Context()
+func (h *Handler) streamEvent(ctx context.Context, cm *openboards.Community, e live.Event, pos *openboards.QueueInfo) (string, []byte, error) {
 	switch e.Type {
 	case live.Reset:
 		return "reset", []byte("{}"), nil
