@@ -130,7 +130,8 @@ type FaqTopicFilter struct {
 	// PublishedOnly keeps published topics of published categories.
 	PublishedOnly bool
 	SortBy        string // one of FaqSortOrders; "" for the first
-	Skip, Take    int
+	// Skip and Take page the list; Take 0 takes every one.
+	Skip, Take int
 }
 
 // FaqSearch is a full-text search over an instance's topics.

@@ -27,6 +27,7 @@ type Reader interface {
 	EventReader
 	DeliveryReader
 	ConversationReader
+	FaqReader
 }
 
 // Tx is a storage transaction: reads see its own writes, and its writes
@@ -53,6 +54,7 @@ type Tx interface {
 	EventStore
 	DeliveryStore
 	ConversationStore
+	FaqStore
 	ReadAheader
 }
 

@@ -296,6 +296,7 @@ var dialect = &sqlstore.Dialect{
 	IntArray:  "ARRAY(SELECT jsonb_array_elements_text(?::jsonb)::bigint)",
 	Classify:  classify,
 	Retryable: retryable,
+	Faq:       faqSQL,
 }
 
 // DeliveriesChannel is the LISTEN channel that wakes webhook dispatchers

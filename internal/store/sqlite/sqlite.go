@@ -389,6 +389,7 @@ var dialect = &sqlstore.Dialect{
 	IntList:  "SELECT value FROM json_each(?)",
 	TextList: "SELECT value FROM json_each(?)",
 	Classify: classify,
+	Faq:      faqSQL,
 }
 
 func classify(err error) openboards.Code {

@@ -22,8 +22,9 @@ import (
 
 // Dialect is what every statement must spell per database: placeholders,
 // list parameters and the meaning of driver errors. Ticket reads differ
-// beyond that (TicketSQL); other statements that differ are methods of the
-// backend's own transaction type, with the reason next to them.
+// beyond that (TicketSQL), and so do the knowledge base's (Faq); other
+// statements that differ are methods of the backend's own transaction
+// type, with the reason next to them.
 type Dialect struct {
 	// Name prefixes wrapped errors, e.g. "sqlite".
 	Name string
@@ -44,6 +45,8 @@ type Dialect struct {
 	// Retryable reports a driver error after which the whole transaction
 	// is worth running again (serialization failures); nil means never.
 	Retryable func(error) bool
+	// Faq is how the knowledge base locks, aggregates and searches.
+	Faq *FaqSQL
 }
 
 // Conn runs the store's reads on a *sql.DB, or inside one transaction of

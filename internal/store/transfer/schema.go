@@ -131,7 +131,9 @@ func readSQLiteSchema(ctx context.Context, q querier) (*schema, error) {
 // readPostgresSchema reads pg_catalog and information_schema for the
 // current schema (the one the connections' search_path selects).
 // Creation order is the tables' oid order. A partitioned table counts
-// once: its partitions' rows are read and written through it.
+// once: its partitions' rows are read and written through it. Generated
+// columns (the FAQ topics' search vector) are left out: the database
+// computes them from the columns copied, and SQLite has none.
 func readPostgresSchema(ctx context.Context, q querier) (*schema, error) {
 	s := newSchema()
 	names, err := queryStrings(ctx, q, `SELECT c.relname FROM pg_class c
@@ -147,7 +149,7 @@ func readPostgresSchema(ctx context.Context, q querier) (*schema, error) {
 	cols, err := queryStrings(ctx, q, `SELECT table_name, column_name, data_type,
 			CASE WHEN is_identity = 'YES' OR column_default LIKE 'nextval(%' THEN 'y' ELSE '' END
 		FROM information_schema.columns
-		WHERE table_schema = current_schema()
+		WHERE table_schema = current_schema() AND is_generated = 'NEVER'
 		ORDER BY table_name, ordinal_position`)
 	if err != nil {
 		return nil, fmt.Errorf("transfer: read the PostgreSQL columns: %w", err)

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"sync"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -57,16 +58,21 @@ func NewSchema(t testing.TB) string {
 }
 
 // WithSchema returns dsn with its connections' search_path set to schema
-// and their application_name set to the schema's name, so that a test can
-// find (and terminate) its own connections.
+// and then the schema of the extensions the store uses, and their
+// application_name set to the schema's name, so that a test can find (and
+// terminate) its own connections.
 func WithSchema(t testing.TB, dsn, schema string) string {
 	t.Helper()
 	u, err := url.Parse(dsn)
 	if err != nil {
 		t.Fatalf("pgtest: %s is not a URL: %v", EnvURL, err)
 	}
+	ext, err := extensionSchema(dsn)
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
 	q := u.Query()
-	q.Set("search_path", schema)
+	q.Set("search_path", schema+","+ext)
 	q.Set("application_name", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
@@ -97,4 +103,49 @@ func Rerun(t *testing.T, suite string) {
 	if err != nil {
 		t.Fatalf("%s failed on PostgreSQL: %v\n%s", suite, err, out)
 	}
+}
+
+var extensions struct {
+	once   sync.Once
+	schema string
+	err    error
+}
+
+// extensionSchema installs the extensions the store's migrations create
+// (pg_trgm) once for the whole database, outside the tests' schemas, and
+// returns the schema holding them. A migration run in a test's schema
+// alone would install them there, and dropping that schema at the test's
+// end would take them from every other test.
+func extensionSchema(dsn string) (string, error) {
+	extensions.once.Do(func() {
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			extensions.err = err
+			return
+		}
+		defer db.Close()
+		ctx := context.Background()
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			extensions.err = err
+			return
+		}
+		defer tx.Rollback()
+		// Test processes start side by side; they take turns here.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(0x6f6274657374)); err != nil {
+			extensions.err = err
+			return
+		}
+		if _, err := tx.ExecContext(ctx, `CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public`); err != nil {
+			extensions.err = err
+			return
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+			WHERE e.extname = 'pg_trgm'`).Scan(&extensions.schema); err != nil {
+			extensions.err = err
+			return
+		}
+		extensions.err = tx.Commit()
+	})
+	return extensions.schema, extensions.err
 }
