@@ -57,6 +57,14 @@ func testIsolation(t *testing.T, newStore NewStore) {
 		return tx.CreateRefreshToken(ctx, token)
 	})
 	before := b.findTicket(b.cm1, tk.ID)
+	faq := b.faqInstance(b.cm1, "Help")
+	faqCat := b.faqCategory(faq, &openboards.FaqCategory{Title: "Cat", IsPublished: true})
+	faqTag := &openboards.FaqTag{CommunityID: cm1, InstanceID: faq.ID, Name: "tag"}
+	b.tx(func(tx openboards.Tx) error { return tx.CreateFaqTag(ctx, faqTag) })
+	faqTopic := b.faqTopic(faqCat, &openboards.FaqTopic{Title: "Refunds", Text: "refund", IsPublished: true, TagIDs: []int64{faqTag.ID}})
+	b.vote(faqTopic, "v", true)
+	b.view(faqTopic, 1)
+	faqCatBefore, faqTopicBefore := b.findFaqCategory(b.cm1, faqCat.ID), b.findFaqTopic(b.cm1, faqTopic.ID)
 
 	t.Run("Find", func(t *testing.T) {
 		for name, find := range map[string]func(r openboards.Reader) error{
@@ -75,6 +83,9 @@ func testIsolation(t *testing.T, newStore NewStore) {
 			"FindTicketByID":      func(r openboards.Reader) error { _, err := r.FindTicketByID(ctx, cm2, tk.ID); return err },
 			"FindReplyByID":       func(r openboards.Reader) error { _, err := r.FindReplyByID(ctx, cm2, tk.ID, reply.ID); return err },
 			"FindNoteByID":        func(r openboards.Reader) error { _, err := r.FindNoteByID(ctx, cm2, tk.ID, note.ID); return err },
+			"FindFaqInstance":     func(r openboards.Reader) error { _, err := r.FindFaqInstance(ctx, cm2, faq.ID); return err },
+			"FindFaqCategory":     func(r openboards.Reader) error { _, err := r.FindFaqCategory(ctx, cm2, faqCat.ID); return err },
+			"FindFaqTopic":        func(r openboards.Reader) error { _, err := r.FindFaqTopic(ctx, cm2, faqTopic.ID); return err },
 		} {
 			if err := find(b.store); openboards.ErrorCode(err) != openboards.CodeNotFound {
 				t.Errorf("%s: got %v, want code %q", name, err, openboards.CodeNotFound)
@@ -134,6 +145,18 @@ func testIsolation(t *testing.T, newStore NewStore) {
 		empty("FindWidgetSchedules by id", len(widgets), err)
 		tokens, err := b.store.FindRefreshTokens(ctx, cm2)
 		empty("FindRefreshTokens", len(tokens), err)
+		instances, err := b.store.FindFaqInstances(ctx, cm2)
+		empty("FindFaqInstances", len(instances), err)
+		faqCats, err := b.store.FindFaqCategories(ctx, cm2, faq.ID, "", false)
+		empty("FindFaqCategories", len(faqCats), err)
+		faqTags, err := b.store.FindFaqTags(ctx, cm2, faq.ID)
+		empty("FindFaqTags", len(faqTags), err)
+		faqTopics, n, err := b.store.FindFaqTopics(ctx, openboards.FaqTopicFilter{CommunityID: cm2, InstanceID: faq.ID, Take: 10})
+		empty("FindFaqTopics", len(faqTopics)+n, err)
+		for _, text := range []string{"refund", "refnd"} {
+			hits, n, err := b.store.SearchFaqTopics(ctx, openboards.FaqSearch{FaqTopicFilter: openboards.FaqTopicFilter{CommunityID: cm2, InstanceID: faq.ID, Take: 10}, Text: text})
+			empty("SearchFaqTopics "+text, len(hits)+n, err)
+		}
 	})
 	t.Run("Write", func(t *testing.T) {
 		for name, write := range map[string]func(tx openboards.Tx) error{
@@ -174,6 +197,39 @@ func testIsolation(t *testing.T, newStore NewStore) {
 			},
 			"DeleteWidgetSchedule": func(tx openboards.Tx) error { return tx.DeleteWidgetSchedule(ctx, cm2, widget.WidgetID) },
 			"RevokeRefreshToken":   func(tx openboards.Tx) error { return tx.RevokeRefreshToken(ctx, cm2, token.ID, at(50)) },
+			"UpdateFaqInstance": func(tx openboards.Tx) error {
+				u := *faq
+				u.CommunityID, u.Name = cm2, "Stolen"
+				return tx.UpdateFaqInstance(ctx, &u)
+			},
+			"DeleteFaqInstance": func(tx openboards.Tx) error { return tx.DeleteFaqInstance(ctx, cm2, faq.ID) },
+			"CreateFaqCategory": func(tx openboards.Tx) error {
+				return tx.CreateFaqCategory(ctx, &openboards.FaqCategory{CommunityID: cm2, InstanceID: faq.ID, Title: "Stolen", Language: "en"})
+			},
+			"UpdateFaqCategory": func(tx openboards.Tx) error {
+				u := *faqCat
+				u.CommunityID, u.Title = cm2, "Stolen"
+				return tx.UpdateFaqCategory(ctx, &u)
+			},
+			"DeleteFaqCategory": func(tx openboards.Tx) error { return tx.DeleteFaqCategory(ctx, cm2, faqCat.ID) },
+			"CreateFaqTag": func(tx openboards.Tx) error {
+				return tx.CreateFaqTag(ctx, &openboards.FaqTag{CommunityID: cm2, InstanceID: faq.ID, Name: "stolen"})
+			},
+			"DeleteFaqTag": func(tx openboards.Tx) error { return tx.DeleteFaqTag(ctx, cm2, faqTag.ID) },
+			"CreateFaqTopic": func(tx openboards.Tx) error {
+				return tx.CreateFaqTopic(ctx, &openboards.FaqTopic{CommunityID: cm2, CategoryID: faqCat.ID, Title: "Stolen", Text: "x",
+					Language: "en", TemplateType: "default", IsPublished: true})
+			},
+			"UpdateFaqTopic": func(tx openboards.Tx) error {
+				u := *faqTopic
+				u.CommunityID, u.Title = cm2, "Stolen"
+				return tx.UpdateFaqTopic(ctx, &u)
+			},
+			"DeleteFaqTopic": func(tx openboards.Tx) error { return tx.DeleteFaqTopic(ctx, cm2, faqTopic.ID) },
+			"PutFaqVote": func(tx openboards.Tx) error {
+				return tx.PutFaqVote(ctx, &openboards.FaqVote{CommunityID: cm2, TopicID: faqTopic.ID, Voter: "w", IsUseful: false, CreatedAt: at(50)})
+			},
+			"AddFaqView": func(tx openboards.Tx) error { return tx.AddFaqView(ctx, cm2, faqTopic.ID) },
 		} {
 			if code := openboards.ErrorCode(b.try(write)); code != openboards.CodeNotFound {
 				t.Errorf("%s on another community's object: got code %q, want %q", name, code, openboards.CodeNotFound)
@@ -224,6 +280,14 @@ func testIsolation(t *testing.T, newStore NewStore) {
 		ws, err := b.store.FindWidgetSchedules(ctx, cm1, &widget.WidgetID)
 		check("widget", err)
 		diff(t, "widget", []*openboards.WidgetSchedule{widget}, ws)
+		diff(t, "faq category", faqCatBefore, b.findFaqCategory(b.cm1, faqCat.ID))
+		diff(t, "faq topic", faqTopicBefore, b.findFaqTopic(b.cm1, faqTopic.ID))
+		if in, err := b.store.FindFaqInstance(ctx, cm1, faq.ID); err != nil || in.Name != "Help" {
+			t.Errorf("faq instance after writes from another community: %v, %v", in, err)
+		}
+		if tags, err := b.store.FindFaqTags(ctx, cm1, faq.ID); err != nil || len(tags) != 1 {
+			t.Errorf("faq tags after writes from another community: %v, %v", tags, err)
+		}
 		rt, err := b.store.FindRefreshTokenByID(ctx, token.ID)
 		check("refresh token", err)
 		if err == nil && rt.RevokedAt != nil {

@@ -62,6 +62,11 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Sessions", testSessions},
 		{"Conversations", testConversations},
 		{"RenameAndLock", testRenameAndLock},
+		{"Faq", testFaq},
+		{"FaqCounters", testFaqCounters},
+		{"FaqConcurrentVotes", testFaqConcurrentVotes},
+		{"FaqSorting", testFaqSorting},
+		{"FaqSearch", testFaqSearch},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
