@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"openboards/internal/chat"
+	"openboards/internal/faq"
 	"runtime"
 	"strings"
 
@@ -48,6 +49,8 @@ type Options struct {
 	// Live feeds the conversation streams; nil leaves them unavailable
 	// (503).
 	Live *live.Hub
+	// FAQ serves the FAQ API; nil gives the handler one on its store.
+	FAQ *faq.Service
 }
 
 // Handler serves the Ticket API.
@@ -59,6 +62,10 @@ type Handler struct {
 	log         *slog.Logger
 	mux         *httpapi.Mux
 	chat        *chat.Service
+	faq         *faq.Service
+	faqVotes    *limit.Counter // anonymous votes per client address
+	faqViews    *limit.Counter // anonymous views per client address
+	faqSeen     *seenViews
 }
 
 // NewHandler returns the Ticket API handler.
@@ -71,6 +78,9 @@ func NewHandler(store openboards.Store, tickets *ticket.Service, communities *co
 	}
 	opt.BasePath = strings.TrimRight(strings.ToLower(opt.BasePath), "/")
 	h := &Handler{store: store, tickets: tickets, communities: communities, opt: opt, log: opt.Log, mux: httpapi.NewMux(), chat: opt.Chat}
+	if h.faq = opt.FAQ; h.faq == nil {
+		h.faq = faq.NewService(store, time.Now)
+	}
 	if h.chat == nil {
 		h.chat = chat.NewService(store, tickets, time.Now)
 	}
@@ -86,7 +96,7 @@ func NewHandler(store openboards.Store, tickets *ticket.Service, communities *co
 // to case. The webhook endpoints are among them even when Options leave
 // them out.
 func Prefixes() []string {
-	return []string{"token", "healthz", "categories", "customfields", "teammates", "usergroups", "tickets", "tags", "widgets", "webhooks", "chat"}
+	return []string{"token", "healthz", "categories", "customfields", "teammates", "usergroups", "tickets", "tags", "widgets", "webhooks", "chat", "faq"}
 }
 
 // Routes returns the route patterns the API registered, in registration
@@ -159,6 +169,7 @@ func (h *Handler) routes() {
 	m.Handle("DELETE /widgets/schedules/{widgetId}", h.auth(h.handleWidgetScheduleDelete))
 
 	h.chatRoutes()
+	h.faqRoutes()
 	if h.opt.Webhooks != nil {
 		h.webhookRoutes()
 	}

@@ -24,6 +24,7 @@ import (
 	"openboards/internal/chat"
 	"openboards/internal/clientip"
 	"openboards/internal/community"
+	"openboards/internal/faq"
 	"openboards/internal/live"
 	"openboards/internal/openboards"
 	"openboards/internal/store/postgres"
@@ -165,7 +166,7 @@ func setupWith(t testing.TB, o options) *bundle {
 	tickets := ticket.NewService(store, events, pub, clk.Now)
 	webhooks := webhook.NewService(store, client, inboxBase, clk.Now)
 	handler := api.NewHandler(store, tickets, communities, api.Options{MaxBodyBytes: o.MaxBodyBytes, BasePath: o.BasePath, Webhooks: webhooks,
-		Chat: chat.NewService(store, tickets, clk.Now), Live: hub})
+		Chat: chat.NewService(store, tickets, clk.Now), Live: hub, FAQ: faq.NewService(store, clk.Now)})
 	// The test clients connect from loopback, a trusted proxy here, so a
 	// test can pose as another client with X-Forwarded-For.
 	srv := httptest.NewServer(clientip.New(loopback).Handler(handler))

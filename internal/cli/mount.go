@@ -89,7 +89,7 @@ func mountTable() []mount {
 // them now means no community takes them first.
 func reservedPaths() []string {
 	return []string{
-		"chat", "faq", "help", "reports", "warehouse", "metrics", "static",
+		"chat", "help", "reports", "warehouse", "metrics", "static",
 		"signin", "signout", "setup", "invite", "api", "v1", "v2",
 	}
 }
