@@ -263,6 +263,15 @@ func (q faqInstanceRequest) input() faq.InstanceInput {
 
 func instanceID(r *http.Request) (int64, error) { return httpapi.PathID(r, "instanceId") }
 
+// instanceAndID reads the instance's id and the id of the item in it.
+func instanceAndID(r *http.Request) (instance, item int64, err error) {
+	if instance, err = instanceID(r); err != nil {
+		return 0, 0, err
+	}
+	item, err = httpapi.PathID(r, "id")
+	return instance, item, err
+}
+
 func (h *Handler) handleFaqInstances(w http.ResponseWriter, r *http.Request, cm *openboards.Community, a faq.Access) error {
 	list, err := h.faq.Instances(r.Context(), cm, a)
 	if err != nil {
@@ -364,11 +373,7 @@ func (h *Handler) handleFaqTagCreate(w http.ResponseWriter, r *http.Request, cm 
 }
 
 func (h *Handler) handleFaqTagDelete(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := instanceID(r)
-	if err != nil {
-		return err
-	}
-	tagID, err := httpapi.PathID(r, "id")
+	id, tagID, err := instanceAndID(r)
 	if err != nil {
 		return err
 	}
@@ -426,11 +431,7 @@ func (h *Handler) handleFaqCategories(w http.ResponseWriter, r *http.Request, cm
 }
 
 func (h *Handler) handleFaqCategory(w http.ResponseWriter, r *http.Request, cm *openboards.Community, a faq.Access) error {
-	id, err := instanceID(r)
-	if err != nil {
-		return err
-	}
-	catID, err := httpapi.PathID(r, "id")
+	id, catID, err := instanceAndID(r)
 	if err != nil {
 		return err
 	}
@@ -458,11 +459,7 @@ func (h *Handler) handleFaqCategoryCreate(w http.ResponseWriter, r *http.Request
 }
 
 func (h *Handler) handleFaqCategoryUpdate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := instanceID(r)
-	if err != nil {
-		return err
-	}
-	catID, err := httpapi.PathID(r, "id")
+	id, catID, err := instanceAndID(r)
 	if err != nil {
 		return err
 	}
@@ -478,11 +475,7 @@ func (h *Handler) handleFaqCategoryUpdate(w http.ResponseWriter, r *http.Request
 }
 
 func (h *Handler) handleFaqCategoryDelete(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := instanceID(r)
-	if err != nil {
-		return err
-	}
-	catID, err := httpapi.PathID(r, "id")
+	id, catID, err := instanceAndID(r)
 	if err != nil {
 		return err
 	}
@@ -594,11 +587,7 @@ func (h *Handler) handleFaqSearch(w http.ResponseWriter, r *http.Request, cm *op
 }
 
 func (h *Handler) handleFaqTopic(w http.ResponseWriter, r *http.Request, cm *openboards.Community, a faq.Access) error {
-	id, err := instanceID(r)
-	if err != nil {
-		return err
-	}
-	topicID, err := httpapi.PathID(r, "id")
+	id, topicID, err := instanceAndID(r)
 	if err != nil {
 		return err
 	}
@@ -671,11 +660,7 @@ func (h *Handler) handleFaqTopicCreate(w http.ResponseWriter, r *http.Request, c
 }
 
 func (h *Handler) handleFaqTopicUpdate(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := instanceID(r)
-	if err != nil {
-		return err
-	}
-	topicID, err := httpapi.PathID(r, "id")
+	id, topicID, err := instanceAndID(r)
 	if err != nil {
 		return err
 	}
@@ -691,11 +676,7 @@ func (h *Handler) handleFaqTopicUpdate(w http.ResponseWriter, r *http.Request, c
 }
 
 func (h *Handler) handleFaqTopicDelete(w http.ResponseWriter, r *http.Request, cm *openboards.Community) error {
-	id, err := instanceID(r)
-	if err != nil {
-		return err
-	}
-	topicID, err := httpapi.PathID(r, "id")
+	id, topicID, err := instanceAndID(r)
 	if err != nil {
 		return err
 	}
@@ -734,11 +715,7 @@ type faqVoteRequest struct {
 }
 
 func (h *Handler) handleFaqVote(w http.ResponseWriter, r *http.Request, cm *openboards.Community, a faq.Access) error {
-	id, err := instanceID(r)
-	if err != nil {
-		return err
-	}
-	topicID, err := httpapi.PathID(r, "id")
+	id, topicID, err := instanceAndID(r)
 	if err != nil {
 		return err
 	}
@@ -767,11 +744,7 @@ type faqViewJSON struct {
 }
 
 func (h *Handler) handleFaqView(w http.ResponseWriter, r *http.Request, cm *openboards.Community, a faq.Access) error {
-	id, err := instanceID(r)
-	if err != nil {
-		return err
-	}
-	topicID, err := httpapi.PathID(r, "id")
+	id, topicID, err := instanceAndID(r)
 	if err != nil {
 		return err
 	}

@@ -99,11 +99,8 @@ func (s *Service) UpdateInstance(ctx context.Context, cm *openboards.Community, 
 
 func applyInstance(inst *openboards.FaqInstance, in InstanceInput) error {
 	if in.Name != nil {
-		name := strings.TrimSpace(*in.Name)
-		if name == "" {
-			return openboards.Errorf(openboards.CodeInvalid, "name: required")
-		}
-		if err := checkLine("name", name, openboards.MaxFaqTitleLen); err != nil {
+		name, err := requiredLine("name", *in.Name, openboards.MaxFaqTitleLen)
+		if err != nil {
 			return err
 		}
 		inst.Name = name
@@ -237,11 +234,8 @@ func (s *Service) UpdateCategory(ctx context.Context, cm *openboards.Community, 
 
 func applyCategory(c *openboards.FaqCategory, in CategoryInput) error {
 	if in.Title != nil {
-		title := strings.TrimSpace(*in.Title)
-		if title == "" {
-			return openboards.Errorf(openboards.CodeInvalid, "title: required")
-		}
-		if err := checkLine("title", title, openboards.MaxFaqTitleLen); err != nil {
+		title, err := requiredLine("title", *in.Title, openboards.MaxFaqTitleLen)
+		if err != nil {
 			return err
 		}
 		c.Title = title
@@ -309,15 +303,12 @@ func (s *Service) Tags(ctx context.Context, cm *openboards.Community, instanceID
 
 // CreateTag adds a tag to an instance; a name it already has is refused.
 func (s *Service) CreateTag(ctx context.Context, cm *openboards.Community, instanceID int64, name string) (*openboards.FaqTag, error) {
-	name = strings.TrimSpace(name)
-	if name == "" {
-		return nil, openboards.Errorf(openboards.CodeInvalid, "name: required")
-	}
-	if err := checkLine("name", name, openboards.MaxFaqTagLen); err != nil {
+	name, err := requiredLine("name", name, openboards.MaxFaqTagLen)
+	if err != nil {
 		return nil, err
 	}
 	var out *openboards.FaqTag
-	err := s.store.InTx(ctx, func(tx openboards.Tx) error {
+	err = s.store.InTx(ctx, func(tx openboards.Tx) error {
 		if _, err := tx.FindFaqInstance(ctx, cm.ID, instanceID); err != nil {
 			return err
 		}
@@ -353,6 +344,16 @@ func (s *Service) DeleteTag(ctx context.Context, cm *openboards.Community, insta
 // helpers
 
 func indexed(field string, i int) string { return field + "[" + strconv.Itoa(i) + "]" }
+
+// requiredLine trims s and checks it as checkLine does, refusing it
+// empty.
+func requiredLine(field, s string, max int) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", openboards.Errorf(openboards.CodeInvalid, "%s: required", field)
+	}
+	return s, checkLine(field, s, max)
+}
 
 // checkLine bounds a one-line text and refuses control characters.
 func checkLine(field, s string, max int) error {

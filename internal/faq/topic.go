@@ -182,11 +182,8 @@ func (s *Service) UpdateTopic(ctx context.Context, cm *openboards.Community, ins
 
 func (s *Service) applyTopic(ctx context.Context, tx openboards.Tx, t *openboards.FaqTopic, in TopicInput) error {
 	if in.Title != nil {
-		title := strings.TrimSpace(*in.Title)
-		if title == "" {
-			return openboards.Errorf(openboards.CodeInvalid, "title: required")
-		}
-		if err := checkLine("title", title, openboards.MaxFaqTitleLen); err != nil {
+		title, err := requiredLine("title", *in.Title, openboards.MaxFaqTitleLen)
+		if err != nil {
 			return err
 		}
 		t.Title = title
