@@ -201,14 +201,18 @@ type faqOut struct {
 	cats map[int64]*openboards.FaqCategory
 }
 
-func (h *Handler) faqOutFor(r *http.Request, cm *openboards.Community, instanceID int64) (*faqOut, error) {
+// withCategories reads the instance's categories too: a list's topics
+// need them, one topic comes with its own.
+func (h *Handler) faqOutFor(r *http.Request, cm *openboards.Community, instanceID int64, withCategories bool) (*faqOut, error) {
 	tags, err := h.store.FindFaqTags(r.Context(), cm.ID, instanceID)
 	if err != nil {
 		return nil, err
 	}
-	cats, err := h.store.FindFaqCategories(r.Context(), cm.ID, instanceID, "", false)
-	if err != nil {
-		return nil, err
+	var cats []*openboards.FaqCategory
+	if withCategories {
+		if cats, err = h.store.FindFaqCategories(r.Context(), cm.ID, instanceID, "", false); err != nil {
+			return nil, err
+		}
 	}
 	o := &faqOut{tags: map[int64]string{}, cats: map[int64]*openboards.FaqCategory{}}
 	for _, t := range tags {
@@ -551,7 +555,7 @@ func (h *Handler) handleFaqTopics(w http.ResponseWriter, r *http.Request, cm *op
 	if err != nil {
 		return err
 	}
-	o, err := h.faqOutFor(r, cm, id)
+	o, err := h.faqOutFor(r, cm, id, true)
 	if err != nil {
 		return err
 	}
@@ -575,7 +579,7 @@ func (h *Handler) handleFaqSearch(w http.ResponseWriter, r *http.Request, cm *op
 	if err != nil {
 		return err
 	}
-	o, err := h.faqOutFor(r, cm, id)
+	o, err := h.faqOutFor(r, cm, id, true)
 	if err != nil {
 		return err
 	}
@@ -599,7 +603,7 @@ func (h *Handler) handleFaqTopic(w http.ResponseWriter, r *http.Request, cm *ope
 }
 
 func (h *Handler) topicOK(w http.ResponseWriter, r *http.Request, cm *openboards.Community, instanceID int64, t *openboards.FaqTopic, c *openboards.FaqCategory) error {
-	o, err := h.faqOutFor(r, cm, instanceID)
+	o, err := h.faqOutFor(r, cm, instanceID, false)
 	if err != nil {
 		return err
 	}
