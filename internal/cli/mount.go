@@ -10,6 +10,7 @@ import (
 	"openboards/internal/chat"
 	"openboards/internal/community"
 	"openboards/internal/config"
+	"openboards/internal/faq"
 	"openboards/internal/inbox"
 	"openboards/internal/limit"
 	"openboards/internal/live"
@@ -35,6 +36,7 @@ type surfaceDeps struct {
 	webhooks      *webhook.Service
 	chat          *chat.Service
 	widgets       *widget.Service
+	faq           *faq.Service // the knowledge base, shared by the surfaces that show it
 	live          *live.Hub
 	secureCookies bool
 	failures      *limit.Failures // shared by the surfaces that check secrets
@@ -67,7 +69,7 @@ func mountTable() []mount {
 		{surface: "api", prefixes: api.Prefixes(), build: func(d surfaceDeps) (surface, error) {
 			return api.NewHandler(d.store, d.tickets, d.communities, api.Options{
 				BasePath: d.cfg.BasePath(), MaxBodyBytes: d.cfg.MaxBodyBytes, Log: d.log, Webhooks: d.webhooks, Failures: d.failures,
-				Chat: d.chat, Live: d.live,
+				Chat: d.chat, Live: d.live, FAQ: d.faq,
 			}), nil
 		}},
 		{surface: "widget", prefixes: widget.Prefixes(), build: func(d surfaceDeps) (surface, error) {

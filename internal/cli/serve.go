@@ -17,6 +17,7 @@ import (
 	"openboards/internal/clientip"
 	"openboards/internal/community"
 	"openboards/internal/config"
+	"openboards/internal/faq"
 	"openboards/internal/httpapi"
 	"openboards/internal/limit"
 	"openboards/internal/metrics"
@@ -131,6 +132,7 @@ func NewServer(ctx context.Context, cfg config.Config, log *slog.Logger) (*Serve
 		cfg: cfg, store: wstore, tickets: tickets, communities: communities, webhooks: webhooks, live: feed.hub,
 		chat:          chats,
 		widgets:       widget.NewService(wstore, time.Now),
+		faq:           faq.NewService(wstore, time.Now),
 		secureCookies: strings.HasPrefix(publicURL, "https://"), failures: failures, log: log,
 	})
 	if err != nil {
